@@ -1,0 +1,1 @@
+"""Wiring: command line, QApplication, qasync loop, main window."""

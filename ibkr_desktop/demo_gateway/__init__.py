@@ -1,0 +1,1 @@
+"""A local simulator of the IBKR Client Portal Gateway (REST + WebSocket), importing only protocol/."""

@@ -1,0 +1,1 @@
+"""Qt widgets: read models, call the broker; never touch the network."""

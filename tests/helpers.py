@@ -1,0 +1,35 @@
+"""Awaitable helpers for tests that run on the qasync loop."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+
+async def wait_signal(signal: Any, timeout: float = 5.0) -> tuple[Any, ...]:
+    """Wait for one emission of a Qt signal from inside a coroutine and return its arguments."""
+    fut: asyncio.Future[tuple[Any, ...]] = asyncio.get_running_loop().create_future()
+
+    def _cb(*args: Any) -> None:
+        if not fut.done():
+            fut.set_result(args)
+
+    signal.connect(_cb)
+    try:
+        return await asyncio.wait_for(fut, timeout)
+    finally:
+        signal.disconnect(_cb)
+
+
+async def wait_until(predicate: Callable[[], Any], timeout: float = 5.0, step: float = 0.02) -> Any:
+    """Poll ``predicate`` on the running loop until it returns a truthy value, or fail."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if loop.time() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s: {predicate}")
+        await asyncio.sleep(step)
