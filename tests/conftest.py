@@ -37,3 +37,37 @@ def isolated_settings(tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     yield tmp_path
+
+
+@pytest.fixture
+def gateway_config():  # type: ignore[no-untyped-def]
+    """Config of the `gateway`/`threaded_gateway` fixtures; override this fixture to change it."""
+    from ibkr_desktop.demo_gateway.server import GatewayConfig
+
+    return GatewayConfig(seed=7, tls=False, pacing=True)
+
+
+@pytest.fixture
+async def gateway(gateway_config):  # type: ignore[no-untyped-def]
+    """A started DemoGateway on the test's (qasync) loop: plain HTTP on 127.0.0.1, pacing on, seed 7."""
+    from ibkr_desktop.demo_gateway.server import DemoGateway
+
+    gw = DemoGateway(gateway_config)
+    await gw.start()
+    try:
+        yield gw
+    finally:
+        await gw.stop()
+
+
+@pytest.fixture
+def threaded_gateway(gateway_config):  # type: ignore[no-untyped-def]
+    """A DemoGateway on its own thread and asyncio loop, for sync tests (same config as `gateway`)."""
+    from ibkr_desktop.demo_gateway.server import ThreadedGateway
+
+    gw = ThreadedGateway(gateway_config)
+    gw.start()
+    try:
+        yield gw
+    finally:
+        gw.stop()

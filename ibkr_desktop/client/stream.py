@@ -1,0 +1,407 @@
+"""The WebSocket worker: one live stream to the gateway, kept alive, emitting batched Qt signals.
+
+Runs on the qasync loop (GUI thread), as websockets' reconnecting client does: connect with the
+session cookie (falling back to the ``{"session": ...}`` first frame when the server asks),
+send every wanted subscription once, ``tic`` every minute, re-request ``smd`` before the server
+lets it expire, and reconnect with capped exponential back-off and jitter when the socket
+drops, stalls (no heartbeat and no data within a bound) or loses authentication. After every
+reconnect it asks for a REST re-sync (:attr:`StreamWorker.resync_requested`), since IBKR
+replays nothing.
+
+Frames are parsed by ``protocol.frames.parse_frame``. Events are coalesced per event-loop turn:
+quotes into one ``{conid: changed values}`` dict, the other kinds into tuples, and each kind is
+emitted at most once per turn, like ib_async's ``pendingTickers``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, Signal
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
+
+from ibkr_desktop.client.http import client_logger
+from ibkr_desktop.client.subscriptions import Subscriptions
+from ibkr_desktop.client.tasks import TaskSet
+from ibkr_desktop.client.tls import pinned_connection_class, websocket_ssl
+from ibkr_desktop.protocol import frames
+from ibkr_desktop.protocol.errors import IbkrError
+from ibkr_desktop.protocol.events import (
+    AccountsInfo,
+    AccountSummaryUpdate,
+    AuthStatus,
+    Bulletin,
+    Fill,
+    Heartbeat,
+    LedgerUpdate,
+    MalformedFrame,
+    Notification,
+    OrderUpdate,
+    PnlUpdate,
+    QuoteUpdate,
+    ServerMessage,
+    StreamError,
+    SystemInfo,
+)
+
+log = client_logger("ibkr_desktop.client.stream")
+
+
+@dataclass(frozen=True, slots=True)
+class StreamStatus:
+    """What the connection indicator shows.
+
+    Attributes:
+        connected: A socket is open and attached to the session.
+        reconnects: Connections opened after the first one.
+        last_heartbeat_ms: Server time of the last ``system`` heartbeat (epoch ms).
+        reason: Plain-language state ("Streaming", "Reconnecting in 2 s: …").
+    """
+
+    connected: bool
+    reconnects: int
+    last_heartbeat_ms: int | None
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class StreamTimings:
+    """Stream intervals in seconds; tests shrink them."""
+
+    tic_s: float = 55.0
+    """``tic`` keep-alive period (IBKR: at least once a minute)."""
+    stall_s: float = 35.0
+    """No heartbeat (sent every ~10 s) and no data for this long means the socket is dead."""
+    smd_refresh_s: float = 540.0
+    """Re-request each ``smd`` this long after its last request (streams end after 10-15 min)."""
+    backoff_base_s: float = 0.5
+    backoff_cap_s: float = 30.0
+    open_timeout_s: float = 10.0
+
+
+class StreamWorker(QObject):
+    """The gateway WebSocket with a wanted-subscription set and batched signals.
+
+    Signals:
+        quotes_updated (dict[int, dict[str, object]]): conid -> changed parsed values (names as
+            ``protocol.fields.parse_fields``, plus ``updated_ms``); one emit per loop turn.
+        orders_updated (tuple[OrderUpdate, ...]): ``sor`` changes (None fields = unchanged).
+        fills_received (tuple[Fill, ...]): ``str`` executions (not de-duplicated here).
+        pnl_updated (tuple[PnlUpdate, ...]): ``spl`` rows.
+        account_summary_updated (AccountSummaryUpdate): one ``ssd`` frame.
+        ledger_updated (tuple[LedgerUpdate, ...]): ``sld`` rows.
+        accounts_received (AccountsInfo): ``act``.
+        auth_status_received (AuthStatus): ``sts``.
+        message_received (object): Notification, Bulletin or StreamError for the user.
+        state_changed (StreamStatus): connection state, reconnects, heartbeat.
+        resync_requested (): a reconnect happened; re-fetch orders and trades over REST.
+    """
+
+    quotes_updated = Signal(object)
+    orders_updated = Signal(object)
+    fills_received = Signal(object)
+    pnl_updated = Signal(object)
+    account_summary_updated = Signal(object)
+    ledger_updated = Signal(object)
+    accounts_received = Signal(object)
+    auth_status_received = Signal(object)
+    message_received = Signal(object)
+    state_changed = Signal(object)
+    resync_requested = Signal()
+
+    def __init__(self, ws_url: str, *, tls_pin: str | None = None,
+                 timings: StreamTimings | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._url = ws_url
+        self._tls_pin = tls_pin
+        self._t = timings or StreamTimings()
+        self._subs = Subscriptions()
+        self._tasks = TaskSet(log)
+        self._session_id: str | None = None
+        self._ws: ClientConnection | None = None
+        self._outbox: asyncio.Queue[str] | None = None
+        self._wake = asyncio.Event()
+        self._last_rx = 0.0
+        self._reconnects = 0
+        self._connections = 0
+        self._heartbeat_ms: int | None = None
+        self._debug = log.isEnabledFor(logging.DEBUG)
+        self._flush_scheduled = False
+        self._loop: asyncio.AbstractEventLoop  # set by _serve before any frame arrives
+        self._quotes: dict[int, dict[str, object]] = {}
+        self._orders: list[OrderUpdate] = []
+        self._fills: list[Fill] = []
+        self._pnl: list[PnlUpdate] = []
+        self._ledger: list[LedgerUpdate] = []
+        self.status = StreamStatus(False, 0, None, "Not connected.")
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    @property
+    def wanted(self) -> frozenset[str]:
+        """Keys of every wanted subscription (restored after each reconnect)."""
+        return self._subs.keys
+
+    def start(self, session_id: str | None) -> None:
+        """Connect (and keep reconnecting) with ``session_id`` from ``/tickle``."""
+        self._session_id = session_id
+        if not self._tasks:
+            self._tasks.spawn(self._run(), name="stream")
+
+    def set_session(self, session_id: str | None) -> None:
+        """A new brokerage session: reconnect with it now (the old socket is dead anyway)."""
+        changed = session_id != self._session_id
+        self._session_id = session_id
+        if self._ws is not None and changed:
+            self._ws.transport.abort()
+        self._wake.set()
+
+    def reconnect(self, reason: str) -> None:
+        """Drop the current socket and reconnect (used for stalls and lost authentication)."""
+        if self._ws is not None:
+            log.info("stream: %s; reconnecting", reason)
+            self._ws.transport.abort()
+
+    async def stop(self) -> None:
+        """Close the socket and stop reconnecting."""
+        ws = self._ws
+        await self._tasks.cancel_all()
+        if ws is not None:
+            await ws.close()
+        self._set_status(False, "Stopped.")
+
+    # -- subscriptions -------------------------------------------------------------------------
+
+    def subscribe_quotes(self, conids: Iterable[int], fields: Iterable[str]) -> None:
+        """Stream ``fields`` (ids) for ``conids``; adds to fields already streamed."""
+        self._send(self._subs.add_quotes(conids, fields, self._now()))
+
+    def unsubscribe_quotes(self, conids: Iterable[int]) -> None:
+        """Stop the quote streams of ``conids``."""
+        self._send(self._subs.remove_quotes(conids))
+
+    def subscribe_orders(self) -> None:
+        """Live order updates (``sor``)."""
+        self._send(self._subs.add_topic("sor", frames.orders_subscribe(),
+                                        frames.orders_unsubscribe()))
+
+    def subscribe_trades(self, days: int | None = None) -> None:
+        """Executions (``str``): recent ones first, then live."""
+        self._send(self._subs.add_topic("str", frames.trades_subscribe(days=days),
+                                        frames.trades_unsubscribe()))
+
+    def subscribe_pnl(self) -> None:
+        """Account P&L (``spl``)."""
+        self._send(self._subs.add_topic("spl", frames.pnl_subscribe(), frames.pnl_unsubscribe()))
+
+    def subscribe_account_summary(self, account: str) -> None:
+        """Account summary of ``account`` (``ssd``)."""
+        self._send(self._subs.add_topic(f"ssd+{account}",
+                                        frames.account_summary_subscribe(account),
+                                        frames.account_summary_unsubscribe(account)))
+
+    def subscribe_ledger(self, account: str) -> None:
+        """Cash ledger of ``account`` (``sld``)."""
+        self._send(self._subs.add_topic(f"sld+{account}", frames.ledger_subscribe(account),
+                                        frames.ledger_unsubscribe(account)))
+
+    def unsubscribe(self, key: str) -> None:
+        """Stop a non-quote topic by key: ``sor``, ``str``, ``spl``, ``ssd+ACCT``, ``sld+ACCT``."""
+        self._send(self._subs.remove_topic(key))
+
+    def _send(self, messages: list[str]) -> None:
+        if self._outbox is not None:
+            for message in messages:
+                self._outbox.put_nowait(message)
+
+    # -- connection loop -------------------------------------------------------------------------
+
+    async def _run(self) -> None:
+        failures = 0
+        while True:
+            ws = await self._open(failures)
+            if ws is None:
+                failures += 1
+                continue
+            received = await self._serve(ws)
+            failures = 0 if received else failures + 1
+            delay = self._backoff(failures)
+            self._set_status(False, f"Connection lost; reconnecting in {delay:.1f} s.")
+            await self._sleep(delay)
+
+    async def _open(self, failures: int) -> ClientConnection | None:
+        """One connection attempt; on failure waits out the back-off and returns None."""
+        headers = {"Cookie": f"api={self._session_id}"} if self._session_id else None
+        factory = pinned_connection_class(self._tls_pin) if self._tls_pin else None
+        try:
+            return await connect(
+                self._url, additional_headers=headers, ssl=websocket_ssl(self._url, self._tls_pin),
+                create_connection=factory, open_timeout=self._t.open_timeout_s,
+                ping_interval=None, compression=None, max_size=2**24, max_queue=256,
+            )
+        except (OSError, TimeoutError, InvalidHandshake, InvalidURI, IbkrError) as exc:
+            reason = exc.message if isinstance(exc, IbkrError) else f"{type(exc).__name__}"
+            delay = self._backoff(failures + 1)
+            log.info("stream connect failed (%s); retry in %.1f s", reason, delay)
+            self._set_status(False, f"Cannot open the stream ({reason}); retrying in "
+                                    f"{delay:.1f} s.")
+            await self._sleep(delay)
+            return None
+
+    async def _serve(self, ws: ClientConnection) -> bool:
+        """Run one connection until it ends; True if any frame arrived on it."""
+        outbox: asyncio.Queue[str] = asyncio.Queue()
+        for message in self._subs.all_messages(self._now()):
+            outbox.put_nowait(message)
+        self._ws, self._outbox = ws, outbox
+        self._loop = asyncio.get_running_loop()
+        self._connections += 1
+        self._reconnects = self._connections - 1
+        first_rx = self._last_rx = self._now()
+        helpers = [self._tasks.spawn(self._write(ws, outbox), name="stream-writer"),
+                   self._tasks.spawn(self._watch(ws, outbox), name="stream-watchdog")]
+        self._set_status(True, "Streaming.")
+        if self._connections > 1:
+            self.resync_requested.emit()
+        try:
+            while True:
+                data = await ws.recv()
+                self._last_rx = self._now()
+                self._on_frame(data)
+        except ConnectionClosed as exc:
+            log.info("stream closed: %s", exc)
+        finally:
+            self._ws = self._outbox = None
+            for task in helpers:
+                task.cancel()
+            self._flush()
+        return self._last_rx > first_rx
+
+    async def _write(self, ws: ClientConnection, outbox: asyncio.Queue[str]) -> None:
+        while True:
+            message = await outbox.get()
+            if self._debug:
+                log.debug("stream send %s", message[:80])
+            await ws.send(message)
+
+    async def _watch(self, ws: ClientConnection, outbox: asyncio.Queue[str]) -> None:
+        """Stall detection, ``tic`` and ``smd`` refreshes for one connection."""
+        period = min(self._t.stall_s / 4, self._t.tic_s, self._t.smd_refresh_s / 2)
+        next_tic = self._now() + self._t.tic_s
+        while True:
+            await asyncio.sleep(period)
+            now = self._now()
+            if now - self._last_rx > self._t.stall_s:
+                self.reconnect(f"no heartbeat or data for {now - self._last_rx:.1f} s")
+                return
+            if now >= next_tic:
+                outbox.put_nowait(frames.tic())
+                next_tic = now + self._t.tic_s
+            for message in self._subs.due_refreshes(now, self._t.smd_refresh_s):
+                outbox.put_nowait(message)
+
+    # -- frames --------------------------------------------------------------------------------
+
+    def _on_frame(self, data: str | bytes) -> None:
+        """Hot path: parse, coalesce, and schedule one flush for this loop turn."""
+        quotes = self._quotes
+        for event in frames.parse_frame(data):
+            if type(event) is QuoteUpdate:
+                pending = quotes.get(event.conid)
+                if pending is None:
+                    quotes[event.conid] = pending = dict(event.values)
+                else:
+                    pending.update(event.values)
+                if event.updated_ms is not None:
+                    pending["updated_ms"] = event.updated_ms
+            else:
+                self._on_event(event)
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            self._loop.call_soon(self._flush)
+
+    def _on_event(self, event: object) -> None:
+        if isinstance(event, OrderUpdate):
+            self._orders.append(event)
+        elif isinstance(event, Fill):
+            self._fills.append(event)
+        elif isinstance(event, PnlUpdate):
+            self._pnl.append(event)
+        elif isinstance(event, LedgerUpdate):
+            self._ledger.append(event)
+        elif isinstance(event, Heartbeat):
+            self._heartbeat_ms = event.time_ms
+            self._set_status(True, "Streaming.")
+        elif isinstance(event, AccountSummaryUpdate):
+            self.account_summary_updated.emit(event)
+        elif isinstance(event, AccountsInfo):
+            self.accounts_received.emit(event)
+        elif isinstance(event, AuthStatus):
+            self._on_auth_status(event)
+        elif isinstance(event, ServerMessage) and "waiting for session" in event.message:
+            if self._session_id:
+                self._send([frames.session_frame(self._session_id)])
+        elif isinstance(event, MalformedFrame):
+            log.warning("stream: ignored a malformed frame (%s)", event.reason)
+        elif isinstance(event, Notification | Bulletin | StreamError):
+            log.info("stream message: %s", event)
+            self.message_received.emit(event)
+        elif isinstance(event, SystemInfo) or self._debug:
+            log.debug("stream event %s", type(event).__name__)
+
+    def _on_auth_status(self, status: AuthStatus) -> None:
+        self.auth_status_received.emit(status)
+        if status.authenticated is False or status.competing:
+            # The stream is dead for this session; the keeper gets a new one and calls
+            # set_session, which reconnects at once.
+            self.reconnect("the gateway reports the session is not authenticated")
+
+    def _flush(self) -> None:
+        """Emit what this loop turn collected: at most one signal per kind."""
+        self._flush_scheduled = False
+        if self._quotes:
+            batch, self._quotes = self._quotes, {}
+            self.quotes_updated.emit(batch)
+        if self._orders:
+            orders, self._orders = tuple(self._orders), []
+            self.orders_updated.emit(orders)
+        if self._fills:
+            fills, self._fills = tuple(self._fills), []
+            self.fills_received.emit(fills)
+        if self._pnl:
+            pnl, self._pnl = tuple(self._pnl), []
+            self.pnl_updated.emit(pnl)
+        if self._ledger:
+            ledger, self._ledger = tuple(self._ledger), []
+            self.ledger_updated.emit(ledger)
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def _backoff(self, failures: int) -> float:
+        """Capped exponential back-off with jitter (the first retry after a good run is quick)."""
+        delay = min(self._t.backoff_cap_s, self._t.backoff_base_s * 2.0 ** max(0, failures - 1))
+        return delay * random.uniform(0.5, 1.0)
+
+    async def _sleep(self, delay: float) -> None:
+        """Sleep, unless a new session (set_session) says to reconnect right away."""
+        self._wake.clear()
+        try:
+            await asyncio.wait_for(self._wake.wait(), delay)
+        except TimeoutError:
+            pass
+
+    @staticmethod
+    def _now() -> float:
+        return time.monotonic()
+
+    def _set_status(self, connected: bool, reason: str) -> None:
+        status = StreamStatus(connected, self._reconnects, self._heartbeat_ms, reason)
+        if status != self.status:
+            self.status = status
+            self.state_changed.emit(status)

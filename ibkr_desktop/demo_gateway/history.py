@@ -1,0 +1,280 @@
+"""The simulated past of each instrument, generated backwards so it ends at the live price.
+
+Before the simulation starts (the *anchor*), prices come from a deterministic random walk run
+backwards from the anchor price: minute detail for the last :data:`FINE_DAYS` trading days,
+30-minute detail up to :data:`COARSE_DAYS`, daily bars before that. After the anchor, the live
+market records minute bars (:class:`LiveBars`). :func:`aggregate` buckets either kind into any
+IBKR bar size, so a 1-minute chart, an hourly chart and a daily chart of the same day agree,
+and the newest bar of every chart closes at the live last price.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from .simtime import (
+    POST_CLOSE_MIN,
+    PRE_OPEN_MIN,
+    RTH_CLOSE_MIN,
+    RTH_OPEN_MIN,
+    activity_at,
+    et_ms,
+    is_rth,
+    minute_of_day,
+    previous_trading_day,
+    session_date,
+    to_et,
+)
+from .universe import Instrument
+
+FINE_DAYS = 30
+COARSE_DAYS = 300
+FINE_MIN = 1
+COARSE_MIN = 30
+_YEAR_SECONDS = 252 * 6.5 * 3600
+
+
+@dataclass(slots=True)
+class RawBar:
+    """A mutable OHLCV bar; ``t_ms`` is its start (epoch ms)."""
+
+    t_ms: int
+    open: float
+    high: float
+    low: float
+    close: float
+    volume: float
+
+    def add_trade(self, price: float, size: float) -> None:
+        """Fold one trade into the bar."""
+        self.high = max(self.high, price)
+        self.low = min(self.low, price)
+        self.close = price
+        self.volume += size
+
+
+class PastGenerator:
+    """Deterministic history of one instrument before the anchor instant.
+
+    Args:
+        instrument: What is simulated (volatility, volume, tick size).
+        seed: Simulation seed; equal seeds give equal histories.
+        anchor_ms: Start of the live simulation.
+        anchor_price: Live price at the anchor; the generated past ends exactly there.
+    """
+
+    def __init__(self, instrument: Instrument, seed: int, anchor_ms: int, anchor_price: float):
+        self.instrument = instrument
+        self._seed = seed
+        self.anchor_ms = anchor_ms
+        self._tick = instrument.tick_size
+        day = session_date(anchor_ms)
+        local = to_et(anchor_ms)
+        end_minute = float(POST_CLOSE_MIN)
+        if local.date() == day:
+            end_minute = min(minute_of_day(anchor_ms), float(POST_CLOSE_MIN))
+            if end_minute <= PRE_OPEN_MIN:
+                day, end_minute = previous_trading_day(day), float(POST_CLOSE_MIN)
+        self.anchor_day = day
+        self._anchor_end_minute = end_minute
+        self._index: dict[date, int] = {}
+        self._intraday: dict[date, list[RawBar]] = {}
+        self._daily: dict[date, RawBar] = {}
+        self._oldest: date | None = None
+        self._oldest_open = anchor_price
+        self._anchor_price = anchor_price
+
+    # -- generation ---------------------------------------------------------------------------
+
+    def _rng(self, day: date, kind: str) -> random.Random:
+        return random.Random(f"{self._seed}:{self.instrument.conid}:{day.isoformat()}:{kind}")
+
+    def _round(self, price: float) -> float:
+        ticks = max(1, round(price / self._tick))
+        return round(ticks * self._tick, 6)
+
+    def _extend_to(self, day: date) -> None:
+        """Generate days backwards from the anchor until ``day`` exists."""
+        while self._oldest is None or self._oldest > day:
+            if self._oldest is None:
+                current, end_price = self.anchor_day, self._anchor_price
+            else:
+                current = previous_trading_day(self._oldest)
+                gap = self._rng(current, "gap").gauss(0.0, self._sigma(6.5 * 3600) * 0.5)
+                end_price = self._oldest_open / math.exp(gap)
+            index = len(self._index)
+            self._index[current] = index
+            if index < COARSE_DAYS:
+                step = FINE_MIN if index < FINE_DAYS else COARSE_MIN
+                end_minute = self._anchor_end_minute if index == 0 else float(POST_CLOSE_MIN)
+                bars = self._walk_day(current, end_price, end_minute, step)
+                self._intraday[current] = bars
+                self._oldest_open = bars[0].open
+            else:
+                bar = self._daily_only(current, end_price)
+                self._daily[current] = bar
+                self._oldest_open = bar.open
+            self._oldest = current
+
+    def _sigma(self, seconds: float) -> float:
+        """Log-return standard deviation over ``seconds`` of regular trading."""
+        return self.instrument.volatility * math.sqrt(seconds / _YEAR_SECONDS)
+
+    def _walk_day(self, day: date, end_price: float, end_minute: float, step: int) -> list[RawBar]:
+        """Bars from 04:00 ET to ``end_minute``, walking backwards from ``end_price``.
+
+        Hot path (a day is up to 960 bars): no datetime work inside the loops; DST never
+        changes inside 04:00-20:00, so bar times are a fixed stride from 04:00.
+        """
+        rng = self._rng(day, f"walk{step}")
+        count = max(1, math.ceil((end_minute - PRE_OPEN_MIN) / step))
+        origin = et_ms(day, PRE_OPEN_MIN)
+        sigmas = [
+            self._sigma(step * 60 * activity_at(PRE_OPEN_MIN + (i + 0.5) * step))
+            for i in range(count)
+        ]
+        weights = [activity_at(PRE_OPEN_MIN + (i + 0.5) * step) for i in range(count)]
+        closes = [0.0] * count
+        opens = [0.0] * count
+        price = end_price
+        for i in range(count - 1, -1, -1):
+            closes[i] = price
+            price = price / math.exp(rng.gauss(0.0, sigmas[i]))
+            opens[i] = price
+        per_bar = self.instrument.avg_volume * step / (RTH_CLOSE_MIN - RTH_OPEN_MIN)
+        bars: list[RawBar] = []
+        for i in range(count):
+            wiggle = sigmas[i] * 0.6
+            o, c = self._round(opens[i]), self._round(closes[i])
+            high = self._round(max(opens[i], closes[i]) * (1 + abs(rng.gauss(0, wiggle))))
+            low = self._round(min(opens[i], closes[i]) * (1 - abs(rng.gauss(0, wiggle))))
+            volume = round(per_bar * weights[i] * rng.lognormvariate(0.0, 0.35) / 100) * 100
+            bars.append(RawBar(origin + i * step * 60_000, o, max(high, o, c), min(low, o, c), c,
+                               float(volume)))
+        return bars
+
+    def _daily_only(self, day: date, close: float) -> RawBar:
+        """A daily bar for a day older than the intraday window."""
+        rng = self._rng(day, "daily")
+        sigma = self._sigma(6.5 * 3600)
+        open_ = close / math.exp(rng.gauss(0.0, sigma))
+        high = max(open_, close) * (1 + abs(rng.gauss(0, sigma * 0.5)))
+        low = min(open_, close) * (1 - abs(rng.gauss(0, sigma * 0.5)))
+        volume = round(self.instrument.avg_volume * rng.lognormvariate(0.0, 0.3) / 100) * 100
+        return RawBar(
+            et_ms(day, RTH_OPEN_MIN), self._round(open_), self._round(high), self._round(low),
+            self._round(close), float(volume),
+        )
+
+    # -- queries ------------------------------------------------------------------------------
+
+    def day_bars(self, day: date) -> list[RawBar] | None:
+        """Intraday bars of ``day`` (04:00-20:00 ET), or None when only a daily bar exists."""
+        if day > self.anchor_day:
+            return []
+        self._extend_to(day)
+        if day in self._daily:
+            return None
+        return self._intraday.get(day, [])
+
+    def daily_bar(self, day: date) -> RawBar | None:
+        """The regular-hours daily bar of ``day`` (None when the day had no RTH trading yet)."""
+        bars = self.day_bars(day)
+        if bars is None:
+            return self._daily.get(day)
+        rth = [bar for bar in bars if is_rth(bar.t_ms)]
+        return merge(rth, et_ms(day, RTH_OPEN_MIN)) if rth else None
+
+    def prior_close(self, day: date) -> float:
+        """Regular-hours close of the trading day before ``day``."""
+        bar = self.daily_bar(previous_trading_day(day))
+        return bar.close if bar else self._anchor_price
+
+
+class LiveBars:
+    """Minute bars recorded from live trades after the anchor."""
+
+    def __init__(self, first: RawBar | None = None) -> None:
+        self.bars: list[RawBar] = [first] if first else []
+
+    def record(self, t_ms: int, price: float, size: float) -> None:
+        """Fold a trade at ``t_ms`` into its minute bar (starting a new bar when needed)."""
+        start = t_ms - t_ms % 60_000
+        if self.bars and self.bars[-1].t_ms == start:
+            self.bars[-1].add_trade(price, size)
+        elif not self.bars or start > self.bars[-1].t_ms:
+            self.bars.append(RawBar(start, price, price, price, price, size))
+
+
+def merge(bars: list[RawBar], t_ms: int) -> RawBar:
+    """One bar spanning ``bars`` (non-empty, time-ordered), stamped ``t_ms``."""
+    return RawBar(
+        t_ms, bars[0].open, max(b.high for b in bars), min(b.low for b in bars), bars[-1].close,
+        sum(b.volume for b in bars),
+    )
+
+
+def aggregate(bars: Iterable[RawBar], bar_seconds: int, rth_only: bool) -> list[RawBar]:
+    """Bucket time-ordered source bars into IBKR bars of ``bar_seconds``.
+
+    Intraday buckets are aligned to 09:30 ET for regular-hours charts (so hourly bars start at
+    :30 like IBKR's) and to 04:00 ET otherwise; daily, weekly and monthly buckets are stamped at
+    midnight ET of their first trading day.
+    """
+    base = RTH_OPEN_MIN if rth_only else PRE_OPEN_MIN
+    groups: dict[tuple[object, ...], list[RawBar]] = {}
+    stamps: dict[tuple[object, ...], int] = {}
+    for bar in bars:
+        if rth_only and not is_rth(bar.t_ms):
+            continue
+        day = session_date(bar.t_ms)
+        if bar_seconds < 86_400:
+            local_day = to_et(bar.t_ms).date()
+            slot = int((minute_of_day(bar.t_ms) - base) // (bar_seconds / 60))
+            key: tuple[object, ...] = (local_day, slot)
+            stamp = et_ms(local_day, int(base + slot * bar_seconds / 60))
+        elif bar_seconds < 604_800:
+            key, stamp = (day,), et_ms(day, 0)
+        elif bar_seconds < 2_592_000:
+            iso = day.isocalendar()
+            key, stamp = ("w", iso.year, iso.week), et_ms(day, 0)
+        else:
+            key, stamp = ("m", day.year, day.month), et_ms(day, 0)
+        groups.setdefault(key, []).append(bar)
+        stamps.setdefault(key, stamp)
+    return [merge(group, stamps[key]) for key, group in groups.items()]
+
+
+def source_bars(
+    past: PastGenerator, live: LiveBars, start_ms: int, end_ms: int, daily: bool
+) -> list[RawBar]:
+    """Generated and live bars covering ``[start_ms, end_ms]``, oldest first.
+
+    Generated bars all lie before the anchor and live bars after it; the minute holding the
+    anchor appears twice (its generated part, then its live part) and the two merge into one
+    bar when aggregated.
+
+    With ``daily`` (bar size of a day or more) days older than the intraday window contribute
+    their daily bar; otherwise only intraday detail is returned.
+    """
+    out: list[RawBar] = []
+    first, last = session_date(start_ms), min(session_date(end_ms), past.anchor_day)
+    days: list[date] = []
+    day = last
+    while day >= first:
+        days.append(day)
+        day = previous_trading_day(day)
+    for day in reversed(days):
+        bars = past.day_bars(day)
+        if bars is None:
+            daily_bar = past.daily_bar(day) if daily else None
+            if daily_bar is not None and start_ms <= daily_bar.t_ms <= end_ms:
+                out.append(daily_bar)
+            continue
+        out.extend(bar for bar in bars if start_ms <= bar.t_ms <= end_ms)
+    out.extend(bar for bar in live.bars if start_ms <= bar.t_ms <= end_ms)
+    return out

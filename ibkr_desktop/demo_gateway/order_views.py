@@ -1,0 +1,154 @@
+"""IBKR-shaped JSON for orders and executions: ``sor``/live orders, order status, trades.
+
+Pure rendering of :class:`~.orders.Order` and :class:`~.orders.Execution` records into the
+dictionaries of reference §5.4 (live orders, identical to ``sor`` items §6.9), §5.5 (order
+status, snake_case) and §5.9/§6.10 (trades). Each shape is built in exactly one place.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from ibkr_desktop.protocol.fields import format_price
+
+from .orders import FILLED, Contract, Execution, Order
+
+_TYPE_NAMES = {
+    "MKT": ("Market", "MARKET"),
+    "LMT": ("Limit", "LIMIT"),
+    "STP": ("Stop", "STOP"),
+    "STOP_LIMIT": ("Stop Limit", "STOP_LIMIT"),
+    "TRAIL": ("Trail", "TRAIL"),
+    "TRAILLMT": ("Trail Limit", "TRAILLMT"),
+    "MIDPRICE": ("MidPrice", "MIDPRICE"),
+}
+_STATUS_DESCRIPTIONS = {"PreSubmitted": "Order Presubmitted", "Submitted": "Order Submitted",
+                        "Filled": "Order Filled", "Cancelled": "Order Cancelled",
+                        "Inactive": "Order Inactive", "PendingSubmit": "Order Pending Submit"}
+
+
+def _qty(value: float) -> str:
+    """``100`` for whole shares, ``0.5`` for fractions."""
+    return f"{value:g}"
+
+
+def _clock_text(ms: int, pattern: str) -> str:
+    return time.strftime(pattern, time.gmtime(ms / 1000))
+
+
+def order_description(order: Order) -> str:
+    """``Buy 100 Limit 372.00, GTC`` / ``Sold 5 Market, DAY`` (past tense once filled)."""
+    done = order.status == FILLED
+    verb = ("Bought" if done else "Buy") if order.side == "BUY" else ("Sold" if done else "Sell")
+    words = _TYPE_NAMES.get(order.order_type, (order.order_type, order.order_type))[0]
+    prices = [format_price(p) for p in (order.limit_price, order.stop_price) if p is not None]
+    detail = f" {' '.join(prices)}" if prices else ""
+    return f"{verb} {_qty(order.quantity)} {words}{detail}, {order.tif}"
+
+
+def live_order(order: Order, contract: Contract) -> dict[str, Any]:
+    """One ``/iserver/account/orders`` item; also the full ``sor`` item (§5.4, §6.9)."""
+    avg = order.avg_price
+    item: dict[str, Any] = {
+        "acct": order.account, "account": order.account, "conidex": str(order.conid),
+        "conid": order.conid, "orderId": order.order_id, "cashCcy": "USD",
+        "sizeAndFills": (_qty(order.filled) if order.status == FILLED
+                         else f"{_qty(order.filled)}/{_qty(order.quantity)}"),
+        "orderDesc": order_description(order), "description1": contract.symbol,
+        "ticker": contract.symbol, "secType": contract.sec_type,
+        "listingExchange": contract.exchange, "remainingQuantity": order.remaining,
+        "filledQuantity": order.filled, "totalSize": order.quantity,
+        "companyName": contract.name, "status": str(order.status),
+        "order_ccp_status": str(order.status),
+        "avgPrice": format_price(avg) if avg is not None else "",
+        "origOrderType": _TYPE_NAMES.get(order.order_type, ("", order.order_type))[1],
+        "supportsTaxOpt": "1",
+        "lastExecutionTime": _clock_text(order.last_exec_ms or order.created_ms, "%y%m%d%H%M%S"),
+        "lastExecutionTime_r": order.last_exec_ms or order.created_ms,
+        "orderType": _TYPE_NAMES.get(order.order_type, (order.order_type, ""))[0],
+        "bgColor": "#000000", "fgColor": "#00F000" if order.side == "BUY" else "#F00000",
+        "timeInForce": order.tif, "side": order.side,
+        "price": order.limit_price if order.limit_price is not None else "",
+        "outsideRTH": order.outside_rth, "isEventTrading": "0",
+    }
+    if order.stop_price is not None:
+        item["auxPrice"] = order.stop_price
+    if order.trailing_amount is not None:
+        item["trailingAmount"] = order.trailing_amount
+        item["trailingType"] = order.trailing_type or "amt"
+    if order.coid:
+        item["order_ref"] = order.coid
+    if order.parent_id is not None:
+        item["parentId"] = order.parent_id
+    return item
+
+
+def order_status(order: Order, contract: Contract) -> dict[str, Any]:
+    """``/iserver/account/order/status/{id}`` (§5.5): snake_case, sizes as strings, side B/S."""
+    avg = order.avg_price
+    status = str(order.status)
+    type_word = _TYPE_NAMES.get(order.order_type, ("", order.order_type))[1]
+    described = order_description(order)
+    result: dict[str, Any] = {
+        "sub_type": None, "request_id": str(order.order_id % 1000), "server_id": "0",
+        "order_id": order.order_id, "conidex": str(order.conid), "conid": order.conid,
+        "symbol": contract.symbol, "side": "B" if order.side == "BUY" else "S",
+        "contract_description_1": contract.symbol, "listing_exchange": contract.exchange,
+        "option_acct": "c", "company_name": contract.name, "size": str(order.remaining),
+        "total_size": str(order.quantity), "currency": "USD", "account": order.account,
+        "order_type": type_word, "cum_fill": str(order.filled), "order_status": status,
+        "order_ccp_status": status,
+        "order_status_description": _STATUS_DESCRIPTIONS.get(status, status),
+        "tif": order.tif, "fg_color": "#FFFFFF", "bg_color": "#000000",
+        "order_not_editable": not order.active, "editable_fields": "\u001e",
+        "cannot_cancel_order": not order.active, "deactivate_order": False,
+        "outside_rth": order.outside_rth, "all_or_none": False, "use_price_mgmt_algo": False,
+        "sec_type": contract.sec_type, "available_chart_periods": "#R|1",
+        "order_description": described,
+        "order_description_with_contract": _with_contract(described, contract.symbol),
+        "alert_active": 1, "child_order_type": "0", "order_clearing_account": order.account,
+        "size_and_fills": _qty(order.filled), "allowed_duplicate_opposite": True,
+        "order_time": _clock_text(order.created_ms, "%y%m%d%H%M%S"),
+        "clearing_id": "IB", "clearing_name": "IB",
+    }
+    if avg is not None:
+        result["average_price"] = format_price(avg)
+        verb = "Bought" if order.side == "BUY" else "Sold"
+        result["exit_strategy_chart_description"] = (
+            f"{verb} {_qty(order.filled)} @ {format_price(avg)}")
+    if order.limit_price is not None:
+        result["limit_price"] = format_price(order.limit_price)
+    if order.stop_price is not None:
+        result["stop_price"] = format_price(order.stop_price)
+    if order.coid:
+        result["order_ref"] = order.coid
+    return result
+
+
+def _with_contract(description: str, symbol: str) -> str:
+    """Insert the symbol after the size: ``Sold 5 Market, DAY`` -> ``Sold 5 AAPL Market, DAY``."""
+    verb, size, rest = description.split(" ", 2)
+    return f"{verb} {size} {symbol} {rest}"
+
+
+def trade(execution: Execution, contract: Contract, submitter: str) -> dict[str, Any]:
+    """One ``/iserver/account/trades`` item; also a ``str`` item (§5.9, §6.10)."""
+    verb = "Bot" if execution.side == "BUY" else "Sold"
+    price = format_price(execution.price)
+    return {
+        "execution_id": execution.execution_id, "symbol": contract.symbol,
+        "supports_tax_opt": "1", "side": "B" if execution.side == "BUY" else "S",
+        "order_description": f"{verb} {_qty(execution.size)} @ {price} on {execution.exchange}",
+        "trade_time": _clock_text(execution.time_ms, "%Y%m%d-%H:%M:%S"),
+        "trade_time_r": execution.time_ms, "size": execution.size, "price": price,
+        "order_ref": execution.order_ref, "submitter": submitter, "exchange": execution.exchange,
+        "commission": f"{execution.commission:.2f}",
+        "net_amount": round(execution.size * execution.price, 2),
+        "account": execution.account, "accountCode": execution.account,
+        "account_allocation_name": execution.account, "company_name": contract.name,
+        "contract_description_1": contract.symbol, "sec_type": contract.sec_type,
+        "listing_exchange": contract.exchange, "conid": execution.conid,
+        "conidEx": str(execution.conid), "clearing_id": "IB", "clearing_name": "IB",
+        "liquidation_trade": "0", "is_event_trading": "0",
+    }

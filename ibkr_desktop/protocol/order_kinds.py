@@ -1,0 +1,112 @@
+"""Order vocabulary: order types, sides, time in force and order statuses, read tolerantly.
+
+IBKR spells these differently per endpoint ("LMT" vs "Limit", "BUY" vs "B", "Canceled" vs
+"Cancelled"); these enums are the one spelling the app uses, and the ``parse_*`` functions map
+every known variant onto them (reference §5.1, §5.11).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class OrderType(StrEnum):
+    """IBKR ``orderType`` values accepted on placement."""
+
+    LMT = "LMT"
+    MKT = "MKT"
+    STP = "STP"
+    STOP_LIMIT = "STOP_LIMIT"
+    TRAIL = "TRAIL"
+    TRAILLMT = "TRAILLMT"
+    MIDPRICE = "MIDPRICE"
+
+
+class Side(StrEnum):
+    """Order side."""
+
+    BUY = "BUY"
+    SELL = "SELL"
+
+
+class TimeInForce(StrEnum):
+    """Time in force."""
+
+    DAY = "DAY"
+    GTC = "GTC"
+    IOC = "IOC"
+    OPG = "OPG"
+
+
+class OrderStatus(StrEnum):
+    """Order status with IBKR's spellings (§5.11)."""
+
+    INACTIVE = "Inactive"
+    PENDING_SUBMIT = "PendingSubmit"
+    PRE_SUBMITTED = "PreSubmitted"
+    SUBMITTED = "Submitted"
+    FILLED = "Filled"
+    PENDING_CANCEL = "PendingCancel"
+    CANCELLED = "Cancelled"
+    WARN_STATE = "WarnState"
+
+    @classmethod
+    def parse(cls, text: object) -> OrderStatus | None:
+        """Tolerant lookup: ``"pre_submitted"``, ``"PRESUBMITTED"``, ``"Canceled"`` all work."""
+        if not isinstance(text, str):
+            return None
+        key = text.replace("_", "").replace(" ", "").lower()
+        return _STATUS_BY_KEY.get(key)
+
+
+_STATUS_BY_KEY = {status.value.lower(): status for status in OrderStatus} | {
+    "canceled": OrderStatus.CANCELLED,
+    "apicancelled": OrderStatus.CANCELLED,
+    "apicanceled": OrderStatus.CANCELLED,
+    "apipending": OrderStatus.PENDING_SUBMIT,
+}
+
+ACTIVE_STATUSES: frozenset[OrderStatus] = frozenset({
+    OrderStatus.PENDING_SUBMIT, OrderStatus.PRE_SUBMITTED, OrderStatus.SUBMITTED,
+    OrderStatus.PENDING_CANCEL, OrderStatus.WARN_STATE,
+})
+"""Statuses of an order that may still fill (a "working orders" view shows these)."""
+
+DONE_STATUSES: frozenset[OrderStatus] = frozenset({
+    OrderStatus.FILLED, OrderStatus.CANCELLED, OrderStatus.INACTIVE,
+})
+"""Final statuses: the order will not change (Inactive = rejected/not working)."""
+
+_TYPE_ALIASES = {
+    "LIMIT": OrderType.LMT, "MARKET": OrderType.MKT, "STOP": OrderType.STP,
+    "STOPLIMIT": OrderType.STOP_LIMIT, "STPLMT": OrderType.STOP_LIMIT,
+    "TRAILINGSTOP": OrderType.TRAIL, "TRAILLIMIT": OrderType.TRAILLMT,
+    "TRAILINGSTOPLIMIT": OrderType.TRAILLMT, "TRAILINGLIMIT": OrderType.TRAILLMT,
+    "MIDPRICE": OrderType.MIDPRICE,
+} | {t.value.replace("_", ""): t for t in OrderType}
+
+_SIDE_ALIASES = {"BUY": Side.BUY, "B": Side.BUY, "BOT": Side.BUY,
+                 "SELL": Side.SELL, "S": Side.SELL, "SLD": Side.SELL}
+
+
+def parse_order_type(value: object) -> OrderType | None:
+    """``"LMT"``, ``"Limit"``, ``"STOP LIMIT"``, ``"stp_lmt"`` -> OrderType; None if unknown."""
+    if not isinstance(value, str):
+        return None
+    key = value.upper().replace("_", "").replace(" ", "").replace("-", "")
+    return _TYPE_ALIASES.get(key)
+
+
+def parse_side(value: object) -> Side | None:
+    """``"BUY"``, ``"Buy"``, ``"B"``, ``"BOT"`` (and the SELL forms) -> Side; None otherwise."""
+    return _SIDE_ALIASES.get(value.strip().upper()) if isinstance(value, str) else None
+
+
+def parse_tif(value: object) -> TimeInForce | None:
+    """``"DAY"``/``"day"``/``"GTC"``... -> TimeInForce; None otherwise."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return TimeInForce(value.strip().upper())
+    except ValueError:
+        return None

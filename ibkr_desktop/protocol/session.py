@@ -1,0 +1,79 @@
+"""Session status answers (auth status, tickle) and what they mean for the user (§1.5-1.8).
+
+The client polls ``/tickle`` and ``/iserver/auth/status`` and receives ``sts`` frames; these
+helpers read those answers and map them, and session-level errors, to one :class:`SessionState`
+with a plain-language reason for the status bar.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from ibkr_desktop.protocol import _coerce
+from ibkr_desktop.protocol.errors import (
+    AccountsNotQueried,
+    GatewayUnreachable,
+    IbkrError,
+    NoBridge,
+    NotAuthenticated,
+    RequestTimedOut,
+    ServiceUnavailable,
+)
+from ibkr_desktop.protocol.events import AuthStatus, SessionKind, SessionState
+
+
+@dataclass(frozen=True, slots=True)
+class TickleInfo:
+    """``POST /tickle`` answer: the WebSocket session id and the embedded auth status."""
+
+    session_id: str | None
+    auth: AuthStatus | None
+    sso_expires_ms: int | None
+
+
+def parse_auth_status(body: object) -> AuthStatus:
+    """``/iserver/auth/status``, ``ssodh/init`` or ``sts`` args -> AuthStatus (absent -> None)."""
+    d = body if isinstance(body, Mapping) else {}
+    return AuthStatus(
+        _coerce.flag(d.get("authenticated")), _coerce.flag(d.get("competing")),
+        _coerce.flag(d.get("connected")), _coerce.text(d.get("message")) or "",
+    )
+
+
+def parse_tickle(body: object) -> TickleInfo:
+    """``/tickle`` -> TickleInfo; ``auth`` is None when ``iserver.authStatus`` is missing."""
+    d = body if isinstance(body, Mapping) else {}
+    iserver = d.get("iserver")
+    auth_raw = iserver.get("authStatus") if isinstance(iserver, Mapping) else None
+    auth = parse_auth_status(auth_raw) if isinstance(auth_raw, Mapping) else None
+    sso = _coerce.number(d.get("ssoExpires"))
+    return TickleInfo(_coerce.text(d.get("session")), auth, int(sso) if sso is not None else None)
+
+
+def session_state(auth: AuthStatus) -> SessionState:
+    """The user-facing state for an auth status (healthy = authenticated, connected, alone)."""
+    if auth.competing:
+        return SessionState(SessionKind.COMPETING,
+                            "Another session (TWS, IBKR Mobile or the web portal) uses this login")
+    if auth.authenticated and auth.connected is not False:
+        return SessionState(SessionKind.AUTHENTICATED, "Connected")
+    if auth.connected:
+        return SessionState(SessionKind.EXPIRED,
+                            "The brokerage session timed out; re-authenticating")
+    return SessionState(SessionKind.NOT_LOGGED_IN, "Log in to the gateway in your browser")
+
+
+def session_state_for_error(err: IbkrError) -> SessionState | None:
+    """The session state a failed request reveals, or None when it says nothing about it."""
+    if isinstance(err, GatewayUnreachable | RequestTimedOut):
+        return SessionState(SessionKind.GATEWAY_UNREACHABLE,
+                            "Cannot reach the gateway; is it running?")
+    if isinstance(err, NotAuthenticated):
+        return SessionState(SessionKind.NOT_LOGGED_IN, "Log in to the gateway in your browser")
+    if isinstance(err, NoBridge | AccountsNotQueried):
+        return SessionState(SessionKind.AUTHENTICATING, "Setting up the brokerage session")
+    if isinstance(err, ServiceUnavailable):
+        return SessionState(SessionKind.MAINTENANCE,
+                            "IBKR is temporarily unavailable (restart or maintenance)")
+    return None
