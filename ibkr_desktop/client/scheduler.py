@@ -10,6 +10,10 @@ Rules, in order:
 * a job goes when ``protocol.pacing`` says its global and endpoint windows allow it. Sends are
   recorded a small safety margin in the future, so that the gateway, which stamps requests on
   arrival, never counts more than its limit in any window;
+* sends are spread evenly (one per ``1/10`` s plus the margin) instead of in bursts of ten: a
+  sliding window that is refilled in bursts stays full for most of each second, and an order
+  arriving then would wait up to a second. Spread out, the window always frees a slot within
+  about 100 ms, and the ORDER lane, which ignores the spacing, takes the first one;
 * at most ``max_in_flight`` requests run at once, one slot is kept free for the ORDER lane, and
   at most ``HISTORY_MAX_CONCURRENT`` history requests are in flight;
 * an identical GET that is still waiting is joined rather than sent twice.
@@ -29,7 +33,7 @@ from ibkr_desktop.protocol.errors import (
     RateLimited,
     ServiceUnavailable,
 )
-from ibkr_desktop.protocol.pacing import HISTORY_MAX_CONCURRENT, Pacer
+from ibkr_desktop.protocol.pacing import GLOBAL_LIMIT, HISTORY_MAX_CONCURRENT, Pacer
 
 SAFETY_MARGIN_S = 0.02
 
@@ -125,6 +129,8 @@ class Scheduler:
         self._history_in_flight = 0
         self._penalty_until = 0.0
         self._consecutive_429 = 0
+        self._min_gap = (GLOBAL_LIMIT.per + safety_margin_s) / GLOBAL_LIMIT.count
+        self._last_send = float("-inf")
         self.rate_limited = 0
         """429 answers seen since start."""
         self.throttled = False
@@ -181,10 +187,11 @@ class Scheduler:
             if not self._has_capacity(job):
                 continue
             at = self._pacer.next_send_at(job.request.method, job.request.path, now)
+            if job.lane != Lane.ORDER:
+                at = max(at, self._last_send + self._min_gap)
             if at <= now:
                 del self._pending[index]
                 self._launch(job, now)
-                self.throttled = False
                 return job, 0.0
             paced = True
             wait = _soonest(wait, at - now)
@@ -244,6 +251,7 @@ class Scheduler:
         self._in_flight += 1
         if job.request.is_history:
             self._history_in_flight += 1
+        self._last_send = now
         self._pacer.record(job.request.method, job.request.path, now + self._margin)
 
     def _has_capacity(self, job: Job) -> bool:

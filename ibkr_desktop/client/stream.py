@@ -148,6 +148,16 @@ class StreamWorker(QObject):
         """Keys of every wanted subscription (restored after each reconnect)."""
         return self._subs.keys
 
+    @property
+    def running(self) -> bool:
+        """True between :meth:`start` and :meth:`stop`."""
+        return bool(self._tasks)
+
+    def set_tls_pin(self, pin: str | None) -> None:
+        """Use a newly trusted certificate pin for the next connection attempt."""
+        self._tls_pin = pin
+        self._wake.set()
+
     def start(self, session_id: str | None) -> None:
         """Connect (and keep reconnecting) with ``session_id`` from ``/tickle``."""
         self._session_id = session_id

@@ -1,1 +1,1 @@
-"""A local simulator of the IBKR Client Portal Gateway (REST + WebSocket), importing only protocol/."""
+"""A local simulator of the IBKR Client Portal Gateway (REST + WebSocket); uses only protocol/."""

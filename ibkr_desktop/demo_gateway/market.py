@@ -15,10 +15,11 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import islice
 
 from ibkr_desktop.protocol.bars import BAR_SECONDS, Bar, period_seconds
 
-from .history import LiveBars, PastGenerator, RawBar, aggregate, source_bars
+from .history import LiveBars, PastGenerator, aggregate, source_bars
 from .simtime import (
     PRE_OPEN_MIN,
     RTH_CLOSE_MIN,
@@ -26,8 +27,6 @@ from .simtime import (
     activity,
     et_ms,
     is_rth,
-    minute_of_day,
-    previous_trading_day,
     session_date,
     trading_days_back,
 )
@@ -77,13 +76,31 @@ class MarketQuote:
 
 
 @dataclass(slots=True)
+class _Day:
+    """Day statistics of one session (regular-hours open/close, full-session range/volume)."""
+
+    session: date
+    prior_close: float
+    open: float | None = None
+    high: float | None = None
+    low: float | None = None
+    volume: float = 0.0
+    close: float | None = None
+
+
+@dataclass(slots=True)
 class _Book:
-    """Mutable live state of one instrument."""
+    """Mutable live state of one instrument.
+
+    ``day`` holds what the live market did in the current session; ``base`` what the generated
+    past did earlier in the anchor session (computed lazily: it costs a generated day).
+    """
 
     instrument: Instrument
     past: PastGenerator
     live: LiveBars
     mid: float
+    day: _Day
     bid: float = 0.0
     ask: float = 0.0
     bid_size: float = 0.0
@@ -91,14 +108,7 @@ class _Book:
     last: float = 0.0
     last_size: float = 100.0
     updated_ms: int = 0
-    session: date | None = None
-    open: float | None = None
-    high: float = 0.0
-    low: float = 0.0
-    volume: float = 0.0
-    prior_close: float = 0.0
-    close: float | None = None
-    was_rth: bool = False
+    base: _Day | None = None
     extra: dict[str, float] = field(default_factory=dict)
 
 
@@ -118,15 +128,17 @@ class MarketSimulator:
         self._now_ms = start_ms
         self._listeners: list[Listener] = []
         self._books: dict[int, _Book] = {}
+        self._anchor_session = session_date(start_ms)
+        self._session = self._anchor_session
+        self._rth = is_rth(start_ms)
         for instrument in universe:
             price = instrument.price * math.exp(self._rng.gauss(0.0, 0.02))
             price = _round(price, instrument.tick_size)
             past = PastGenerator(instrument, seed, start_ms, price)
-            book = _Book(instrument, past, LiveBars(), price)
+            day = _Day(self._anchor_session, prior_close=0.0)
+            book = _Book(instrument, past, LiveBars(), price, day, last=price, updated_ms=start_ms)
             self._books[instrument.conid] = book
             self._requote(book)
-            book.last = price
-            book.updated_ms = start_ms
 
     # -- time ---------------------------------------------------------------------------------
 
@@ -153,10 +165,22 @@ class MarketSimulator:
         now = self._now_ms
         weight = activity(now)
         rth = is_rth(now)
-        changed: set[int] = set()
-        for book in self._books.values():
-            if self._step_book(book, dt_s, weight, rth):
-                changed.add(book.instrument.conid)
+        session = session_date(now)
+        if session != self._session:
+            self._session = session
+            for book in self._books.values():
+                self._roll(book, session)
+        if rth and not self._rth:
+            for book in self._books.values():
+                book.day.open = book.day.open or book.last
+        elif self._rth and not rth:
+            for book in self._books.values():
+                book.day.close = book.last
+        self._rth = rth
+        changed = {
+            book.instrument.conid for book in self._books.values()
+            if self._step_book(book, dt_s, weight)
+        }
         result = frozenset(changed)
         if result:
             self._notify(result)
@@ -198,12 +222,24 @@ class MarketSimulator:
     def quote(self, conid: int) -> MarketQuote:
         """Current quote of ``conid``. Raises KeyError for an unknown conid."""
         book = self._books[conid]
-        self._ensure_session(book)
+        day = book.day
+        base = self._base(book) if day.session == self._anchor_session else None
+        open_, high, low = day.open, day.high, day.low
+        volume, prior_close, close = day.volume, day.prior_close, day.close
+        if base is not None:
+            open_ = base.open if base.open is not None else open_
+            high = _pick(max, base.high, high)
+            low = _pick(min, base.low, low)
+            volume += base.volume
+            prior_close = base.prior_close
+            close = close if close is not None else base.close
         return MarketQuote(
             bid=book.bid, ask=book.ask, last=book.last, bid_size=book.bid_size,
-            ask_size=book.ask_size, last_size=book.last_size, volume=book.volume,
-            open=book.open, high=book.high, low=book.low, prior_close=book.prior_close,
-            tick_size=book.instrument.tick_size, updated_ms=book.updated_ms, close=book.close,
+            ask_size=book.ask_size, last_size=book.last_size, volume=volume, open=open_,
+            high=high if high is not None else book.last,
+            low=low if low is not None else book.last,
+            prior_close=prior_close or book.last, tick_size=book.instrument.tick_size,
+            updated_ms=book.updated_ms, close=close,
         )
 
     def set_price(self, conid: int, price: float) -> None:
@@ -212,9 +248,7 @@ class MarketSimulator:
         Tests use it to trigger fills deterministically. Raises KeyError for an unknown conid.
         """
         book = self._books[conid]
-        self._ensure_session(book)
-        tick = book.instrument.tick_size
-        book.mid = _round(price, tick)
+        book.mid = _round(price, book.instrument.tick_size)
         self._requote(book)
         self._trade(book, book.mid, 100.0)
         self._notify(frozenset({conid}))
@@ -226,7 +260,8 @@ class MarketSimulator:
             bars = self.history(conid, "1y", "1d")
             book.extra["low_52w"] = min(bar.low for bar in bars)
             book.extra["high_52w"] = max(bar.high for bar in bars)
-        return min(book.extra["low_52w"], book.low), max(book.extra["high_52w"], book.high)
+        quote = self.quote(conid)
+        return min(book.extra["low_52w"], quote.low), max(book.extra["high_52w"], quote.high)
 
     # -- history ------------------------------------------------------------------------------
 
@@ -261,78 +296,57 @@ class MarketSimulator:
         """Start of a history period ending at ``end_ms``: ``Nd`` counts trading sessions."""
         text = period.strip().lower()
         if text.endswith("d") and text[:-1].isdigit():
-            wanted = int(text[:-1])
             first_minute = RTH_OPEN_MIN if rth_only else PRE_OPEN_MIN
-            day = session_date(end_ms)
-            for count, day in enumerate(trading_days_back(day), start=1):  # noqa: B007
-                if et_ms(day, first_minute) > end_ms:
-                    wanted += 1  # today's session has not begun: it does not count
-                if count >= wanted:
-                    break
-            return et_ms(day, 0 if not rth_only else first_minute)
+            sessions = [
+                day for day in islice(trading_days_back(session_date(end_ms)), int(text[:-1]) + 1)
+                if et_ms(day, first_minute) <= end_ms  # a session that has not begun is skipped
+            ][: int(text[:-1])]
+            return et_ms(sessions[-1], first_minute if rth_only else 0)
         return end_ms - period_seconds(period) * 1000
 
     # -- simulation internals -----------------------------------------------------------------
 
-    def _ensure_session(self, book: _Book) -> None:
-        """Bring the day statistics to the current session (lazily; costs a generated day)."""
-        now = self._now_ms
-        today = session_date(now)
-        if book.session == today:
-            return
-        if book.session is None and today <= book.past.anchor_day:
-            self._start_from_past(book, today)
-        else:
-            prior = book.close if book.close is not None else book.last
-            book.session, book.prior_close, book.close = today, prior, None
-            book.open, book.high, book.low, book.volume = None, book.last, book.last, 0.0
-        book.was_rth = is_rth(now)
+    def _base(self, book: _Book) -> _Day:
+        """What the generated past did in the anchor session before the anchor (cached)."""
+        if book.base is None:
+            past, session = book.past, self._anchor_session
+            bars = past.day_bars(session) or []
+            rth = [bar for bar in bars if is_rth(bar.t_ms)]
+            counted = rth or bars
+            ended = past.anchor_ms >= et_ms(session, RTH_CLOSE_MIN)
+            book.base = _Day(
+                session, past.prior_close(session),
+                open=rth[0].open if rth else None,
+                high=max((bar.high for bar in counted), default=None),
+                low=min((bar.low for bar in counted), default=None),
+                volume=sum(bar.volume for bar in bars),
+                close=rth[-1].close if rth and ended else None,
+            )
+        return book.base
 
-    def _start_from_past(self, book: _Book, today: date) -> None:
-        """Day statistics at the anchor, read from the generated bars of the anchor day."""
-        past = book.past
-        bars = past.day_bars(today) or []
-        rth = [bar for bar in bars if is_rth(bar.t_ms)]
-        counted = rth or bars
-        book.session = today
-        book.prior_close = past.prior_close(today)
-        book.open = rth[0].open if rth else None
-        book.high = max([bar.high for bar in counted] + [book.last])
-        book.low = min([bar.low for bar in counted] + [book.last])
-        book.volume = sum(bar.volume for bar in bars)
-        ended = minute_of_day(self._now_ms) >= RTH_CLOSE_MIN or today < session_date(past.anchor_ms)
-        book.close = rth[-1].close if rth and ended else None
-        if bars and not book.live.bars:
-            last = bars[-1]
-            book.live.bars.append(RawBar(last.t_ms, last.open, last.high, last.low, last.close,
-                                         last.volume))
+    def _roll(self, book: _Book, session: date) -> None:
+        """Start a new session: yesterday's close becomes the prior close."""
+        quote = self.quote(book.instrument.conid)
+        prior = quote.close if quote.close is not None else book.last
+        book.day = _Day(session, prior_close=prior)
 
-    def _step_book(self, book: _Book, dt_s: float, weight: float, rth: bool) -> bool:
+    def _step_book(self, book: _Book, dt_s: float, weight: float) -> bool:
         """Random walk, requote and maybe trade one instrument; True when anything changed."""
-        self._ensure_session(book)
         rng = self._rng
         instrument = book.instrument
-        if rth and not book.was_rth and book.open is None:
-            book.open = book.last
-        if not rth and book.was_rth and book.close is None:
-            book.close = book.last
-        book.was_rth = rth
         sigma = instrument.volatility * math.sqrt(dt_s * max(weight, 0.05) / _YEAR_SECONDS)
         book.mid *= math.exp(rng.gauss(0.0, sigma))
         before = (book.bid, book.ask, book.bid_size, book.ask_size)
-        if rng.random() < min(1.0, 1.5 * dt_s * weight):
-            self._requote(book)
-        else:
-            self._requote(book, keep_sizes=True)
+        self._requote(book, keep_sizes=rng.random() >= min(1.0, 1.5 * dt_s * weight))
         changed = before != (book.bid, book.ask, book.bid_size, book.ask_size)
         trades = _poisson(rng, 2.5 * dt_s * weight)
         if trades:
             mean_size = instrument.avg_volume / (6.5 * 3600 * 2.5)
-            size = sum(max(1.0, round(mean_size * rng.lognormvariate(-0.3, 0.8))) for _ in
-                       range(trades))
-            size = max(100.0, round(size / 100) * 100) if size >= 100 else size
-            price = book.ask if rng.random() < 0.5 else book.bid
-            self._trade(book, price, size)
+            size = sum(
+                max(1.0, round(mean_size * rng.lognormvariate(-0.3, 0.8))) for _ in range(trades)
+            )
+            size = round(size / 100) * 100.0 if size >= 100 else size
+            self._trade(book, book.ask if rng.random() < 0.5 else book.bid, size)
             changed = True
         if changed:
             book.updated_ms = self._now_ms
@@ -345,7 +359,7 @@ class MarketSimulator:
         tick = instrument.tick_size
         liquid = instrument.avg_volume >= 20e6
         spread_ticks = max(1, round(book.mid * (0.00005 if liquid else 0.0002) / tick))
-        if not is_rth(self._now_ms):
+        if not self._rth:
             spread_ticks *= 3
         if rng.random() < 0.3:
             spread_ticks += 1
@@ -358,13 +372,27 @@ class MarketSimulator:
             book.ask_size = 100.0 * max(1, round(rng.lognormvariate(1.0, 0.7) * lots))
 
     def _trade(self, book: _Book, price: float, size: float) -> None:
-        """Record a trade: last, size, volume, day range, minute bar."""
+        """Record a trade: last, size, session volume and range, minute bar."""
+        day = book.day
         book.last, book.last_size = price, size
-        book.volume += size
-        book.high = max(book.high, price)
-        book.low = min(book.low, price) if book.low else price
+        day.volume += size
+        day.high = _pick(max, day.high, price)
+        day.low = _pick(min, day.low, price)
+        if self._rth and day.open is None:
+            day.open = price
         book.updated_ms = self._now_ms
         book.live.record(self._now_ms, price, size)
+
+
+def _pick(
+    choose: Callable[[float, float], float], a: float | None, b: float | None
+) -> float | None:
+    """``choose(a, b)`` ignoring missing values."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return choose(a, b)
 
 
 def _round(price: float, tick: float) -> float:
@@ -382,5 +410,3 @@ def _poisson(rng: random.Random, mean: float) -> int:
         product *= rng.random()
     return count
 
-
-__all__ = ["MarketQuote", "MarketSimulator", "previous_trading_day"]

@@ -63,7 +63,7 @@ class BrokerageRoutes:
 
     async def iserver_accounts(self, request: web.Request) -> web.StreamResponse:
         """``GET /iserver/accounts``: also unlocks the rest of ``/iserver`` for the session."""
-        self._session.require_brokerage(request, accounts_queried=False)
+        self._session.require_brokerage(request)
         self._session.mark_accounts_queried()
         return json_response(self._b.portfolio.iserver_accounts())
 
@@ -76,8 +76,7 @@ class BrokerageRoutes:
 
     async def portfolio_accounts(self, request: web.Request) -> web.StreamResponse:
         """``GET /portfolio/accounts`` and ``/portfolio/subaccounts``."""
-        self._session.require_portfolio(request, accounts_queried=False)
-        self._session.mark_portfolio_queried()
+        self._session.require_portfolio(request)
         return json_response(self._b.portfolio.portfolio_accounts())
 
     async def meta(self, request: web.Request) -> web.StreamResponse:
@@ -116,6 +115,13 @@ class BrokerageRoutes:
         self._session.require_portfolio(request)
         account, conid = request.match_info["accountId"], _int_param(request, "conid")
         return json_response(self._b.portfolio.live_positions(account, conid))
+
+    async def position_all_accounts(self, request: web.Request) -> web.StreamResponse:
+        """``GET /portfolio/positions/{conid}``: ``{acct: [position]}`` across accounts."""
+        self._session.require_portfolio(request)
+        conid = _int_param(request, "conid")
+        portfolio = self._b.portfolio
+        return json_response({a: portfolio.live_positions(a, conid) for a in portfolio.accounts})
 
     async def pnl(self, request: web.Request) -> web.StreamResponse:
         """``GET /iserver/account/pnl/partitioned`` (excess liquidity as ``el``)."""
@@ -223,6 +229,7 @@ def register(router: web.UrlDispatcher, brokerage: Brokerage, session: Any) -> N
         ("POST", "/portfolio/{accountId}/positions/invalidate", r.invalidate),
         ("GET", "/portfolio2/{accountId}/positions", r.positions2),
         ("GET", "/portfolio/{accountId}/position/{conid}", r.position),
+        ("GET", "/portfolio/positions/{conid}", r.position_all_accounts),
         ("GET", "/iserver/account/pnl/partitioned", r.pnl),
         ("GET", "/iserver/account/orders", r.live_orders),
         ("GET", "/iserver/account/trades", r.trades),

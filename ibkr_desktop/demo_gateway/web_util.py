@@ -68,7 +68,7 @@ def json_response(
 
 
 def parse_bool(value: object, default: bool | None = None) -> bool | None:
-    """``True``/``true``/``1``/``yes`` (any case) -> True; the false forms -> False; else default."""
+    """Case-insensitive ``true``/``1``/``yes`` -> True, the false forms -> False, else default."""
     if isinstance(value, bool):
         return value
     if isinstance(value, int | float):

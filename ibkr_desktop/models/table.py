@@ -15,7 +15,7 @@ from enum import IntEnum
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
-from ibkr_desktop.models.columns import Column, Kind, format_value, sign_of
+from ibkr_desktop.models.columns import Column, format_value, sign_of
 
 Index = QModelIndex | QPersistentModelIndex
 Record = dict[str, object]

@@ -55,7 +55,13 @@ class ServiceUnavailable(IbkrError):
 
 
 class ApiError(IbkrError):
-    """Any other error answer; ``status`` and the gateway's ``message`` are kept verbatim."""
+    """Any other error answer; ``status`` and the gateway's ``message`` are kept verbatim.
+
+    Note the argument order ``ApiError(status, message)``, unlike the other classes.
+    """
+
+    def __init__(self, status: int | None, message: str) -> None:
+        super().__init__(message, status)
 
 
 def error_text(body: object) -> str:
@@ -95,7 +101,7 @@ def classify(status: int, body: object) -> IbkrError | None:
     restarting = not text or "internal server error" in lowered or "maintenance" in lowered
     if status == 500 and restarting:
         return ServiceUnavailable(text or "Internal Server Error", status)
-    return ApiError(text or f"HTTP {status}", status)
+    return ApiError(status, text or f"HTTP {status}")
 
 
 def is_retryable(err: BaseException | int) -> bool:

@@ -83,11 +83,26 @@ def _ntf(frame: _Frame, _: str | None) -> list[Event]:
     ) for item in _coerce.records(frame.get("args"))]
 
 
-def _smd(frame: _Frame, _: str | None) -> list[Event]:
-    conid = _coerce.integer(frame.get("conid"))
+def _quote(item: Mapping[str, object]) -> QuoteUpdate | None:
+    conid = _coerce.integer(item.get("conid"))
     if conid is None:
-        return []  # IBKR sends occasional empty updates without conid; clients ignore them
-    return [QuoteUpdate(conid, parse_fields(frame), _coerce.epoch_ms(frame.get("_updated")))]
+        return None
+    return QuoteUpdate(conid, parse_fields(item), _coerce.epoch_ms(item.get("_updated")))
+
+
+def _smd(frame: _Frame, _: str | None) -> list[Event]:
+    quote = _quote(frame)
+    return [quote] if quote else []  # IBKR's occasional empty updates lack conid: ignored
+
+
+def parse_snapshot(body: object) -> list[QuoteUpdate]:
+    """``/iserver/marketdata/snapshot`` answer -> one QuoteUpdate per conid (§4.1).
+
+    A pre-flight item (only ``conid``/``conidEx``) gives a QuoteUpdate with empty ``values``;
+    items without a conid are skipped.
+    """
+    quotes = (_quote(item) for item in _coerce.records(body))
+    return [quote for quote in quotes if quote is not None]
 
 
 def _smh(frame: _Frame, target: str | None) -> list[Event]:

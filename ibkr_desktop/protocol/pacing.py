@@ -88,7 +88,8 @@ class SlidingWindow:
         self._times: deque[float] = deque()
 
     def _expire(self, now: float) -> None:
-        while self._times and self._times[0] <= now - self.per:
+        # Same arithmetic as next_free (t + per), so a send at next_free() is always allowed.
+        while self._times and self._times[0] + self.per <= now:
             self._times.popleft()
 
     def in_window(self, now: float) -> int:

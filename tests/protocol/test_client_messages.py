@@ -85,8 +85,10 @@ def _msg(action: str, topic: str, target: str | None = None, extra: str | None =
 VARIANTS = [
     ('smd+265598+{"fields":["31","84","86","88","85","7059"]}',
      _msg("s", "md", "265598", args={"fields": ["31", "84", "86", "88", "85", "7059"]})),
-    ('smd+265598+{"fields": ["31", "84"]}', _msg("s", "md", "265598", args={"fields": ["31", "84"]})),
-    ('smd+265598@SMART+{"fields":["31"]}', _msg("s", "md", "265598@SMART", args={"fields": ["31"]})),
+    ('smd+265598+{"fields": ["31", "84"]}',
+     _msg("s", "md", "265598", args={"fields": ["31", "84"]})),
+    ('smd+265598@SMART+{"fields":["31"]}',
+     _msg("s", "md", "265598@SMART", args={"fields": ["31"]})),
     ("umd+265598+{}", _msg("u", "md", "265598")),
     ('smh+265598+{"period": "1d", "bar": "1min", "outsideRth": true}',
      _msg("s", "mh", "265598", args={"period": "1d", "bar": "1min", "outsideRth": True})),

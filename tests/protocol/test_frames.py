@@ -28,7 +28,7 @@ from ibkr_desktop.protocol.events import (
     UnknownFrame,
     Unsubscribed,
 )
-from ibkr_desktop.protocol.frames import parse_frame
+from ibkr_desktop.protocol.frames import parse_frame, parse_snapshot
 from ibkr_desktop.protocol.orders import OrderStatus
 
 
@@ -398,3 +398,19 @@ def test_junk_payloads_do_not_raise(frame: str) -> None:
 def test_bytes_frame() -> None:
     """A frame received as bytes parses like text."""
     assert parse_frame(b'{"topic": "system", "hb": 1}') == [Heartbeat(1000)]
+
+
+def test_snapshot_preflight_and_values() -> None:
+    """A §4.1 pre-flight gives empty quotes; the second call gives parsed values per conid."""
+    preflight = [{"conid": 265598, "conidEx": "265598"}, {"conid": 8314, "conidEx": "8314"}]
+    assert parse_snapshot(preflight) == [
+        QuoteUpdate(265598, {}, None), QuoteUpdate(8314, {}, None)
+    ]
+    body = [{
+        "31": "168.42", "6119": "q1", "6509": "RpB", "7059": "100", "84": "168.41", "85": "600",
+        "86": "168.42", "88": "1,300", "_updated": 1712596911593, "conid": 265598,
+        "conidEx": "265598", "server_id": "q1",
+    }, {"conidEx": "x"}]
+    [quote] = parse_snapshot(body)
+    assert quote.conid == 265598 and quote.updated_ms == 1712596911593
+    assert quote.values["bid_size"] == 1300.0 and quote.values["last"] == 168.42

@@ -1,0 +1,106 @@
+"""Order calls: placement, replies, modify and cancel, sent once on the ORDER lane.
+
+An order POST is never repeated by the client: a repeated placement can mean a doubled
+position. Each new order carries a client order id (``cOID``) so IBKR itself refuses an
+accidental duplicate. When the outcome of a call is unknown (timeout, 503) the desk says so
+in plain words and asks for a live-order refresh, so the user checks before sending again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+from PySide6.QtCore import QObject, Signal
+
+from ibkr_desktop.client.http import client_logger
+from ibkr_desktop.client.rest_queue import RestQueue
+from ibkr_desktop.client.scheduler import Lane
+from ibkr_desktop.protocol.errors import (
+    RateLimited,
+    RequestTimedOut,
+    ServiceUnavailable,
+)
+from ibkr_desktop.protocol.orders import (
+    OrderAccepted,
+    OrderQuestion,
+    OrderRejectedError,
+    OrderTicket,
+    new_coid,
+    parse_placement_response,
+)
+
+log = client_logger("ibkr_desktop.client.orders")
+
+PlacementResult = list[OrderAccepted | OrderQuestion]
+"""What a placement, modification or reply answers: accepted orders and/or questions."""
+
+
+class OrderDesk(QObject):
+    """Order calls through the REST queue's ORDER lane.
+
+    Signals:
+        notice (str, str): level and plain-language text for the user.
+        orders_uncertain (): an order call may or may not have reached IBKR; refresh orders.
+    """
+
+    notice = Signal(str, str)
+    orders_uncertain = Signal()
+
+    def __init__(self, rest: RestQueue, account: Callable[[], str],
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._rest = rest
+        self._account = account
+
+    async def place(self, ticket: OrderTicket) -> PlacementResult:
+        """Place ``ticket`` once with a client order id (a new one unless the ticket has one)."""
+        account = ticket.account or self._account()
+        ticket = replace(ticket, account=account, coid=ticket.coid or new_coid())
+        log.info("placing order %s", ticket.coid)
+        body = await self._send("POST", f"/iserver/account/{account}/orders",
+                                {"orders": [ticket.to_json()]}, ticket.coid)
+        return parse_placement_response(body)
+
+    async def reply(self, reply_id: str, confirmed: bool) -> PlacementResult:
+        """Confirm (or decline) an order question; declining returns []."""
+        body = await self._send("POST", f"/iserver/reply/{reply_id}", {"confirmed": confirmed})
+        try:
+            return parse_placement_response(body)
+        except OrderRejectedError:
+            if confirmed:
+                raise
+            return []
+
+    async def modify(self, order_id: int | str, ticket: OrderTicket) -> PlacementResult:
+        """Modify a working order (the ticket's cOID is not sent again)."""
+        account = ticket.account or self._account()
+        body = await self._send("POST", f"/iserver/account/{account}/order/{order_id}",
+                                replace(ticket, account=account, coid=None).to_json())
+        return parse_placement_response(body)
+
+    async def cancel(self, order_id: int | str) -> None:
+        """Ask for a cancel; raises ``OrderRejectedError`` if IBKR refuses it."""
+        body = await self._send("DELETE", f"/iserver/account/{self._account()}/order/{order_id}",
+                                None)
+        if isinstance(body, dict) and body.get("error"):
+            raise OrderRejectedError(str(body["error"]))
+
+    async def _send(self, method: str, path: str, body: object,
+                    coid: str | None = None) -> object:
+        try:
+            return await self._rest.call(method, path, json=body, lane=Lane.ORDER,
+                                         idempotent=False)
+        except RateLimited as exc:
+            text = ("The order request was not sent: the gateway is rate-limiting requests. "
+                    "Wait a moment, check the Orders view, then try again.")
+            self.notice.emit("error", text)
+            raise RateLimited(text, exc.status) from exc
+        except (RequestTimedOut, ServiceUnavailable) as exc:
+            ref = f" (client order id {coid})" if coid else ""
+            text = (f"The gateway did not confirm the order request in time{ref}. It may or may "
+                    "not have reached IBKR; the Orders view is being refreshed. Check it before "
+                    "sending again.")
+            self.notice.emit("error", text)
+            self.orders_uncertain.emit()
+            raise type(exc)(text, exc.status) from exc

@@ -1,0 +1,142 @@
+"""Fault injection: the failures a real gateway produces, on demand, for tests and demos.
+
+Every fault is a method of :class:`Faults` (``gw.faults.drop_sockets()``...) and an action of
+``POST /demo/admin/fault {"action": "...", ...}`` — a path IBKR does not use — so an app
+running the embedded gateway, a test or ``curl`` can break the session, the stream or the
+HTTP side and watch the client recover.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from .web_util import ApiError, json_response, parse_bool, read_object
+
+if TYPE_CHECKING:
+    from .server import DemoGateway
+
+_FAIL_MESSAGES = {
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+    429: "Too many requests",
+    401: "not authenticated",
+}
+
+
+class Faults:
+    """Switches that make the gateway misbehave; all take effect immediately.
+
+    Args:
+        gateway: The gateway to act on.
+    """
+
+    def __init__(self, gateway: DemoGateway) -> None:
+        self._gateway = gateway
+        self.failures_left = 0
+        self.failure_status = 503
+        self.delay_s = 0.0
+        self.heartbeats_stopped = False
+
+    def drop_sockets(self) -> int:
+        """Abort every WebSocket connection without a close frame; returns how many."""
+        return self._gateway.hub.drop_all()
+
+    def stop_heartbeats(self, stopped: bool = True) -> None:
+        """Stop (or resume) the ``system`` heartbeat frames on every socket."""
+        self.heartbeats_stopped = stopped
+
+    def expire_session(self) -> None:
+        """End the session as an idle timeout would: 401 everywhere, ``sts`` not authenticated."""
+        self._gateway.session.expire()
+
+    def set_competing(self, competing: bool = True) -> None:
+        """Pretend another platform logged in with this username (``competing: true``)."""
+        self._gateway.session.set_competing(competing)
+
+    def fail_next(self, count: int = 1, status: int = 503) -> None:
+        """Answer the next ``count`` API requests with ``status`` and an IBKR-shaped error."""
+        self.failures_left = max(0, count)
+        self.failure_status = status
+
+    def set_delay(self, seconds: float) -> None:
+        """Delay every API answer by ``seconds`` (0 turns it off)."""
+        self.delay_s = max(0.0, seconds)
+
+    def log_out(self) -> None:
+        """Log the user out, as ``POST /logout`` or a login elsewhere would."""
+        self._gateway.session.log_out()
+
+    def log_in(self) -> None:
+        """Log in again (what the browser login page does on a real gateway)."""
+        self._gateway.session.log_in()
+
+    async def restart(self) -> None:
+        """Restart the gateway on the same port: every socket drops, a new session starts."""
+        await self._gateway.restart()
+
+    def take_failure(self) -> ApiError | None:
+        """The error for the current request if a ``fail_next`` is pending (consumes one)."""
+        if self.failures_left <= 0:
+            return None
+        self.failures_left -= 1
+        status = self.failure_status
+        return ApiError(status, _FAIL_MESSAGES.get(status, f"HTTP {status}"))
+
+    async def handle_admin(self, request: web.Request) -> web.Response:
+        """``POST /demo/admin/fault``: run one fault action from a JSON body."""
+        body = await read_object(request)
+        action = str(body.get("action", "")).strip().lower()
+        actions: dict[str, Callable[[dict[str, Any]], Awaitable[object] | object]] = {
+            "drop_sockets": lambda b: self.drop_sockets(),
+            "stop_heartbeats": lambda b: self.stop_heartbeats(_flag(b, "stopped", True)),
+            "resume_heartbeats": lambda b: self.stop_heartbeats(False),
+            "expire_session": lambda b: self.expire_session(),
+            "set_competing": lambda b: self.set_competing(_flag(b, "competing", True)),
+            "fail_next": lambda b: self.fail_next(_int(b, "count", 1), _int(b, "status", 503)),
+            "set_delay": lambda b: self.set_delay(_float(b, "seconds", 0.0)),
+            "log_out": lambda b: self.log_out(),
+            "log_in": lambda b: self.log_in(),
+            "restart": lambda b: self._schedule_restart(),
+            "set_price": lambda b: self._gateway.market.set_price(
+                _int(b, "conid", 0), _float(b, "price", 0.0)),
+        }
+        run = actions.get(action)
+        if run is None:
+            raise ApiError(400, f"unknown fault action {action!r}; one of {', '.join(actions)}")
+        try:
+            result = run(body)
+        except KeyError:
+            raise ApiError(400, "unknown conid") from None
+        if asyncio.iscoroutine(result):
+            await result
+        return json_response({"ok": True, "action": action})
+
+    def _schedule_restart(self) -> None:
+        """Restart after this answer is sent (the restart closes the listening socket)."""
+        task = asyncio.get_running_loop().create_task(self.restart())
+        self._gateway.keep_task(task)
+
+
+def _flag(body: dict[str, Any], key: str, default: bool) -> bool:
+    parsed = parse_bool(body.get(key), default)
+    return default if parsed is None else parsed
+
+
+def _int(body: dict[str, Any], key: str, default: int) -> int:
+    try:
+        return int(body.get(key, default))
+    except (TypeError, ValueError):
+        raise ApiError(400, f"{key} must be an integer") from None
+
+
+def _float(body: dict[str, Any], key: str, default: float) -> float:
+    try:
+        return float(body.get(key, default))
+    except (TypeError, ValueError):
+        raise ApiError(400, f"{key} must be a number") from None

@@ -1,0 +1,99 @@
+"""The trading-mode banner and account picker: DEMO, PAPER or LIVE, impossible to miss.
+
+A full-width coloured strip above the watchlist says which money is at stake (purple DEMO, amber
+PAPER, red LIVE) and for which account; when the login has several accounts, a selector sits in
+the strip so switching is deliberate and visible.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QWidget
+
+from ibkr_desktop.protocol.events import AccountsInfo
+
+
+@dataclass(frozen=True, slots=True)
+class ModeLook:
+    """Colours and words of one trading mode."""
+
+    background: str
+    foreground: str
+    headline: str
+    detail: str
+
+
+MODES: dict[str, ModeLook] = {
+    "DEMO": ModeLook("#6f42c1", "#ffffff", "DEMO",
+                     "simulated market from the built-in demo gateway · no real money"),
+    "PAPER": ModeLook("#f0a020", "#1b1b1b", "PAPER TRADING",
+                      "IBKR paper account · simulated fills, real market data"),
+    "LIVE": ModeLook("#c62828", "#ffffff", "LIVE TRADING",
+                     "REAL MONEY · orders go to the market"),
+}
+
+
+def mode_for_account(account: str | None, demo: bool) -> str:
+    """DEMO when running the embedded gateway; else PAPER for ``DU…`` accounts, LIVE otherwise."""
+    if demo:
+        return "DEMO"
+    if account and account.upper().startswith("DU"):
+        return "PAPER"
+    return "LIVE" if account else "PAPER"
+
+
+class ModeBanner(QFrame):
+    """Coloured strip: mode, account, and an account selector when there are several.
+
+    Signals:
+        account_selected(str): the user picked another account.
+    """
+
+    account_selected = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("modeBanner")
+        self.mode = "DEMO"
+        self.account: str | None = None
+        self.headline = QLabel(self)
+        self.headline.setObjectName("modeHeadline")
+        self.detail = QLabel(self)
+        self.detail.setObjectName("modeDetail")
+        self.selector = QComboBox(self)
+        self.selector.setObjectName("accountSelector")
+        self.selector.setToolTip("Account")
+        self.selector.hide()
+        self.selector.activated.connect(
+            lambda i: self.account_selected.emit(self.selector.itemText(i)))
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 3, 10, 3)
+        layout.addWidget(self.headline)
+        layout.addWidget(self.detail, 1)
+        layout.addWidget(self.selector)
+        self.set_mode("DEMO", None)
+
+    def set_mode(self, mode: str, account: str | None) -> None:
+        """Show ``mode`` ("DEMO"/"PAPER"/"LIVE") for ``account``."""
+        self.mode = mode if mode in MODES else "LIVE"
+        self.account = account
+        look = MODES[self.mode]
+        self.headline.setText(look.headline + (f"  ·  {account}" if account else ""))
+        self.detail.setText(look.detail)
+        self.setStyleSheet(
+            f"QFrame#modeBanner {{ background: {look.background}; }}"
+            f"QFrame#modeBanner QLabel {{ color: {look.foreground}; background: transparent; }}"
+            "QLabel#modeHeadline { font-weight: bold; letter-spacing: 1px; }")
+        self.setToolTip(f"{look.headline}: {look.detail}")
+
+    def set_accounts(self, info: AccountsInfo) -> None:
+        """Offer a selector only when the login has more than one account."""
+        self.selector.blockSignals(True)
+        self.selector.clear()
+        self.selector.addItems(list(info.accounts))
+        if info.selected:
+            self.selector.setCurrentText(info.selected)
+        self.selector.blockSignals(False)
+        self.selector.setVisible(len(info.accounts) > 1)

@@ -1,0 +1,212 @@
+"""The connection doctor: session state in plain words, the one action that fixes it, and gauges.
+
+Shows, left to right: a coloured state dot and sentence, the fix button (start the gateway, log
+in, take over, reauthenticate), stream health (heartbeat age, reconnects), the pacing meter
+(requests/s against IBKR's 10/s, queue depth, 429 count) and a progress indicator for long
+operations. It reads plain value objects and emits ``action_requested``; the app acts.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Protocol
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+
+from ibkr_desktop.protocol.events import SessionKind, SessionState
+
+
+class StreamInfo(Protocol):
+    """What the doctor reads from ``Broker.stream_state_changed`` (client.stream.StreamStatus)."""
+
+    connected: bool
+    reconnects: int
+    last_heartbeat_ms: int | None
+    reason: str
+
+
+class PacingInfo(Protocol):
+    """What it reads from ``Broker.pacing_changed`` (client.rest_queue.PacingStats)."""
+
+    requests_per_s: float
+    queue_depth: int
+    rate_limited: int
+    throttling: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Advice:
+    """Plain words for a session state and the action that fixes it ("" = none needed)."""
+
+    headline: str
+    action: str
+    button: str
+    level: str  # "ok" | "busy" | "bad"
+
+
+ADVICE: dict[SessionKind, Advice] = {
+    SessionKind.GATEWAY_UNREACHABLE: Advice("Gateway not reachable", "start_gateway",
+                                            "How to start it…", "bad"),
+    SessionKind.NOT_LOGGED_IN: Advice("Not logged in to IBKR", "login", "Log in…", "bad"),
+    SessionKind.AUTHENTICATING: Advice("Logging in…", "", "", "busy"),
+    SessionKind.AUTHENTICATED: Advice("Connected", "", "", "ok"),
+    SessionKind.COMPETING: Advice("Session in use elsewhere (TWS, mobile or web)", "take_over",
+                                  "Take over here", "bad"),
+    SessionKind.EXPIRED: Advice("Session expired", "reauthenticate", "Reauthenticate", "bad"),
+    SessionKind.MAINTENANCE: Advice("IBKR maintenance – retrying", "", "", "busy"),
+}
+
+_DOT = {"ok": "#2ea043", "busy": "#d29922", "bad": "#f85149"}
+
+
+class ConnectionDoctor(QWidget):
+    """Status-bar widget; call ``set_session``/``set_stream``/``set_pacing`` with broker payloads.
+
+    Signals:
+        action_requested(str): "start_gateway", "login", "take_over" or "reauthenticate".
+    """
+
+    action_requested = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("connectionDoctor")
+        self.session: SessionState | None = None
+        self.stream: StreamInfo | None = None
+        self.pacing: PacingInfo | None = None
+        self._busy: dict[int, str] = {}
+        self._busy_seq = 0
+        self.state_label = QLabel(self)
+        self.state_label.setObjectName("sessionState")
+        self.state_label.setTextFormat(Qt.TextFormat.RichText)
+        self.fix_button = QPushButton(self)
+        self.fix_button.setObjectName("fixButton")
+        self.fix_button.hide()
+        self.fix_button.clicked.connect(self._fix)
+        self.stream_label = QLabel(self)
+        self.stream_label.setObjectName("streamHealth")
+        self.pacing_bar = QProgressBar(self)
+        self.pacing_bar.setObjectName("pacingMeter")
+        self.pacing_bar.setRange(0, 10)
+        self.pacing_bar.setFixedWidth(90)
+        self.pacing_bar.setTextVisible(True)
+        self.pacing_label = QLabel(self)
+        self.busy_bar = QProgressBar(self)
+        self.busy_bar.setRange(0, 0)
+        self.busy_bar.setFixedWidth(80)
+        self.busy_bar.hide()
+        self.busy_label = QLabel(self)
+        self.busy_label.hide()
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(4, 0, 4, 0)
+        layout.setSpacing(8)
+        for widget in (self.state_label, self.fix_button, _separator(self), self.stream_label,
+                       _separator(self), self.pacing_bar, self.pacing_label, self.busy_bar,
+                       self.busy_label):
+            layout.addWidget(widget)
+        layout.addStretch(1)
+        self._ticker = QTimer(self)
+        self._ticker.setInterval(1000)
+        self._ticker.timeout.connect(self._render_stream)
+        self._ticker.start()
+        self._render_session()
+        self._render_stream()
+        self.set_pacing(None)
+
+    # -- inputs ---------------------------------------------------------------------------
+    def set_session(self, state: SessionState) -> None:
+        """Show a new session state and the action that fixes it."""
+        self.session = state
+        self._render_session()
+
+    def set_stream(self, status: StreamInfo) -> None:
+        """Show stream health (connected, reconnects, heartbeat)."""
+        self.stream = status
+        self._render_session()
+        self._render_stream()
+
+    def set_pacing(self, stats: PacingInfo | None) -> None:
+        """Show the request budget: requests/s of 10, queue depth, 429 count."""
+        self.pacing = stats
+        rate = stats.requests_per_s if stats else 0.0
+        self.pacing_bar.setValue(min(10, round(rate)))
+        self.pacing_bar.setFormat(f"{rate:.1f} req/s")
+        throttled = bool(stats and stats.throttling)
+        self.pacing_bar.setProperty("throttling", throttled)
+        queue = stats.queue_depth if stats else 0
+        limited = stats.rate_limited if stats else 0
+        text = f"queue {queue} · 429s {limited}" + (" · throttling" if throttled else "")
+        self.pacing_label.setText(text)
+        self.pacing_bar.setToolTip("REST requests in the last second (IBKR allows 10 per second)")
+
+    # -- long operations ------------------------------------------------------------------
+    def begin_busy(self, text: str) -> int:
+        """Show a busy indicator with ``text``; returns a token for :meth:`end_busy`."""
+        self._busy_seq += 1
+        self._busy[self._busy_seq] = text
+        self._render_busy()
+        return self._busy_seq
+
+    def end_busy(self, token: int) -> None:
+        """Hide the indicator of one operation (others may still run)."""
+        self._busy.pop(token, None)
+        self._render_busy()
+
+    # -- rendering ------------------------------------------------------------------------
+    def headline(self) -> str:
+        """The state sentence as plain text (tests, tray tooltip)."""
+        return self.state_label.text().split("</span>")[-1].strip()
+
+    def _advice(self) -> Advice:
+        if self.session is None:
+            return Advice("Connecting…", "", "", "busy")
+        advice = ADVICE[self.session.kind]
+        if advice.level == "ok" and self.stream is not None and not self.stream.connected:
+            return Advice("Connected · stream reconnecting", "", "", "busy")
+        return advice
+
+    def _render_session(self) -> None:
+        advice = self._advice()
+        dot = f'<span style="color:{_DOT[advice.level]}">●</span>'
+        self.state_label.setText(f"{dot} {advice.headline}")
+        reason = self.session.reason if self.session else ""
+        self.state_label.setToolTip(reason)
+        self.fix_button.setText(advice.button)
+        self.fix_button.setProperty("action", advice.action)
+        self.fix_button.setToolTip(reason)
+        self.fix_button.setVisible(bool(advice.action))
+
+    def _render_stream(self) -> None:
+        stream = self.stream
+        if stream is None:
+            self.stream_label.setText("Stream: not started")
+            return
+        parts = ["Stream: live" if stream.connected else "Stream: down"]
+        if stream.last_heartbeat_ms:
+            age = max(0.0, time.time() - stream.last_heartbeat_ms / 1000)
+            parts.append(f"heartbeat {age:.0f}s ago")
+        else:
+            parts.append("no heartbeat yet")
+        parts.append(f"{stream.reconnects} reconnect{'s' if stream.reconnects != 1 else ''}")
+        self.stream_label.setText(" · ".join(parts))
+        self.stream_label.setToolTip(stream.reason)
+
+    def _render_busy(self) -> None:
+        busy = bool(self._busy)
+        self.busy_bar.setVisible(busy)
+        self.busy_label.setVisible(busy)
+        if busy:
+            self.busy_label.setText(next(reversed(self._busy.values())))
+
+    def _fix(self) -> None:
+        action = self.fix_button.property("action")
+        if action:
+            self.action_requested.emit(str(action))
+
+
+def _separator(parent: QWidget) -> QLabel:
+    label = QLabel("|", parent)
+    label.setObjectName("statusSeparator")
+    return label
