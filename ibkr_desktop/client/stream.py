@@ -26,6 +26,7 @@ from PySide6.QtCore import QObject, Signal
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
+from ibkr_desktop.client.batcher import FrameBatcher
 from ibkr_desktop.client.http import client_logger
 from ibkr_desktop.client.subscriptions import Subscriptions
 from ibkr_desktop.client.tasks import TaskSet
@@ -37,14 +38,9 @@ from ibkr_desktop.protocol.events import (
     AccountSummaryUpdate,
     AuthStatus,
     Bulletin,
-    Fill,
     Heartbeat,
-    LedgerUpdate,
     MalformedFrame,
     Notification,
-    OrderUpdate,
-    PnlUpdate,
-    QuoteUpdate,
     ServerMessage,
     StreamError,
     SystemInfo,
@@ -134,11 +130,7 @@ class StreamWorker(QObject):
         self._debug = log.isEnabledFor(logging.DEBUG)
         self._flush_scheduled = False
         self._loop: asyncio.AbstractEventLoop  # set by _serve before any frame arrives
-        self._quotes: dict[int, dict[str, object]] = {}
-        self._orders: list[OrderUpdate] = []
-        self._fills: list[Fill] = []
-        self._pnl: list[PnlUpdate] = []
-        self._ledger: list[LedgerUpdate] = []
+        self._batcher = FrameBatcher()
         self.status = StreamStatus(False, 0, None, "Not connected.")
 
     # -- lifecycle -----------------------------------------------------------------------------
@@ -319,33 +311,15 @@ class StreamWorker(QObject):
     # -- frames --------------------------------------------------------------------------------
 
     def _on_frame(self, data: str | bytes) -> None:
-        """Hot path: parse, coalesce, and schedule one flush for this loop turn."""
-        quotes = self._quotes
-        for event in frames.parse_frame(data):
-            if type(event) is QuoteUpdate:
-                pending = quotes.get(event.conid)
-                if pending is None:
-                    quotes[event.conid] = pending = dict(event.values)
-                else:
-                    pending.update(event.values)
-                if event.updated_ms is not None:
-                    pending["updated_ms"] = event.updated_ms
-            else:
-                self._on_event(event)
+        """Hot path: hand the frame to the batcher and make sure this turn ends in a flush."""
+        for event in self._batcher.feed(data):
+            self._on_event(event)
         if not self._flush_scheduled:
             self._flush_scheduled = True
             self._loop.call_soon(self._flush)
 
     def _on_event(self, event: object) -> None:
-        if isinstance(event, OrderUpdate):
-            self._orders.append(event)
-        elif isinstance(event, Fill):
-            self._fills.append(event)
-        elif isinstance(event, PnlUpdate):
-            self._pnl.append(event)
-        elif isinstance(event, LedgerUpdate):
-            self._ledger.append(event)
-        elif isinstance(event, Heartbeat):
+        if isinstance(event, Heartbeat):
             self._heartbeat_ms = event.time_ms
             self._set_status(True, "Streaming.")
         elif isinstance(event, AccountSummaryUpdate):
@@ -375,21 +349,19 @@ class StreamWorker(QObject):
     def _flush(self) -> None:
         """Emit what this loop turn collected: at most one signal per kind."""
         self._flush_scheduled = False
-        if self._quotes:
-            batch, self._quotes = self._quotes, {}
-            self.quotes_updated.emit(batch)
-        if self._orders:
-            orders, self._orders = tuple(self._orders), []
-            self.orders_updated.emit(orders)
-        if self._fills:
-            fills, self._fills = tuple(self._fills), []
-            self.fills_received.emit(fills)
-        if self._pnl:
-            pnl, self._pnl = tuple(self._pnl), []
-            self.pnl_updated.emit(pnl)
-        if self._ledger:
-            ledger, self._ledger = tuple(self._ledger), []
-            self.ledger_updated.emit(ledger)
+        if not self._batcher.pending:
+            return
+        batch = self._batcher.drain()
+        if batch.quotes:
+            self.quotes_updated.emit(batch.quotes)
+        if batch.orders:
+            self.orders_updated.emit(batch.orders)
+        if batch.fills:
+            self.fills_received.emit(batch.fills)
+        if batch.pnl:
+            self.pnl_updated.emit(batch.pnl)
+        if batch.ledger:
+            self.ledger_updated.emit(batch.ledger)
 
     # -- helpers -------------------------------------------------------------------------------
 

@@ -102,6 +102,20 @@ class PaperAccount:
         """Non-flat positions, ordered by conid for stable paging."""
         return [h for _, h in sorted(self.holdings.items()) if h.quantity]
 
+    def open_position(
+        self, conid: int, quantity: float, avg_price: float, prior_close: float
+    ) -> None:
+        """Start the day already holding ``quantity`` of ``conid`` bought at ``avg_price``.
+
+        The purchase was paid from cash on an earlier day, so daily P&L is measured from the
+        position's value at ``prior_close`` (IBKR's daily P&L does the same).
+        """
+        self.cash -= quantity * avg_price
+        self.holdings[conid] = Holding(
+            conid, quantity, avg_cost=avg_price, avg_price=avg_price, last_price=prior_close
+        )
+        self.start_value += quantity * (prior_close - avg_price)
+
     def apply_fill(
         self, conid: int, side: str, size: float, price: float, commission: float
     ) -> float:

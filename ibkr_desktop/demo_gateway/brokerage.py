@@ -12,12 +12,12 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from .accounts import DEFAULT_STARTING_CASH
 from .order_book import OrderBook
-from .order_desk import DAY_MS, OrderDesk
+from .order_desk import OrderDesk
 from .order_entry import BrokerageError
 from .order_views import live_order, trade
 from .orders import Contract, Execution, Order, Quote, match, reference_price, working_status
@@ -31,6 +31,7 @@ Listener = Callable[[str, Any], None]
 """``cb(topic, payload)``: ``"sor"`` list of items, ``"str"`` list of trades, ``"spl"`` dict."""
 
 SPL_INTERVAL_MS = 1_000
+DAY_MS = 86_400_000
 _VENUES = {"NASDAQ.NMS": ("ISLAND", "NASDAQ", "BATS", "IEX"), "NYSE": ("NYSE", "ARCA", "BATS")}
 _DEFAULT_VENUES = ("ARCA", "BATS", "IEX", "EDGX")
 
@@ -62,6 +63,7 @@ class Brokerage:
         *,
         username: str = "demo_user",
         starting_cash: float = DEFAULT_STARTING_CASH,
+        opening_positions: Mapping[int, float] | None = None,
     ) -> None:
         self._market = market
         self._universe = universe
@@ -80,6 +82,23 @@ class Brokerage:
         self._rth: bool | None = None
         self._last_spl: tuple[int, dict[str, Any]] | None = None
         self._filled_since_spl = False
+        self._open_positions(opening_positions or {})
+
+    def _open_positions(self, quantities: Mapping[int, float]) -> None:
+        """Give the first account yesterday's positions, bought a little off the prior close.
+
+        A demo user should see positions whose value and P&L move with the market from the
+        first second, not an empty portfolio.
+        """
+        account = self.portfolio.account(self.portfolio.selected)
+        for conid, quantity in quantities.items():
+            if self._universe.get(conid) is None:
+                continue
+            prior_close = self._market.quote(conid).prior_close
+            tick = self._market.quote(conid).tick_size or 0.01
+            drift = self._rng.uniform(-0.08, 0.06)
+            avg_price = round(prior_close * (1 + drift) / tick) * tick
+            account.open_position(conid, quantity, round(avg_price, 4), prior_close)
 
     # -- wiring -------------------------------------------------------------------------
 
@@ -90,10 +109,6 @@ class Brokerage:
     def add_listener(self, cb: Listener) -> None:
         """Receive ``sor``/``str``/``spl`` payloads as they happen."""
         self._listeners.append(cb)
-
-    def remove_listener(self, cb: Listener) -> None:
-        """Stop delivering payloads to ``cb``."""
-        self._listeners.remove(cb)
 
     def _emit(self, topic: str, payload: Any) -> None:
         for cb in list(self._listeners):

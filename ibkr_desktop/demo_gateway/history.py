@@ -24,6 +24,7 @@ from .simtime import (
     activity_at,
     et_ms,
     is_rth,
+    local_parts,
     minute_of_day,
     previous_trading_day,
     session_date,
@@ -84,6 +85,7 @@ class PastGenerator:
         self._index: dict[date, int] = {}
         self._intraday: dict[date, list[RawBar]] = {}
         self._daily: dict[date, RawBar] = {}
+        self._aggregated: dict[tuple[date, int, bool], list[RawBar]] = {}
         self._oldest: date | None = None
         self._oldest_open = anchor_price
         self._anchor_price = anchor_price
@@ -189,6 +191,23 @@ class PastGenerator:
         rth = [bar for bar in bars if is_rth(bar.t_ms)]
         return merge(rth, et_ms(day, RTH_OPEN_MIN)) if rth else None
 
+    def aggregated(self, day: date, unit: int, rth_only: bool) -> list[RawBar]:
+        """``day``'s bars of ``unit`` seconds (at most a day), cached: the past never changes."""
+        key = (day, unit, rth_only)
+        cached = self._aggregated.get(key)
+        if cached is None:
+            bars = self.day_bars(day)
+            if bars is not None:
+                cached = aggregate(bars, unit, rth_only)
+            elif unit == 86_400 and day in self._daily:
+                only = self._daily[day]
+                cached = [RawBar(et_ms(day, 0), only.open, only.high, only.low, only.close,
+                                 only.volume)]
+            else:
+                cached = []
+            self._aggregated[key] = cached
+        return cached
+
     def prior_close(self, day: date) -> float:
         """Regular-hours close of the trading day before ``day``."""
         bar = self.daily_bar(previous_trading_day(day))
@@ -231,50 +250,57 @@ def aggregate(bars: Iterable[RawBar], bar_seconds: int, rth_only: bool) -> list[
     for bar in bars:
         if rth_only and not is_rth(bar.t_ms):
             continue
+        local_day, minute = local_parts(bar.t_ms)
         day = session_date(bar.t_ms)
         if bar_seconds < 86_400:
-            local_day = to_et(bar.t_ms).date()
-            slot = int((minute_of_day(bar.t_ms) - base) // (bar_seconds / 60))
+            slot = int((minute - base) // (bar_seconds / 60))
             key: tuple[object, ...] = (local_day, slot)
-            stamp = et_ms(local_day, int(base + slot * bar_seconds / 60))
+            first_minute = int(base + slot * bar_seconds / 60)
         elif bar_seconds < 604_800:
-            key, stamp = (day,), et_ms(day, 0)
+            key, first_minute = (day,), 0
         elif bar_seconds < 2_592_000:
             iso = day.isocalendar()
-            key, stamp = ("w", iso.year, iso.week), et_ms(day, 0)
+            key, first_minute = ("w", iso.year, iso.week), 0
         else:
-            key, stamp = ("m", day.year, day.month), et_ms(day, 0)
-        groups.setdefault(key, []).append(bar)
-        stamps.setdefault(key, stamp)
+            key, first_minute = ("m", day.year, day.month), 0
+        group = groups.get(key)
+        if group is None:
+            groups[key] = [bar]
+            stamps[key] = et_ms(local_day if bar_seconds < 86_400 else day, first_minute)
+        else:
+            group.append(bar)
     return [merge(group, stamps[key]) for key, group in groups.items()]
 
 
-def source_bars(
-    past: PastGenerator, live: LiveBars, start_ms: int, end_ms: int, daily: bool
+def collect_bars(
+    past: PastGenerator, live: LiveBars, start_ms: int, end_ms: int, bar_seconds: int,
+    rth_only: bool,
 ) -> list[RawBar]:
-    """Generated and live bars covering ``[start_ms, end_ms]``, oldest first.
+    """Bars of ``bar_seconds`` covering ``[start_ms, end_ms]``, oldest first.
 
-    Generated bars all lie before the anchor and live bars after it; the minute holding the
-    anchor appears twice (its generated part, then its live part) and the two merge into one
-    bar when aggregated.
-
-    With ``daily`` (bar size of a day or more) days older than the intraday window contribute
-    their daily bar; otherwise only intraday detail is returned.
+    Days before the anchor come from the generator's per-day cache; the anchor day and the
+    live minute bars are aggregated on each call. The minute holding the anchor appears twice
+    in that tail (its generated part, then its live part) and the two merge into one bar.
+    Weekly and monthly bars are built from daily bars.
     """
-    out: list[RawBar] = []
+    unit = min(bar_seconds, 86_400)
+    daily = unit == 86_400
     first, last = session_date(start_ms), min(session_date(end_ms), past.anchor_day)
     days: list[date] = []
     day = last
     while day >= first:
         days.append(day)
         day = previous_trading_day(day)
+    out: list[RawBar] = []
+    tail: list[RawBar] = []
     for day in reversed(days):
-        bars = past.day_bars(day)
-        if bars is None:
-            daily_bar = past.daily_bar(day) if daily else None
-            if daily_bar is not None and start_ms <= daily_bar.t_ms <= end_ms:
-                out.append(daily_bar)
-            continue
-        out.extend(bar for bar in bars if start_ms <= bar.t_ms <= end_ms)
-    out.extend(bar for bar in live.bars if start_ms <= bar.t_ms <= end_ms)
+        if day < past.anchor_day:
+            bars = past.aggregated(day, unit, rth_only)
+            out.extend(bars if daily else (b for b in bars if start_ms <= b.t_ms <= end_ms))
+        else:
+            tail.extend(b for b in past.day_bars(day) or [] if daily or b.t_ms >= start_ms)
+    tail.extend(bar for bar in live.bars if bar.t_ms <= end_ms and (daily or bar.t_ms >= start_ms))
+    out.extend(aggregate(tail, unit, rth_only))
+    if bar_seconds > unit:
+        out = aggregate(out, bar_seconds, rth_only=False)
     return out

@@ -19,7 +19,7 @@ from itertools import islice
 
 from ibkr_desktop.protocol.bars import BAR_SECONDS, Bar, period_seconds
 
-from .history import LiveBars, PastGenerator, aggregate, source_bars
+from .history import LiveBars, PastGenerator, RawBar, collect_bars
 from .simtime import (
     PRE_OPEN_MIN,
     RTH_CLOSE_MIN,
@@ -281,9 +281,23 @@ class MarketSimulator:
         book = self._books[conid]
         end = self._now_ms if end_ms is None else end_ms
         start = self._period_start(period, end, not outside_rth)
-        seconds = BAR_SECONDS[bar]
-        raw = source_bars(book.past, book.live, start, end, daily=seconds >= 86_400)
-        bars = aggregate(raw, seconds, rth_only=not outside_rth)[-MAX_BARS:]
+        bars = collect_bars(book.past, book.live, start, end, BAR_SECONDS[bar], not outside_rth)
+        return self._rounded(book, bars[-MAX_BARS:])
+
+    def history_since(
+        self, conid: int, since_ms: int, bar: str, outside_rth: bool = False
+    ) -> list[Bar]:
+        """Bars from the bar stamped ``since_ms`` (a bar start from :meth:`history`) to now.
+
+        Streams (``smh``) use it to update the forming bar cheaply.
+        """
+        book = self._books[conid]
+        bars = collect_bars(book.past, book.live, since_ms, self._now_ms, BAR_SECONDS[bar],
+                            not outside_rth)
+        return self._rounded(book, [b for b in bars if b.t_ms >= since_ms])
+
+    @staticmethod
+    def _rounded(book: _Book, bars: list[RawBar]) -> list[Bar]:
         decimals = 2 if book.instrument.tick_size >= 0.01 else 4
         return [
             Bar(b.t_ms, round(b.open, decimals), round(b.high, decimals), round(b.low, decimals),

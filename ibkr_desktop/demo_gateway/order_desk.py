@@ -33,7 +33,6 @@ if TYPE_CHECKING:
 
 CAP_BAND = 0.03
 """Mandatory cap/floor distance for market orders outside regular hours (o10153)."""
-DAY_MS = 86_400_000
 
 
 def _accepted(order: Order) -> dict[str, Any]:

@@ -46,6 +46,11 @@ def _money(value: float) -> float:
     return round(value, 2)
 
 
+def _unit(value: float) -> float:
+    """Per-share amounts (average cost/price) without float noise."""
+    return round(value, 6)
+
+
 def account_object(account_id: str) -> dict[str, Any]:
     """One ``/portfolio/accounts`` item (also ``/subaccounts`` and ``/{acct}/meta``)."""
     return {
@@ -162,7 +167,8 @@ def position_object(
     return {
         "acctId": account_id, "conid": holding.conid, "contractDesc": symbol,
         "position": holding.quantity, "mktPrice": price, "mktValue": _money(value),
-        "currency": CURRENCY, "avgCost": holding.avg_cost, "avgPrice": holding.avg_price,
+        "currency": CURRENCY, "avgCost": _unit(holding.avg_cost),
+        "avgPrice": _unit(holding.avg_price),
         "realizedPnl": _money(holding.realized_pnl), "unrealizedPnl": _money(unrealized),
         "exchs": None, "expiry": None, "putOrCall": None, "multiplier": 0.0, "strike": "0",
         "exerciseStyle": None, "conExchMap": [], "assetClass": contract.sec_type,
@@ -175,9 +181,9 @@ def position_object(
         "incrementRules": [{"lowerEdge": 0.0, "increment": 0.01}],
         "displayRule": {"magnification": 0, "displayRuleStep": [
             {"decimalDigits": 2, "lowerEdge": 0.0, "wholeDigits": 4}]},
-        "baseMktValue": _money(value), "baseMktPrice": price, "baseAvgCost": holding.avg_cost,
-        "baseAvgPrice": holding.avg_price, "baseRealizedPnl": _money(holding.realized_pnl),
-        "baseUnrealizedPnl": _money(unrealized),
+        "baseMktValue": _money(value), "baseMktPrice": price,
+        "baseAvgCost": _unit(holding.avg_cost), "baseAvgPrice": _unit(holding.avg_price),
+        "baseRealizedPnl": _money(holding.realized_pnl), "baseUnrealizedPnl": _money(unrealized),
     }
 
 
@@ -187,8 +193,9 @@ def position2_object(
     """One ``/portfolio2/{acct}/positions`` item (the newer, uncached, flatter shape)."""
     symbol = contract.symbol
     return {
-        "position": holding.quantity, "conid": str(holding.conid), "avgCost": holding.avg_cost,
-        "avgPrice": holding.avg_price, "currency": CURRENCY, "description": symbol,
+        "position": holding.quantity, "conid": str(holding.conid),
+        "avgCost": _unit(holding.avg_cost), "avgPrice": _unit(holding.avg_price),
+        "currency": CURRENCY, "description": symbol,
         "isLastToLoq": False, "marketPrice": price,
         "marketValue": _money(holding.quantity * price),
         "realizedPnl": _money(holding.realized_pnl),

@@ -391,7 +391,7 @@ class ThreadedGateway:
         self._loop = None
 
     def __getattr__(self, name: str) -> Any:
-        """``base_url``, ``api_url``, ``ws_url``, ``port``, ``market``, ``faults``... of the gateway."""
+        """Gateway attributes: ``base_url``, ``api_url``, ``ws_url``, ``port``, ``market``..."""
         if name.startswith("_") or name in ("gateway", "config"):
             raise AttributeError(name)
         return getattr(self._require(), name)

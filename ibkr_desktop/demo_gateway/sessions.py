@@ -70,6 +70,7 @@ class GatewaySession:
         self._monotonic = monotonic
         self._listeners: list[Listener] = []
         self._reauth: asyncio.TimerHandle | None = None
+        self._reauth_force = False
         self.session_id = ""
         self.sess_uuid = ""
         self.logged_in = False
@@ -154,13 +155,14 @@ class GatewaySession:
 
     def reauthenticate(self, force: bool) -> None:
         """``/iserver/reauthenticate``: finish asynchronously after ``reauth_delay_s``."""
+        self._reauth_force = self._reauth_force or force
         if self._reauth is not None:
             return
         loop = asyncio.get_running_loop()
-        self._reauth = loop.call_later(self.settings.reauth_delay_s, self._finish_reauth, force)
+        self._reauth = loop.call_later(self.settings.reauth_delay_s, self._finish_reauth)
 
-    def _finish_reauth(self, force: bool) -> None:
-        self._reauth = None
+    def _finish_reauth(self) -> None:
+        force, self._reauth, self._reauth_force = self._reauth_force, None, False
         if not self.logged_in or (self.competing and not force):
             return
         self._start_brokerage()
@@ -169,6 +171,7 @@ class GatewaySession:
         if self._reauth is not None:
             self._reauth.cancel()
             self._reauth = None
+        self._reauth_force = False
 
     def close(self) -> None:
         """Drop pending timers (gateway shutdown)."""

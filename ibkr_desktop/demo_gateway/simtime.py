@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 ET = ZoneInfo("America/New_York")
@@ -19,6 +20,7 @@ RTH_OPEN_MIN = 9 * 60 + 30
 RTH_CLOSE_MIN = 16 * 60
 POST_CLOSE_MIN = 20 * 60
 RTH_MINUTES = RTH_CLOSE_MIN - RTH_OPEN_MIN
+_HOUR_MS = 3_600_000
 
 
 class SimClock:
@@ -60,10 +62,23 @@ def et_ms(day: date, minute_of_day: int) -> int:
     return int(local.timestamp() * 1000)
 
 
+@lru_cache(maxsize=1 << 16)
+def _hour_start(hour_index: int) -> tuple[date, int]:
+    """ET date and minute of day at the start of a UTC hour (zone offsets are whole hours)."""
+    local = to_et(hour_index * _HOUR_MS)
+    return local.date(), local.hour * 60 + local.minute
+
+
+def local_parts(ms: int) -> tuple[date, float]:
+    """(ET date, minutes after midnight ET) of an instant, cheaply (bar loops call it a lot)."""
+    hour = ms // _HOUR_MS
+    day, minute = _hour_start(hour)
+    return day, minute + (ms - hour * _HOUR_MS) / 60_000
+
+
 def minute_of_day(ms: int) -> float:
     """Minutes after midnight ET (fractional)."""
-    local = to_et(ms)
-    return local.hour * 60 + local.minute + local.second / 60 + local.microsecond / 6e7
+    return local_parts(ms)[1]
 
 
 def is_trading_day(day: date) -> bool:
@@ -73,19 +88,23 @@ def is_trading_day(day: date) -> bool:
 
 def is_rth(ms: int) -> bool:
     """True inside regular trading hours: 09:30-16:00 ET on a trading day."""
-    local = to_et(ms)
-    return is_trading_day(local.date()) and RTH_OPEN_MIN <= minute_of_day(ms) < RTH_CLOSE_MIN
+    day, minute = local_parts(ms)
+    return RTH_OPEN_MIN <= minute < RTH_CLOSE_MIN and is_trading_day(day)
 
 
 def is_extended(ms: int) -> bool:
     """True inside the extended session (04:00-20:00 ET) on a trading day, RTH included."""
-    local = to_et(ms)
-    return is_trading_day(local.date()) and PRE_OPEN_MIN <= minute_of_day(ms) < POST_CLOSE_MIN
+    day, minute = local_parts(ms)
+    return PRE_OPEN_MIN <= minute < POST_CLOSE_MIN and is_trading_day(day)
 
 
 def session_date(ms: int) -> date:
     """The trading day an instant belongs to: its ET date, or the last trading day before it."""
-    day = to_et(ms).date()
+    return _session_of(local_parts(ms)[0])
+
+
+@lru_cache(maxsize=1 << 14)
+def _session_of(day: date) -> date:
     while not is_trading_day(day):
         day -= timedelta(days=1)
     return day
@@ -122,7 +141,8 @@ def activity(ms: int) -> float:
     Regular hours follow the familiar U shape (busy open and close, quiet lunch); the extended
     session is much quieter and nights/weekends almost idle.
     """
-    return activity_at(minute_of_day(ms), is_trading_day(to_et(ms).date()))
+    day, minute = local_parts(ms)
+    return activity_at(minute, is_trading_day(day))
 
 
 def activity_at(minute: float, trading_day: bool = True) -> float:

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from ibkr_desktop.demo_gateway.accounts import commission_for
+from ibkr_desktop.demo_gateway.brokerage import Brokerage
 from ibkr_desktop.demo_gateway.order_entry import BrokerageError
 from ibkr_desktop.demo_gateway.orders import Order
+from ibkr_desktop.protocol.orders import parse_live_order, parse_order_status, parse_trade
+from ibkr_desktop.protocol.portfolio import (
+    parse_pnl_partitioned,
+    parse_positions,
+    parse_summary,
+)
 
 from .brokerage_fakes import AAPL, ACCOUNT, MSFT, Desk, make_desk, ticket
 
@@ -222,6 +231,15 @@ def test_day_orders_expire_when_regular_hours_end() -> None:
     assert desk.order(gtc["order_id"]).status == "PreSubmitted"
 
 
+def test_day_orders_can_be_expired_on_demand() -> None:
+    """expire_day_orders() ends every working DAY order and publishes the cancellation."""
+    desk = make_desk()
+    [day] = desk.place(ticket("BUY", 10, "LMT", price=99.0))
+    desk.brokerage.expire_day_orders()
+    assert desk.order(day["order_id"]).status == "Cancelled"
+    assert desk.published("sor")[-1]["status"] == "Cancelled"
+
+
 def test_outside_rth_orders_fill_only_when_allowed() -> None:
     """Outside regular hours a marketable limit fills only with outsideRTH set."""
     desk = make_desk(rth=False)
@@ -287,3 +305,43 @@ def test_commission_is_per_share_with_a_minimum_and_a_cap(
 ) -> None:
     """$0.005/share, at least $1, never above 1% of the trade value."""
     assert commission_for(shares, value) == pytest.approx(fee)
+
+
+def test_every_answer_reads_back_through_the_protocol_parsers() -> None:
+    """Live orders, sor updates, status, trades, positions and P&L parse as the client will."""
+    desk = make_desk()
+    [accepted] = desk.place(ticket("BUY", 100, "LMT", price=99.0, cOID="round-1", tif="GTC"))
+    desk.tick(AAPL, 98.5)
+    brokerage = desk.brokerage
+    [live] = [parse_live_order(item) for item in brokerage.orders_snapshot(ACCOUNT)]
+    assert (live.status, live.order_type, live.filled, live.order_ref) == (
+        "Filled", "LMT", 100, "round-1")
+    updates = [parse_live_order(item) for item in desk.published("sor")]
+    assert [u.status for u in updates] == ["Submitted", "Filled"]
+    status = parse_order_status(brokerage.desk.order_status(int(accepted["order_id"])))
+    assert status.avg_price == pytest.approx(98.51) and status.side == "BUY"
+    [fill] = [parse_trade(item) for item in brokerage.trades_snapshot(ACCOUNT)]
+    assert (fill.side, fill.size, fill.commission) == ("BUY", 100, 1.0)
+    [position] = parse_positions(brokerage.portfolio.positions(ACCOUNT, 0))
+    assert position.quantity == 100 and position.avg_cost == pytest.approx(98.52)
+    [pnl] = parse_pnl_partitioned({"upnl": brokerage.portfolio.pnl("el")})
+    assert pnl.unrealized_pnl == pytest.approx(-2.0)
+    summary = parse_summary(ACCOUNT, brokerage.portfolio.summary(ACCOUNT))
+    assert summary.values["netliquidation"] == pytest.approx(pnl.net_liquidity)
+
+
+def test_opening_positions_follow_the_market() -> None:
+    """A demo account can start the day with positions whose value moves with the market."""
+    from ibkr_desktop.demo_gateway.market import MarketSimulator
+    from ibkr_desktop.demo_gateway.universe import Universe
+
+    universe = Universe()
+    market = MarketSimulator(universe, seed=3, start_ms=1_764_000_000_000)
+    brokerage = Brokerage(market, universe, rng=random.Random(3), opening_positions={265598: 100})
+    account = brokerage.portfolio.account(brokerage.portfolio.selected)
+    holding = account.holdings[265598]
+    assert holding.quantity == 100 and holding.avg_cost > 0
+    before = account.metrics(lambda conid: 100.0).market_value
+    after = account.metrics(lambda conid: 110.0).market_value
+    assert (before, after) == (10_000.0, 11_000.0)
+    assert account.metrics(brokerage.mark).net_liquidation > 0

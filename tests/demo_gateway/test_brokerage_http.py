@@ -1,4 +1,4 @@
-"""The brokerage HTTP surface over real loopback HTTP, with IBKR's shapes and quirks."""
+"""The brokerage HTTP surface over real rest HTTP, with IBKR's shapes and quirks."""
 
 from __future__ import annotations
 
@@ -20,8 +20,8 @@ ORDERS = f"/v1/api/iserver/account/{ACCOUNT}/orders"
 
 
 @dataclass
-class Api:
-    """A loopback client of a brokerage-only aiohttp app, plus the desk behind it."""
+class LoopbackApi:
+    """A rest client of a brokerage-only aiohttp app, plus the desk behind it."""
 
     client: TestClient
     desk: Desk
@@ -42,7 +42,7 @@ class Api:
 
 
 @pytest.fixture
-async def api() -> AsyncIterator[Api]:
+async def rest() -> AsyncIterator[LoopbackApi]:
     """Brokerage routes behind the real session guards, accounts already queried."""
     desk = make_desk()
     session = GatewaySession(SessionSettings(), random.Random(7), desk.clock)
@@ -50,7 +50,7 @@ async def api() -> AsyncIterator[Api]:
     desk.brokerage.register_routes(app.router, session)
     client = TestClient(TestServer(app, host="127.0.0.1"))
     await client.start_server()
-    ready = Api(client, desk, session)
+    ready = LoopbackApi(client, desk, session)
     try:
         await ready.call("GET", "/v1/api/iserver/accounts")
         yield ready
@@ -59,145 +59,145 @@ async def api() -> AsyncIterator[Api]:
         session.close()
 
 
-async def test_full_order_life_cycle(api: Api) -> None:
+async def test_full_order_life_cycle(rest: LoopbackApi) -> None:
     """Question, confirmation, working order, partial then full fills, books and trades."""
     far = ticket("BUY", 500, "LMT", price=95.0, cOID="life-1", tif="GTC")
-    [question] = await api.call("POST", ORDERS, {"orders": [far]})
+    [question] = await rest.call("POST", ORDERS, {"orders": [far]})
     assert question["messageIds"] == ["o163"] and question["isSuppressed"] is False
     assert question["messageOptions"] == ["Yes", "No"]
     assert str(uuid.UUID(question["id"])) == question["id"]
     text = question["message"][0].replace("\n", "")
     assert "price exceeds the Percentage constraint of 3%" in text
-    [accepted] = await api.confirm_all([question])
+    [accepted] = await rest.confirm_all([question])
     assert accepted["order_status"] == "Submitted" and accepted["order_id"].isdigit()
     order_id = int(accepted["order_id"])
 
-    api.desk.tick(AAPL, 94.9)
-    status = await api.call("GET", f"/v1/api/iserver/account/order/status/{order_id}")
+    rest.desk.tick(AAPL, 94.9)
+    status = await rest.call("GET", f"/v1/api/iserver/account/order/status/{order_id}")
     assert status["order_status"] == "Submitted" and status["cum_fill"] == "300.0"
     assert status["side"] == "B" and status["limit_price"] == "95.00"
-    api.desk.tick(AAPL, 94.9)
-    status = await api.call("GET", f"/v1/api/iserver/account/order/status/{order_id}")
+    rest.desk.tick(AAPL, 94.9)
+    status = await rest.call("GET", f"/v1/api/iserver/account/order/status/{order_id}")
     assert status["order_status"] == "Filled" and status["average_price"] == "94.91"
 
-    trades = await api.call("GET", "/v1/api/iserver/account/trades/")
+    trades = await rest.call("GET", "/v1/api/iserver/account/trades/")
     assert [t["size"] for t in trades] == [200, 300]
     assert {t["order_ref"] for t in trades} == {"life-1"}
-    await api.call("GET", "/v1/api/portfolio/accounts")
-    [position] = await api.call("GET", f"/v1/api/portfolio/{ACCOUNT}/positions/0")
+    await rest.call("GET", "/v1/api/portfolio/accounts")
+    [position] = await rest.call("GET", f"/v1/api/portfolio/{ACCOUNT}/positions/0")
     assert position["position"] == 500 and position["avgPrice"] == pytest.approx(94.91)
-    ledger = await api.call("GET", f"/v1/api/portfolio/{ACCOUNT}/ledger")
+    ledger = await rest.call("GET", f"/v1/api/portfolio/{ACCOUNT}/ledger")
     assert ledger["USD"]["cashbalance"] == pytest.approx(1_000_000 - 500 * 94.91 - 2.5)
-    pnl = await api.call("GET", "/v1/api/iserver/account/pnl/partitioned")
+    pnl = await rest.call("GET", "/v1/api/iserver/account/pnl/partitioned")
     row = pnl["upnl"][f"{ACCOUNT}.Core"]
     assert set(row) == {"rowType", "dpl", "nl", "upl", "el", "mv"}
     assert row["mv"] == pytest.approx(500 * 94.9)
-    summary = await api.call("GET", f"/v1/api/portfolio/{ACCOUNT}/summary")
+    summary = await rest.call("GET", f"/v1/api/portfolio/{ACCOUNT}/summary")
     assert summary["accountcode"]["value"] == ACCOUNT
     assert summary["netliquidation"]["amount"] == pytest.approx(row["nl"])
 
 
-async def test_iserver_requests_need_the_accounts_query_first(api: Api) -> None:
+async def test_iserver_requests_need_the_accounts_query_first(rest: LoopbackApi) -> None:
     """Without GET /iserver/accounts in this brokerage session, orders answer IBKR's 500."""
-    api.session.init_brokerage(compete=True)
-    body = await api.call("POST", ORDERS, [ticket("BUY", 1)], status=500)
+    rest.session.init_brokerage(compete=True)
+    body = await rest.call("POST", ORDERS, [ticket("BUY", 1)], status=500)
     assert body == {"error": "Please query /accounts first"}
-    accounts = await api.call("GET", "/v1/portal/iserver/accounts/")
+    accounts = await rest.call("GET", "/v1/portal/iserver/accounts/")
     assert accounts["accounts"] == [ACCOUNT] and accounts["isPaper"] is True
     assert accounts["selectedAccount"] == ACCOUNT
-    await api.call("POST", ORDERS, [ticket("BUY", 1)])
+    await rest.call("POST", ORDERS, [ticket("BUY", 1)])
 
 
-async def test_reply_ids_die_when_declined_superseded_or_unknown(api: Api) -> None:
+async def test_reply_ids_die_when_declined_superseded_or_unknown(rest: LoopbackApi) -> None:
     """Declining answers 400; a superseded, used or unknown reply id answers 503."""
-    [first] = await api.call("POST", ORDERS, [ticket("BUY", 10, "LMT", price=50.0)])
-    declined = await api.call("POST", f"/v1/api/iserver/reply/{first['id']}",
+    [first] = await rest.call("POST", ORDERS, [ticket("BUY", 10, "LMT", price=50.0)])
+    declined = await rest.call("POST", f"/v1/api/iserver/reply/{first['id']}",
                               {"confirmed": False}, status=400)
     assert declined["error"] == "order not confirmed"
-    await api.call("POST", f"/v1/api/iserver/reply/{first['id']}", {"confirmed": True}, status=503)
-    [second] = await api.call("POST", ORDERS, [ticket("BUY", 10, "LMT", price=50.0)])
-    await api.call("POST", ORDERS, [ticket("BUY", 10, "LMT", price=51.0)])
-    stale = await api.call("POST", f"/v1/api/iserver/reply/{second['id']}",
+    await rest.call("POST", f"/v1/api/iserver/reply/{first['id']}", {"confirmed": True}, status=503)
+    [second] = await rest.call("POST", ORDERS, [ticket("BUY", 10, "LMT", price=50.0)])
+    await rest.call("POST", ORDERS, [ticket("BUY", 10, "LMT", price=51.0)])
+    stale = await rest.call("POST", f"/v1/api/iserver/reply/{second['id']}",
                            {"confirmed": True}, status=503)
     assert stale["statusCode"] == 503
-    await api.call("POST", "/v1/api/iserver/reply/not-a-reply", {"confirmed": True}, status=503)
+    await rest.call("POST", "/v1/api/iserver/reply/not-a-reply", {"confirmed": True}, status=503)
 
 
-async def test_duplicate_client_order_id_is_rejected(api: Api) -> None:
+async def test_duplicate_client_order_id_is_rejected(rest: LoopbackApi) -> None:
     """A reused cOID gets IBKR's "Local order ID=... is already registered." rejection."""
-    await api.call("POST", ORDERS, [ticket("BUY", 1, cOID="dup-1")])
-    body = await api.call("POST", ORDERS, [ticket("BUY", 1, cOID="dup-1")])
+    await rest.call("POST", ORDERS, [ticket("BUY", 1, cOID="dup-1")])
+    body = await rest.call("POST", ORDERS, [ticket("BUY", 1, cOID="dup-1")])
     assert body == {"error": "Order couldn't be submitted: Local order ID=dup-1 is already "
                              "registered."}
 
 
-async def test_suppressed_questions_are_skipped_until_reset(api: Api) -> None:
+async def test_suppressed_questions_are_skipped_until_reset(rest: LoopbackApi) -> None:
     """Suppressed ids are not asked; suppress/reset and a new session bring them back."""
     far = [ticket("BUY", 1, "LMT", price=50.0)]
-    done = await api.call("POST", "/v1/api/iserver/questions/suppress", {"messageIds": ["o163"]})
+    done = await rest.call("POST", "/v1/api/iserver/questions/suppress", {"messageIds": ["o163"]})
     assert done == {"status": "submitted"}
-    [accepted] = await api.call("POST", ORDERS, far)
+    [accepted] = await rest.call("POST", ORDERS, far)
     assert "order_id" in accepted
-    await api.call("POST", "/v1/api/iserver/questions/suppress/reset")
-    [question] = await api.call("POST", ORDERS, far)
+    await rest.call("POST", "/v1/api/iserver/questions/suppress/reset")
+    [question] = await rest.call("POST", ORDERS, far)
     assert question["messageIds"] == ["o163"]
-    await api.call("POST", "/v1/api/iserver/questions/suppress", {"messageIds": ["o163"]})
-    api.desk.brokerage.reset_session()
-    [question] = await api.call("POST", ORDERS, far)
+    await rest.call("POST", "/v1/api/iserver/questions/suppress", {"messageIds": ["o163"]})
+    rest.desk.brokerage.reset_session()
+    [question] = await rest.call("POST", ORDERS, far)
     assert question["messageIds"] == ["o163"]
 
 
-async def test_live_orders_are_primed_and_filterable(api: Api) -> None:
+async def test_live_orders_are_primed_and_filterable(rest: LoopbackApi) -> None:
     """First call and force=true give an empty non-snapshot; later calls list and filter."""
-    [working] = await api.call("POST", ORDERS, [ticket("BUY", 1, "LMT", price=99.5)])
-    [filled] = await api.call("POST", ORDERS, [ticket("BUY", 1)])
+    [working] = await rest.call("POST", ORDERS, [ticket("BUY", 1, "LMT", price=99.5)])
+    [filled] = await rest.call("POST", ORDERS, [ticket("BUY", 1)])
     path = "/v1/api/iserver/account/orders"
-    assert await api.call("GET", path) == {"orders": [], "snapshot": False}
-    assert (await api.call("GET", path + "?force=True"))["orders"] == []
-    full = await api.call("GET", path)
+    assert await rest.call("GET", path) == {"orders": [], "snapshot": False}
+    assert (await rest.call("GET", path + "?force=True"))["orders"] == []
+    full = await rest.call("GET", path)
     assert full["snapshot"] is True
     assert {o["orderId"]: o["status"] for o in full["orders"]} == {
         int(working["order_id"]): "Submitted", int(filled["order_id"]): "Filled"}
-    only_filled = await api.call("GET", path + "?filters=filled")
+    only_filled = await rest.call("GET", path + "?filters=filled")
     assert [o["orderId"] for o in only_filled["orders"]] == [int(filled["order_id"])]
-    api.desk.brokerage.reset_session()
-    assert (await api.call("GET", path))["snapshot"] is False
+    rest.desk.brokerage.reset_session()
+    assert (await rest.call("GET", path))["snapshot"] is False
 
 
-async def test_modify_asks_questions_and_changes_the_working_order(api: Api) -> None:
+async def test_modify_asks_questions_and_changes_the_working_order(rest: LoopbackApi) -> None:
     """A modification answers like placement; the confirmed change shows in live orders."""
-    [accepted] = await api.call("POST", ORDERS, [ticket("BUY", 10, "LMT", price=99.5)])
+    [accepted] = await rest.call("POST", ORDERS, [ticket("BUY", 10, "LMT", price=99.5)])
     path = f"/v1/api/iserver/account/{ACCOUNT}/order/{accepted['order_id']}"
     change = ticket("BUY", 20, "LMT", price=80.0)
-    [question] = await api.call("POST", path, change)
+    [question] = await rest.call("POST", path, change)
     assert question["messageIds"] == ["o163"]
-    [modified] = await api.confirm_all([question])
+    [modified] = await rest.confirm_all([question])
     assert modified["order_id"] == accepted["order_id"]
-    status = await api.call("GET", f"/v1/api/iserver/account/order/status/{accepted['order_id']}")
+    status = await rest.call("GET", f"/v1/api/iserver/account/order/status/{accepted['order_id']}")
     assert status["total_size"] == "20.0" and status["limit_price"] == "80.00"
-    wrong_side = await api.call("POST", path, ticket("SELL", 20, "LMT", price=99.0), status=400)
+    wrong_side = await rest.call("POST", path, ticket("SELL", 20, "LMT", price=99.0), status=400)
     assert "cannot be modified" in wrong_side["error"]
 
 
-async def test_cancel_one_all_and_unknown_orders(api: Api) -> None:
+async def test_cancel_one_all_and_unknown_orders(rest: LoopbackApi) -> None:
     """Cancel acknowledges, -1 cancels every open order, an unknown id names itself."""
-    ids = [(await api.call("POST", ORDERS, [ticket("BUY", 1, "LMT", price=99.5)]))[0]["order_id"]
+    ids = [(await rest.call("POST", ORDERS, [ticket("BUY", 1, "LMT", price=99.5)]))[0]["order_id"]
            for _ in range(3)]
     base = f"/v1/api/iserver/account/{ACCOUNT}/order"
-    ack = await api.call("DELETE", f"{base}/{ids[0]}")
+    ack = await rest.call("DELETE", f"{base}/{ids[0]}")
     assert ack == {"msg": "Request was submitted", "order_id": int(ids[0]), "conid": AAPL,
                    "account": ACCOUNT}
-    await api.call("DELETE", f"{base}/-1")
-    statuses = [api.desk.order(i).status for i in ids]
+    await rest.call("DELETE", f"{base}/-1")
+    statuses = [rest.desk.order(i).status for i in ids]
     assert statuses == ["Cancelled"] * 3
-    assert await api.call("DELETE", f"{base}/1") == {"error": "OrderID 1 doesn't exist"}
-    cancelled = [u for u in api.desk.published("sor") if u.get("status") == "Cancelled"]
+    assert await rest.call("DELETE", f"{base}/1") == {"error": "OrderID 1 doesn't exist"}
+    cancelled = [u for u in rest.desk.published("sor") if u.get("status") == "Cancelled"]
     assert len(cancelled) == 3
 
 
-async def test_unknown_order_status_is_503(api: Api) -> None:
+async def test_unknown_order_status_is_503(rest: LoopbackApi) -> None:
     """Status of an order the gateway never saw answers 503, as IBKR does."""
-    body = await api.call("GET", "/v1/api/iserver/account/order/status/42", status=503)
+    body = await rest.call("GET", "/v1/api/iserver/account/order/status/42", status=503)
     assert body["statusCode"] == 503
 
 
@@ -212,65 +212,67 @@ async def test_unknown_order_status_is_503(api: Api) -> None:
         ([ticket("BUY", 1, conid=999999)], "contract 999999 not found"),
     ],
 )
-async def test_malformed_orders_get_ibkr_shaped_400s(api: Api, body: Any, fragment: str) -> None:
+async def test_malformed_orders_get_ibkr_shaped_400s(
+    rest: LoopbackApi, body: Any, fragment: str
+) -> None:
     """Bad bodies and tickets answer 400 {"error": ..., "statusCode": 400} saying why."""
-    answer = await api.call("POST", ORDERS, body, status=400)
+    answer = await rest.call("POST", ORDERS, body, status=400)
     assert fragment in answer["error"] and answer["statusCode"] == 400
 
 
-async def test_invalid_json_and_bad_replies_are_400(api: Api) -> None:
+async def test_invalid_json_and_bad_replies_are_400(rest: LoopbackApi) -> None:
     """Non-JSON bodies, replies without ``confirmed`` and bad suppress lists answer 400."""
-    response = await api.client.post(ORDERS, data=b"{not json", headers={
+    response = await rest.client.post(ORDERS, data=b"{not json", headers={
         "Content-Type": "application/json"})
     assert response.status == 400 and "error" in await response.json()
-    await api.call("POST", "/v1/api/iserver/reply/x", {}, status=400)
-    await api.call("POST", "/v1/api/iserver/questions/suppress", {"messageIds": "o163"},
+    await rest.call("POST", "/v1/api/iserver/reply/x", {}, status=400)
+    await rest.call("POST", "/v1/api/iserver/questions/suppress", {"messageIds": "o163"},
                    status=400)
 
 
-async def test_positions_are_cached_until_invalidated(api: Api) -> None:
+async def test_positions_are_cached_until_invalidated(rest: LoopbackApi) -> None:
     """Page 0 keeps its prices until invalidate; portfolio2 and position/{conid} are live."""
-    await api.call("POST", ORDERS, [ticket("BUY", 100)])
+    await rest.call("POST", ORDERS, [ticket("BUY", 100)])
     page = f"/v1/api/portfolio/{ACCOUNT}/positions/0"
-    [cached] = await api.call("GET", page)
-    api.desk.tick(AAPL, 104.0)
-    assert (await api.call("GET", page))[0]["mktPrice"] == cached["mktPrice"]
-    [live] = await api.call("GET", f"/v1/api/portfolio2/{ACCOUNT}/positions")
+    [cached] = await rest.call("GET", page)
+    rest.desk.tick(AAPL, 104.0)
+    assert (await rest.call("GET", page))[0]["mktPrice"] == cached["mktPrice"]
+    [live] = await rest.call("GET", f"/v1/api/portfolio2/{ACCOUNT}/positions")
     assert live["marketPrice"] == 104.0
-    [single] = await api.call("GET", f"/v1/api/portfolio/{ACCOUNT}/position/{AAPL}")
+    [single] = await rest.call("GET", f"/v1/api/portfolio/{ACCOUNT}/position/{AAPL}")
     assert single["mktPrice"] == 104.0
-    by_account = await api.call("GET", f"/v1/api/portfolio/positions/{AAPL}")
+    by_account = await rest.call("GET", f"/v1/api/portfolio/positions/{AAPL}")
     assert by_account[ACCOUNT][0]["position"] == 100
-    await api.call("POST", f"/v1/api/portfolio/{ACCOUNT}/positions/invalidate")
-    [fresh] = await api.call("GET", page)
+    await rest.call("POST", f"/v1/api/portfolio/{ACCOUNT}/positions/invalidate")
+    [fresh] = await rest.call("GET", page)
     assert fresh["mktPrice"] == 104.0 and fresh["unrealizedPnl"] == pytest.approx(398.0)
-    assert await api.call("GET", f"/v1/api/portfolio/{ACCOUNT}/positions/1") == []
+    assert await rest.call("GET", f"/v1/api/portfolio/{ACCOUNT}/positions/1") == []
 
 
-async def test_account_endpoints_and_switching(api: Api) -> None:
+async def test_account_endpoints_and_switching(rest: LoopbackApi) -> None:
     """Portfolio accounts/meta describe the paper account; switching answers IBKR's forms."""
-    [account] = await api.call("GET", "/v1/api/portfolio/accounts")
+    [account] = await rest.call("GET", "/v1/api/portfolio/accounts")
     assert account["id"] == ACCOUNT and account["currency"] == "USD"
-    assert (await api.call("GET", f"/v1/api/portfolio/{ACCOUNT}/meta"))["accountId"] == ACCOUNT
-    same = await api.call("POST", "/v1/api/iserver/account", {"acctId": ACCOUNT})
+    assert (await rest.call("GET", f"/v1/api/portfolio/{ACCOUNT}/meta"))["accountId"] == ACCOUNT
+    same = await rest.call("POST", "/v1/api/iserver/account", {"acctId": ACCOUNT})
     assert same == {"success": "Account already set"}
-    await api.call("POST", "/v1/api/iserver/account", {"acctId": "U000"}, status=400)
-    await api.call("GET", "/v1/api/portfolio/U000/summary", status=400)
+    await rest.call("POST", "/v1/api/iserver/account", {"acctId": "U000"}, status=400)
+    await rest.call("GET", "/v1/api/portfolio/U000/summary", status=400)
 
 
-async def test_whatif_reports_the_order_impact(api: Api) -> None:
+async def test_whatif_reports_the_order_impact(rest: LoopbackApi) -> None:
     """What-if gives amount, commission, margin and position changes; no data -> warning."""
-    answer = await api.call("POST", f"{ORDERS}/whatif", {"orders": [ticket("BUY", 10)]})
+    answer = await rest.call("POST", f"{ORDERS}/whatif", {"orders": [ticket("BUY", 10)]})
     assert answer["amount"]["commission"] == "1 USD"
     assert answer["position"] == {"current": "0", "change": "10", "after": "10"}
     assert answer["warn"] is None and answer["error"] is None
-    blind = await api.call("POST", f"{ORDERS}/whatif", [ticket("BUY", 10, "LMT", price=140.0,
+    blind = await rest.call("POST", f"{ORDERS}/whatif", [ticket("BUY", 10, "LMT", price=140.0,
                                                                conid=8314)])
     assert blind["warn"].startswith("21/")
 
 
-async def test_notification_reply_answers_success(api: Api) -> None:
+async def test_notification_reply_answers_success(rest: LoopbackApi) -> None:
     """Answering an ``ntf`` prompt returns the plain text ``Success``."""
-    response = await api.client.post("/v1/api/iserver/notification",
+    response = await rest.client.post("/v1/api/iserver/notification",
                                      json={"orderId": 1, "reqId": "1", "text": "Yes"})
     assert response.status == 200 and await response.text() == "Success"

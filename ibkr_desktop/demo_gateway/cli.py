@@ -1,0 +1,81 @@
+"""``ibkr-desktop-gateway``: run the demo gateway from a terminal.
+
+It listens like the real Client Portal Gateway (HTTPS on port 5000 by default), prints the URL
+to point a client at, and stops cleanly on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+
+from .server import DemoGateway, GatewayConfig
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Command-line options."""
+    parser = argparse.ArgumentParser(
+        prog="ibkr-desktop-gateway",
+        description="A local simulator of the IBKR Client Portal Gateway (paper demo account).",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=5000, help="port (default 5000; 0 = any)")
+    parser.add_argument("--seed", type=int, default=7, help="market simulation seed")
+    parser.add_argument("--no-tls", action="store_true", help="serve plain HTTP/WS")
+    parser.add_argument("--speed", type=float, default=1.0,
+                        help="simulated seconds per real second (default 1)")
+    parser.add_argument("--no-pacing", action="store_true", help="never answer 429")
+    parser.add_argument("--verbose", action="store_true", help="log one line per request")
+    args = parser.parse_args(argv)
+    if args.speed <= 0:
+        parser.error("--speed must be positive")
+    return args
+
+
+async def serve(config: GatewayConfig) -> None:
+    """Run a gateway until SIGINT/SIGTERM (or cancellation)."""
+    gateway = DemoGateway(config)
+    await gateway.start()
+    print(f"IBKR demo gateway listening on {gateway.api_url}", flush=True)
+    print(f"WebSocket: {gateway.ws_url}   (Ctrl-C to stop)", flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signum, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await gateway.stop()
+        print("demo gateway stopped", flush=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Console-script entry point; returns the process exit status."""
+    args = parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    config = GatewayConfig(
+        host=args.host, port=args.port, seed=args.seed, tls=not args.no_tls, speed=args.speed,
+        pacing=not args.no_pacing, verbose=args.verbose,
+    )
+    try:
+        asyncio.run(serve(config))
+    except KeyboardInterrupt:  # Ctrl-C before the signal handler was installed
+        return 130
+    except OSError as exc:
+        print(f"ibkr-desktop-gateway: cannot listen on {args.host}:{args.port}: {exc}",
+              file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,80 @@
+"""429 pacing (§7): the global 10/s limit, per-endpoint limits, history concurrency, penalty box."""
+
+from __future__ import annotations
+
+import asyncio
+
+from .conftest import Api
+
+
+async def test_global_limit_answers_429_after_ten_per_second(make_gateway, http) -> None:  # type: ignore[no-untyped-def]
+    """The 11th request inside one second is a 429 with a JSON error and Retry-After."""
+    gw = await make_gateway(pacing=True)
+    api = Api(http, gw)
+    statuses = [(await api.get("/iserver/auth/status"))[0] for _ in range(11)]
+    assert statuses[:10] == [200] * 10
+    assert statuses[10] == 429
+    status, body = await api.get("/iserver/auth/status")
+    assert status == 429 and body["error"].startswith("Too many requests")
+    assert int(api.last_headers["Retry-After"]) >= 1
+
+
+async def test_endpoint_limit_tickle_once_per_second(make_gateway, http) -> None:  # type: ignore[no-untyped-def]
+    """/tickle allows one request per second even though the global budget has room."""
+    gw = await make_gateway(pacing=True)
+    api = Api(http, gw)
+    assert (await api.post("/tickle"))[0] == 200
+    assert (await api.post("/tickle"))[0] == 429
+    assert (await api.get("/iserver/auth/status"))[0] == 200
+
+
+async def test_endpoint_limit_portfolio_accounts_every_five_seconds(make_gateway, http) -> None:  # type: ignore[no-untyped-def]
+    """/portfolio/accounts allows one request per five seconds."""
+    gw = await make_gateway(pacing=True)
+    api = Api(http, gw)
+    assert (await api.get("/portfolio/accounts"))[0] == 200
+    assert (await api.get("/portfolio/accounts/"))[0] == 429
+
+
+async def test_penalty_box_after_repeated_violations(make_gateway, http) -> None:  # type: ignore[no-untyped-def]
+    """Enough 429s put the client in the penalty box: even allowed calls then get 429."""
+    gw = await make_gateway(pacing=True, penalty_strikes=3, penalty_box_s=30)
+    api = Api(http, gw)
+    await api.post("/tickle")
+    for _ in range(3):
+        assert (await api.post("/tickle"))[0] == 429
+    status, body = await api.get("/sso/validate")
+    assert status == 429 and "penalty box" in body["error"]
+    assert int(api.last_headers["Retry-After"]) >= 29
+    gw.pacing.release("127.0.0.1")
+    assert (await api.get("/sso/validate"))[0] == 200
+
+
+async def test_pacing_off_never_429(api: Api) -> None:
+    """With pacing disabled (--no-pacing) bursts are fine."""
+    statuses = [(await api.post("/tickle"))[0] for _ in range(15)]
+    assert set(statuses) == {200}
+
+
+async def test_history_more_than_five_concurrent_is_429(make_gateway, http) -> None:  # type: ignore[no-untyped-def]
+    """Six concurrent history requests: five answer, the sixth gets 429."""
+    gw = await make_gateway(history_latency_s=0.5)
+    api = Api(http, gw)
+    await api.ready()
+    params = {"conid": "265598", "period": "1d", "bar": "5min"}
+    results = await asyncio.gather(*[api.get("/iserver/marketdata/history", params=params)
+                                     for _ in range(6)])
+    statuses = sorted(status for status, _ in results)
+    assert statuses == [200] * 5 + [429]
+    assert any(body == {"error": "Too many requests"} for _, body in results)
+
+
+async def test_admin_endpoint_is_not_paced(make_gateway, http) -> None:  # type: ignore[no-untyped-def]
+    """/demo/admin calls never count against the client's budget."""
+    gw = await make_gateway(pacing=True)
+    api = Api(http, gw)
+    for _ in range(12):
+        status, _ = await api.post("/demo/admin/fault", base=gw.base_url,
+                                   json_body={"action": "set_delay", "seconds": 0})
+        assert status == 200
+    assert (await api.post("/tickle"))[0] == 200
