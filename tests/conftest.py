@@ -49,7 +49,7 @@ def gateway_config():  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 async def gateway(gateway_config):  # type: ignore[no-untyped-def]
-    """A started DemoGateway on the test's (qasync) loop: plain HTTP on 127.0.0.1, pacing on, seed 7."""
+    """A started DemoGateway on the test's qasync loop: plain HTTP on 127.0.0.1, pacing on, seed 7."""
     from ibkr_desktop.demo_gateway.server import DemoGateway
 
     gw = DemoGateway(gateway_config)
@@ -62,12 +62,25 @@ async def gateway(gateway_config):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def threaded_gateway(gateway_config):  # type: ignore[no-untyped-def]
-    """A DemoGateway on its own thread and asyncio loop, for sync tests (same config as `gateway`)."""
+    """A DemoGateway on its own thread and loop, for sync tests (same config as `gateway`).
+
+    The cyclic garbage collector is paused while the gateway thread runs: a collection that
+    happens to run on that thread could destroy Qt objects left over by earlier tests off the
+    GUI thread and crash Qt (the app collects on the GUI thread for the same reason).
+    """
+    import gc
+
     from ibkr_desktop.demo_gateway.server import ThreadedGateway
 
+    gc.collect()
+    was_enabled = gc.isenabled()
+    gc.disable()
     gw = ThreadedGateway(gateway_config)
-    gw.start()
     try:
+        gw.start()
         yield gw
     finally:
         gw.stop()
+        if was_enabled:
+            gc.enable()
+        gc.collect()

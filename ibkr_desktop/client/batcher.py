@@ -25,6 +25,7 @@ from ibkr_desktop.protocol.events import (
 from ibkr_desktop.protocol.fields import parse_fields
 
 _NOTHING: tuple[Event, ...] = ()
+_decode = json.JSONDecoder().decode  # json.loads minus its per-call checks
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +64,7 @@ class FrameBatcher:
         parsed by ``parse_frame``.
         """
         try:
-            frame = json.loads(data)
+            frame = _decode(data) if type(data) is str else json.loads(data)
         except (ValueError, RecursionError):
             frame = None
         if type(frame) is dict:

@@ -317,13 +317,13 @@ class Broker(QObject):
         wanted = self._selected if self._selected in info.accounts.accounts else None
         self._use_account(wanted or info.accounts.selected or next(iter(info.accounts.accounts),
                                                                      None))
+        if self.stream.running:
+            self.stream.set_session(info.session_id)  # re-creates the wanted subscriptions
+        else:
+            self.stream.start(info.session_id)
         self.stream.subscribe_orders()
         self.stream.subscribe_trades()
         self.stream.subscribe_pnl()
-        if self.stream.running:
-            self.stream.set_session(info.session_id)
-        else:
-            self.stream.start(info.session_id)
         self.sync.resync(everything=True)
 
     def _use_account(self, account: str | None) -> None:

@@ -17,6 +17,7 @@ from ibkr_desktop.client.http import client_logger
 from ibkr_desktop.client.rest_queue import RestQueue
 from ibkr_desktop.client.scheduler import Lane
 from ibkr_desktop.protocol.errors import (
+    ApiError,
     RateLimited,
     RequestTimedOut,
     ServiceUnavailable,
@@ -64,13 +65,14 @@ class OrderDesk(QObject):
 
     async def reply(self, reply_id: str, confirmed: bool) -> PlacementResult:
         """Confirm (or decline) an order question; declining returns []."""
-        body = await self._send("POST", f"/iserver/reply/{reply_id}", {"confirmed": confirmed})
         try:
+            body = await self._send("POST", f"/iserver/reply/{reply_id}",
+                                    {"confirmed": confirmed})
             return parse_placement_response(body)
-        except OrderRejectedError:
+        except (ApiError, OrderRejectedError):
             if confirmed:
                 raise
-            return []
+            return []  # IBKR answers a decline with an error: the order is dropped, as asked
 
     async def modify(self, order_id: int | str, ticket: OrderTicket) -> PlacementResult:
         """Modify a working order (the ticket's cOID is not sent again)."""

@@ -85,10 +85,12 @@ class SessionKeeper(QObject):
         self._tasks = TaskSet(log)
         self._wake: asyncio.Event | None = None
         self._ready = False
+        self._had_session = False
         self._failures = 0
         self.session_id: str | None = None
         self.accounts: AccountsInfo | None = None
-        self.state = SessionState(SessionKind.GATEWAY_UNREACHABLE, "Not connected yet.")
+        self.state = SessionState(SessionKind.AUTHENTICATING,
+                                  f"Connecting to the gateway at {origin}…")
         queue.session_problem.connect(self.report_problem)
 
     def start(self) -> None:
@@ -165,9 +167,8 @@ class SessionKeeper(QObject):
                       f"Cannot reach the gateway at {self._origin} ({exc.message}). Is it "
                       "running? Retrying…")
         except NotAuthenticated:
-            was_ready = self._ready or self.state.kind == SessionKind.EXPIRED
             self._lost()
-            if was_ready:
+            if self._had_session:
                 self._set(SessionKind.EXPIRED, "The session expired. Trying to re-open it; if "
                           f"that fails, log in again at {self._origin}.")
                 await self._try(self._init_brokerage(compete=False))
@@ -222,7 +223,7 @@ class SessionKeeper(QObject):
         accounts = await self._query_accounts()
         await self._try(self._queue.call("GET", "/portfolio/accounts"))
         await self._suppress_questions()
-        self._ready = True
+        self._ready = self._had_session = True
         user = ", ".join(accounts.accounts) or "no accounts"
         self._set(SessionKind.AUTHENTICATED, f"Connected ({user}).")
         log.info("brokerage session ready for %d account(s)", len(accounts.accounts))

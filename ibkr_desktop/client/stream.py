@@ -157,11 +157,19 @@ class StreamWorker(QObject):
             self._tasks.spawn(self._run(), name="stream")
 
     def set_session(self, session_id: str | None) -> None:
-        """A new brokerage session: reconnect with it now (the old socket is dead anyway)."""
+        """A new brokerage session is ready: re-create every subscription on it.
+
+        A different session id needs a new socket (the cookie names the session); the same
+        id keeps the socket and re-sends the wanted set, because the gateway dropped the
+        brokerage topics with the old brokerage session.
+        """
         changed = session_id != self._session_id
         self._session_id = session_id
         if self._ws is not None and changed:
             self._ws.transport.abort()
+        elif self._outbox is not None:
+            for message in self._subs.all_messages(self._now()):
+                self._outbox.put_nowait(message)
         self._wake.set()
 
     def reconnect(self, reason: str) -> None:
@@ -239,6 +247,7 @@ class StreamWorker(QObject):
 
     async def _open(self, failures: int) -> ClientConnection | None:
         """One connection attempt; on failure waits out the back-off and returns None."""
+        self._wake.clear()  # this attempt uses the latest session; later news wakes the sleep
         headers = {"Cookie": f"api={self._session_id}"} if self._session_id else None
         factory = pinned_connection_class(self._tls_pin) if self._tls_pin else None
         try:
@@ -271,11 +280,10 @@ class StreamWorker(QObject):
         self._set_status(True, "Streaming.")
         if self._connections > 1:
             self.resync_requested.emit()
+        on_frame, recv = self._on_frame, ws.recv
         try:
             while True:
-                data = await ws.recv()
-                self._last_rx = self._now()
-                self._on_frame(data)
+                on_frame(await recv())
         except ConnectionClosed as exc:
             log.info("stream closed: %s", exc)
         finally:
@@ -316,6 +324,7 @@ class StreamWorker(QObject):
             self._on_event(event)
         if not self._flush_scheduled:
             self._flush_scheduled = True
+            self._last_rx = time.monotonic()  # once per loop turn is precise enough
             self._loop.call_soon(self._flush)
 
     def _on_event(self, event: object) -> None:
@@ -340,11 +349,9 @@ class StreamWorker(QObject):
             log.debug("stream event %s", type(event).__name__)
 
     def _on_auth_status(self, status: AuthStatus) -> None:
+        # Not authenticated or competing: the keeper repairs the session and then calls
+        # set_session; an expired session also closes the socket from the server side.
         self.auth_status_received.emit(status)
-        if status.authenticated is False or status.competing:
-            # The stream is dead for this session; the keeper gets a new one and calls
-            # set_session, which reconnects at once.
-            self.reconnect("the gateway reports the session is not authenticated")
 
     def _flush(self) -> None:
         """Emit what this loop turn collected: at most one signal per kind."""
@@ -371,8 +378,7 @@ class StreamWorker(QObject):
         return delay * random.uniform(0.5, 1.0)
 
     async def _sleep(self, delay: float) -> None:
-        """Sleep, unless a new session (set_session) says to reconnect right away."""
-        self._wake.clear()
+        """Sleep, unless a new session or pin (``_wake``) says to reconnect right away."""
         try:
             await asyncio.wait_for(self._wake.wait(), delay)
         except TimeoutError:

@@ -103,6 +103,7 @@ class Faults:
             "log_out": lambda b: self.log_out(),
             "log_in": lambda b: self.log_in(),
             "restart": lambda b: self._schedule_restart(),
+            "clear_penalty_box": lambda b: self._gateway.pacing.release(request.remote or ""),
             "set_price": lambda b: self._gateway.market.set_price(
                 _int(b, "conid", 0), _float(b, "price", 0.0)),
         }

@@ -15,6 +15,9 @@ import random
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from itertools import islice
+
+from ibkr_desktop.protocol.bars import Bar, period_seconds
 
 from .simtime import (
     POST_CLOSE_MIN,
@@ -29,6 +32,7 @@ from .simtime import (
     previous_trading_day,
     session_date,
     to_et,
+    trading_days_back,
 )
 from .universe import Instrument
 
@@ -304,3 +308,48 @@ def collect_bars(
     if bar_seconds > unit:
         out = aggregate(out, bar_seconds, rth_only=False)
     return out
+
+
+def period_bars(
+    past: PastGenerator, live: LiveBars, period: str, bar_seconds: int, rth_only: bool,
+    end_ms: int,
+) -> list[RawBar]:
+    """Bars covering an IBKR ``period`` that ends at ``end_ms``.
+
+    A short period that falls entirely outside the hours asked for (a 30-minute chart at
+    night) ends at the last close instead, like IBKR's "latest available data".
+    """
+    start = period_start(period, end_ms, rth_only)
+    bars = collect_bars(past, live, start, end_ms, bar_seconds, rth_only)
+    if bars:
+        return bars
+    close_minute = RTH_CLOSE_MIN if rth_only else POST_CLOSE_MIN
+    day = session_date(end_ms)
+    if et_ms(day, close_minute) > end_ms:
+        day = previous_trading_day(day)
+    end = et_ms(day, close_minute) - 1
+    return collect_bars(past, live, period_start(period, end, rth_only), end, bar_seconds,
+                        rth_only)
+
+
+def period_start(period: str, end_ms: int, rth_only: bool) -> int:
+    """Start of a history period ending at ``end_ms``; ``Nd`` counts trading sessions."""
+    text = period.strip().lower()
+    if text.endswith("d") and text[:-1].isdigit():
+        first_minute = RTH_OPEN_MIN if rth_only else PRE_OPEN_MIN
+        sessions = [
+            day for day in islice(trading_days_back(session_date(end_ms)), int(text[:-1]) + 1)
+            if et_ms(day, first_minute) <= end_ms  # a session that has not begun is skipped
+        ][: int(text[:-1])]
+        return et_ms(sessions[-1], first_minute if rth_only else 0)
+    return end_ms - period_seconds(period) * 1000
+
+
+def to_bars(bars: list[RawBar], tick_size: float) -> list[Bar]:
+    """Protocol bars with prices rounded to the instrument's decimals."""
+    decimals = 2 if tick_size >= 0.01 else 4
+    return [
+        Bar(b.t_ms, round(b.open, decimals), round(b.high, decimals), round(b.low, decimals),
+            round(b.close, decimals), b.volume)
+        for b in bars
+    ]

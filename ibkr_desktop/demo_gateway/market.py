@@ -15,20 +15,16 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from itertools import islice
 
-from ibkr_desktop.protocol.bars import BAR_SECONDS, Bar, period_seconds
+from ibkr_desktop.protocol.bars import BAR_SECONDS, Bar
 
-from .history import LiveBars, PastGenerator, RawBar, collect_bars
+from .history import LiveBars, PastGenerator, collect_bars, period_bars, to_bars
 from .simtime import (
-    PRE_OPEN_MIN,
     RTH_CLOSE_MIN,
-    RTH_OPEN_MIN,
     activity,
     et_ms,
     is_rth,
     session_date,
-    trading_days_back,
 )
 from .universe import Instrument, Universe
 
@@ -277,12 +273,14 @@ class MarketSimulator:
             bar: IBKR bar size (``"5min"``...).
             outside_rth: Include pre/post-market bars (intraday sizes only matter).
             end_ms: End of the range; default the market's time.
+
+        A short period that falls entirely outside the hours asked for (a 30-minute chart at
+        night) ends at the last close instead, like IBKR's "latest available data".
         """
         book = self._books[conid]
         end = self._now_ms if end_ms is None else end_ms
-        start = self._period_start(period, end, not outside_rth)
-        bars = collect_bars(book.past, book.live, start, end, BAR_SECONDS[bar], not outside_rth)
-        return self._rounded(book, bars[-MAX_BARS:])
+        bars = period_bars(book.past, book.live, period, BAR_SECONDS[bar], not outside_rth, end)
+        return to_bars(bars[-MAX_BARS:], book.instrument.tick_size)
 
     def history_since(
         self, conid: int, since_ms: int, bar: str, outside_rth: bool = False
@@ -294,29 +292,7 @@ class MarketSimulator:
         book = self._books[conid]
         bars = collect_bars(book.past, book.live, since_ms, self._now_ms, BAR_SECONDS[bar],
                             not outside_rth)
-        return self._rounded(book, [b for b in bars if b.t_ms >= since_ms])
-
-    @staticmethod
-    def _rounded(book: _Book, bars: list[RawBar]) -> list[Bar]:
-        decimals = 2 if book.instrument.tick_size >= 0.01 else 4
-        return [
-            Bar(b.t_ms, round(b.open, decimals), round(b.high, decimals), round(b.low, decimals),
-                round(b.close, decimals), b.volume)
-            for b in bars
-        ]
-
-    @staticmethod
-    def _period_start(period: str, end_ms: int, rth_only: bool) -> int:
-        """Start of a history period ending at ``end_ms``: ``Nd`` counts trading sessions."""
-        text = period.strip().lower()
-        if text.endswith("d") and text[:-1].isdigit():
-            first_minute = RTH_OPEN_MIN if rth_only else PRE_OPEN_MIN
-            sessions = [
-                day for day in islice(trading_days_back(session_date(end_ms)), int(text[:-1]) + 1)
-                if et_ms(day, first_minute) <= end_ms  # a session that has not begun is skipped
-            ][: int(text[:-1])]
-            return et_ms(sessions[-1], first_minute if rth_only else 0)
-        return end_ms - period_seconds(period) * 1000
+        return to_bars([b for b in bars if b.t_ms >= since_ms], book.instrument.tick_size)
 
     # -- simulation internals -----------------------------------------------------------------
 
@@ -326,13 +302,12 @@ class MarketSimulator:
             past, session = book.past, self._anchor_session
             bars = past.day_bars(session) or []
             rth = [bar for bar in bars if is_rth(bar.t_ms)]
-            counted = rth or bars
             ended = past.anchor_ms >= et_ms(session, RTH_CLOSE_MIN)
             book.base = _Day(
                 session, past.prior_close(session),
                 open=rth[0].open if rth else None,
-                high=max((bar.high for bar in counted), default=None),
-                low=min((bar.low for bar in counted), default=None),
+                high=max((bar.high for bar in bars), default=None),
+                low=min((bar.low for bar in bars), default=None),
                 volume=sum(bar.volume for bar in bars),
                 close=rth[-1].close if rth and ended else None,
             )

@@ -77,11 +77,6 @@ _GETTERS: dict[str, _Getter] = {
 }
 
 
-def supported(field_id: str) -> bool:
-    """Whether the demo can fill ``field_id``."""
-    return field_id in _GETTERS
-
-
 def field_values(
     market: MarketSimulator, conid: int, fields: Iterable[str]
 ) -> dict[str, Value]:

@@ -2,9 +2,8 @@
 
 :class:`DemoGateway` wires the parts (market, session, brokerage, WebSocket hub, faults) and
 serves them on any running asyncio loop (qasync included); :class:`ThreadedGateway` runs one on
-its own thread for the app's embedded gateway and for synchronous tests. The middlewares here
-make every answer IBKR-shaped: JSON errors for 404/405/500 and bad bodies, 429 pacing with a
-penalty box, injected faults, and the session guards of §1.5-1.7.
+its own thread for the app's embedded gateway and for synchronous tests. The HTTP application
+itself (routes, middlewares) is built by :func:`~.webapp.create_app`.
 """
 
 from __future__ import annotations
@@ -26,20 +25,15 @@ from .brokerage import Brokerage
 from .faults import Faults
 from .market import MarketSimulator
 from .pacing_gate import PacingGate
-from .routes_contracts import ContractRoutes
 from .routes_marketdata import MarketDataRoutes
-from .routes_session import SessionRoutes
 from .sessions import GatewaySession, SessionSettings
 from .simtime import SimClock
 from .tls import SelfSignedCertificate
 from .universe import Universe
-from .web_util import ApiError, ApiRouter, Handler, api_path, is_api_path
+from .webapp import create_app
 from .websocket import WsHub
 
 log = logging.getLogger(__name__)
-access_log = logging.getLogger("ibkr_desktop.demo_gateway.access")
-
-ADMIN_PREFIX = "/demo/admin"
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,103 +210,23 @@ class DemoGateway:
         """Advance the market to the simulated clock a few times per real second."""
         interval = min(0.3, max(0.05, 0.3 / self.config.speed))
         while True:
-            self.market.advance_to(self.clock.now_ms())
+            _survive(self.market.advance_to, self.clock.now_ms())
             await asyncio.sleep(interval)
 
     async def _housekeeping(self) -> None:
         """Idle expiry, heartbeats, ``smd`` lifetimes and account pushes."""
         while True:
-            self.session.check_idle()
-            self.hub.housekeeping(time.monotonic())
+            _survive(self.session.check_idle)
+            _survive(self.hub.housekeeping, time.monotonic())
             await asyncio.sleep(0.1)
 
 
-def create_app(gateway: DemoGateway) -> web.Application:
-    """The aiohttp application serving ``gateway`` (REST, WebSocket, admin)."""
-    app = web.Application(
-        middlewares=[_error_middleware, _make_access_log(gateway), _make_gate(gateway)],
-        client_max_size=4 * 1024 * 1024,
-    )
-    api = ApiRouter(app.router)
-    SessionRoutes(gateway.session).register(api, app.router)
-    ContractRoutes(gateway.universe, gateway.market).register(api)
-    gateway.marketdata.register(api)
-    gateway.brokerage.register_routes(app.router, gateway.session)
-    gateway.hub.register(app.router)
-    app.router.add_post(ADMIN_PREFIX + "/fault", gateway.faults.handle_admin)
-    app.on_shutdown.append(lambda _app: _drop_sockets(gateway))
-    return app
-
-
-async def _drop_sockets(gateway: DemoGateway) -> None:
-    gateway.hub.drop_all()
-
-
-@web.middleware
-async def _error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Every failure becomes IBKR-shaped JSON: never HTML, never a stack trace."""
+def _survive(step: Callable[..., object], *args: Any) -> None:
+    """Run one periodic step; a bug in it is logged and the next period runs anyway."""
     try:
-        return await handler(request)
-    except ApiError as exc:
-        return exc.response()
-    except web.HTTPException as exc:
-        if exc.status < 400:
-            raise
-        message = "Method Not Allowed" if exc.status == 405 else exc.reason
-        return ApiError(exc.status, message).response()
-    except (asyncio.CancelledError, ConnectionResetError):
-        raise
+        step(*args)
     except Exception:
-        log.exception("unhandled error on %s %s", request.method, request.path)
-        return ApiError(500, "Internal Server Error").response()
-
-
-def _make_access_log(gateway: DemoGateway) -> Callable[..., Any]:
-    """One line per request at ``--verbose``: method, path (no query), status, duration."""
-
-    @web.middleware
-    async def access(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if not gateway.config.verbose:
-            return await handler(request)
-        started = time.perf_counter()
-        status = 500
-        try:
-            response = await handler(request)
-            status = response.status
-            return response
-        finally:
-            elapsed = (time.perf_counter() - started) * 1000
-            access_log.info("%s %s -> %d (%.1f ms)", request.method, request.path, status,
-                            elapsed)
-
-    return access
-
-
-def _make_gate(gateway: DemoGateway) -> Callable[..., Any]:
-    """Pacing, injected faults and session guards, in that order, for API paths only."""
-
-    @web.middleware
-    async def gate(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if not is_api_path(request.path) or api_path(request.path) == "/ws":
-            return await handler(request)
-        if gateway.config.pacing:
-            gateway.pacing.check(request.remote or "", request.method, api_path(request.path),
-                                 time.monotonic())
-        faults = gateway.faults
-        if faults.delay_s:
-            await asyncio.sleep(faults.delay_s)
-        failure = faults.take_failure()
-        if failure is not None:
-            raise failure
-        session = gateway.session
-        session.check_idle()
-        session.touch()
-        session.guard(request)
-        response = await handler(request)
-        session.note_response(request, response.status)
-        return response
-
-    return gate
+        log.exception("demo gateway periodic step %s failed", getattr(step, "__name__", step))
 
 
 def _url_host(host: str) -> str:
@@ -355,9 +269,9 @@ class ThreadedGateway:
             self.gateway = DemoGateway(self.config)
             loop.run_until_complete(self.gateway.start())
         except BaseException as exc:  # reported to the starting thread, then re-raised there
-            self._error = exc
-            self._ready.set()
             loop.close()
+            self._loop, self._error = None, exc
+            self._ready.set()
             return
         self._ready.set()
         try:
@@ -385,16 +299,46 @@ class ThreadedGateway:
 
     def stop(self) -> None:
         """Stop the gateway and its thread (idempotent)."""
-        if self._loop is not None and self._thread is not None and self._thread.is_alive():
-            self._loop.call_soon_threadsafe(self._loop.stop)
+        loop, self._loop = self._loop, None
+        if loop is not None and self._thread is not None and self._thread.is_alive():
+            loop.call_soon_threadsafe(loop.stop)
+        if self._thread is not None:
             self._thread.join(30)
-        self._loop = None
 
-    def __getattr__(self, name: str) -> Any:
-        """Gateway attributes: ``base_url``, ``api_url``, ``ws_url``, ``port``, ``market``..."""
-        if name.startswith("_") or name in ("gateway", "config"):
-            raise AttributeError(name)
-        return getattr(self._require(), name)
+    @property
+    def base_url(self) -> str:
+        """``http(s)://127.0.0.1:PORT`` of the running gateway."""
+        return self._require().base_url
+
+    @property
+    def api_url(self) -> str:
+        """REST root (``base_url + "/v1/api"``)."""
+        return self._require().api_url
+
+    @property
+    def ws_url(self) -> str:
+        """WebSocket URL."""
+        return self._require().ws_url
+
+    @property
+    def port(self) -> int:
+        """Listening port."""
+        return self._require().port
+
+    @property
+    def certificate_pem(self) -> str | None:
+        """PEM of the self-signed certificate when TLS is on."""
+        return self._require().certificate_pem
+
+    @property
+    def market(self) -> MarketSimulator:
+        """The market simulator; change it only through :meth:`call` (it lives on that loop)."""
+        return self._require().market
+
+    @property
+    def faults(self) -> Faults:
+        """Fault switches; trigger them through :meth:`call` (e.g. ``call(faults.log_out)``)."""
+        return self._require().faults
 
 
 __all__ = ["DemoGateway", "GatewayConfig", "ThreadedGateway", "create_app"]

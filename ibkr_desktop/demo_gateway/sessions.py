@@ -246,13 +246,8 @@ class GatewaySession:
         else:
             self.require_portfolio(request)
 
-    def note_response(self, request: web.Request, status: int) -> None:
-        """Record that ``GET /iserver/accounts`` succeeded (the §1.7 prerequisite)."""
-        if status == 200 and api_path(request.path) == "/iserver/accounts":
-            self.accounts_queried = True
-
     def mark_accounts_queried(self) -> None:
-        """Explicitly record the ``/iserver/accounts`` call (for handlers that prefer it)."""
+        """Record the ``/iserver/accounts`` call explicitly (the brokerage route does)."""
         self.accounts_queried = True
 
     # -- answers ------------------------------------------------------------------------------

@@ -92,12 +92,6 @@ def is_rth(ms: int) -> bool:
     return RTH_OPEN_MIN <= minute < RTH_CLOSE_MIN and is_trading_day(day)
 
 
-def is_extended(ms: int) -> bool:
-    """True inside the extended session (04:00-20:00 ET) on a trading day, RTH included."""
-    day, minute = local_parts(ms)
-    return PRE_OPEN_MIN <= minute < POST_CLOSE_MIN and is_trading_day(day)
-
-
 def session_date(ms: int) -> date:
     """The trading day an instant belongs to: its ET date, or the last trading day before it."""
     return _session_of(local_parts(ms)[0])
@@ -115,14 +109,6 @@ def previous_trading_day(day: date) -> date:
     day -= timedelta(days=1)
     while not is_trading_day(day):
         day -= timedelta(days=1)
-    return day
-
-
-def next_trading_day(day: date) -> date:
-    """The trading day after ``day``."""
-    day += timedelta(days=1)
-    while not is_trading_day(day):
-        day += timedelta(days=1)
     return day
 
 

@@ -176,9 +176,6 @@ class Universe:
     def __len__(self) -> int:
         return len(self._by_conid)
 
-    def __contains__(self, conid: object) -> bool:
-        return conid in self._by_conid
-
     @property
     def conids(self) -> tuple[int, ...]:
         """Every conid, in a stable order (the simulation iterates in this order)."""

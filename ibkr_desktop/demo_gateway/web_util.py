@@ -175,14 +175,6 @@ class ApiRouter:
         """aiohttp-style alias of ``add_route("POST", ...)``."""
         self.add_route("POST", path, handler)
 
-    def add_delete(self, path: str, handler: Handler, **_: object) -> None:
-        """aiohttp-style alias of ``add_route("DELETE", ...)``."""
-        self.add_route("DELETE", path, handler)
-
-    def add_put(self, path: str, handler: Handler, **_: object) -> None:
-        """aiohttp-style alias of ``add_route("PUT", ...)``."""
-        self.add_route("PUT", path, handler)
-
 
 def _spellings(path: str) -> tuple[str, str]:
     """The path without and with a trailing slash."""

@@ -1,10 +1,11 @@
 """The ``/v1/api/ws`` WebSocket (§6): authentication, topic dispatch and pushes.
 
-Sockets authenticate by the ``api`` cookie (``api=<session>`` or ``api={"session":...}``), the
-``x-sess-uuid`` cookie, a first frame ``{"session": ...}``, or — like a local gateway — not at
-all: a cookie-less socket hears ``waiting for session`` and is attached after a short grace
-period. Attached sockets get ``system``, ``act`` and ``sts`` at once, then heartbeats. The hub
-pushes market, brokerage and session changes to the sockets subscribed to them.
+Sockets authenticate by the ``api`` cookie (``api=<session>`` or ``api={"session":...}``; a
+wrong one is refused with 401), the ``x-sess-uuid`` cookie of ``/tickle``, a first frame
+``{"session": ...}``, or, like a local gateway, not at all: a cookie-less socket hears
+``waiting for session`` and is attached after a short grace period. Attached sockets get
+``system``, ``act`` and ``sts`` at once, then heartbeats. The hub pushes market, brokerage and
+session changes to the sockets subscribed to them.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import logging
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote
 
 from aiohttp import WSMsgType, web
 
@@ -32,6 +32,7 @@ from .ws_topics import (
     WsConnection,
     bars_data,
     changed_rows,
+    cookie_sessions,
     filter_rows,
     format_keys,
     ladder,
@@ -84,9 +85,11 @@ class WsHub:
         session.check_idle()
         if not session.logged_in:
             raise ApiError(401, "not authenticated")
-        claimed = _cookie_session(request.headers.get("Cookie", ""))
+        claimed, sess_uuid = cookie_sessions(request.headers.get("Cookie", ""))
         if claimed is not None and not session.accept_ws_session(claimed):
             raise ApiError(401, "invalid session")
+        if claimed is None and sess_uuid is not None and session.accept_ws_session(sess_uuid):
+            claimed = sess_uuid  # a stale x-sess-uuid is ignored, not refused
         ws = web.WebSocketResponse(autoping=True, max_msg_size=1024 * 1024)
         await ws.prepare(request)
         conn = WsConnection(ws, request)
@@ -163,6 +166,9 @@ class WsHub:
             handler(conn, message)
         except KeyError:
             conn.send({"error": f"Unknown contract or account: {text[:80]}", "code": 1})
+        except Exception:  # a bad message must never take the socket (or gateway) down
+            log.exception("WebSocket message %r failed", message.topic)
+            conn.send({"error": "Internal error", "code": 1})
 
     # -- market data --------------------------------------------------------------------------
 
@@ -379,28 +385,3 @@ class WsHub:
             sub.last_sent, sub.forming_t = data[-1:], bars[-1].t_ms
             conn.send({"serverId": sub.server_id, "topic": f"smh+{sub.target}", "data": data,
                        "points": len(data) - 1})
-
-
-def _cookie_session(header: str) -> str | None:
-    """The session named by the upgrade's cookies, or None when there is none.
-
-    Accepts ``api=<session>``, ``api={"session":"<session>"}`` (raw or URL-encoded JSON, as
-    ibind sends it) and ``x-sess-uuid=<uuid>``. Parsed by hand: JSON cookie values are not
-    valid RFC 6265 and the standard parser drops them.
-    """
-    found: str | None = None
-    for part in header.split(";"):
-        name, _, value = part.strip().partition("=")
-        name, value = name.strip(), unquote(value.strip())
-        if name == "api" and value:
-            if value.startswith("{"):
-                try:
-                    parsed = json.loads(value)
-                except ValueError:
-                    return ""
-                session = parsed.get("session") if isinstance(parsed, dict) else None
-                return session if isinstance(session, str) else ""
-            return value.strip('"')
-        if name == "x-sess-uuid" and value:
-            found = value
-    return found

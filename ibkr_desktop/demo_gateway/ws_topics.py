@@ -14,6 +14,7 @@ import json
 import logging
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote
 
 from aiohttp import web
 
@@ -221,3 +222,33 @@ def lower_set(value: object) -> frozenset[str] | None:
     if not isinstance(value, list) or not value:
         return None
     return frozenset(str(item).lower() for item in value)
+
+
+def cookie_sessions(header: str) -> tuple[str | None, str | None]:
+    """(``api`` cookie session, ``x-sess-uuid`` cookie) of an upgrade request; None if absent.
+
+    The ``api`` cookie may be ``api=<session>`` or ``api={"session":"<session>"}`` (raw or
+    URL-encoded JSON, as ibind sends it); an unreadable one gives ``""``. Parsed by hand: JSON
+    cookie values are not valid RFC 6265 and the standard parser drops them.
+    """
+    api: str | None = None
+    uuid: str | None = None
+    for part in header.split(";"):
+        name, _, value = part.strip().partition("=")
+        name, value = name.strip(), unquote(value.strip())
+        if name == "api" and value:
+            api = _api_cookie(value)
+        elif name == "x-sess-uuid" and value:
+            uuid = value
+    return api, uuid
+
+
+def _api_cookie(value: str) -> str:
+    if not value.startswith("{"):
+        return value.strip('"')
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        return ""
+    session = parsed.get("session") if isinstance(parsed, dict) else None
+    return session if isinstance(session, str) else ""

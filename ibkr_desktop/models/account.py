@@ -17,7 +17,7 @@ from ibkr_desktop.models.table import Record, RecordTableModel
 from ibkr_desktop.protocol.events import AccountSummaryUpdate, PnlUpdate
 
 ACCOUNT_COLUMNS: tuple[Column, ...] = (
-    Column("item", "Item", Kind.TEXT),
+    Column("item", "Item", Kind.TEXT, chars=20),
     Column("value", "Value", Kind.MONEY),
 )
 

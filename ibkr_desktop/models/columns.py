@@ -50,6 +50,8 @@ class Column:
             volume column prefer the exact ``volume_long`` over the abbreviated ``volume``.
         tooltip: header tooltip that says what the number is.
         visible: shown on first start (the user may change it).
+        chars: typical text width in characters, for the first-start column width
+            (0 = by kind).
     """
 
     key: str
@@ -58,6 +60,12 @@ class Column:
     sources: tuple[str, ...] = ()
     tooltip: str = ""
     visible: bool = True
+    chars: int = 0
+
+    @property
+    def width_chars(self) -> int:
+        """Characters the column should fit before the user resizes it."""
+        return self.chars or _KIND_CHARS[self.kind]
 
     def value(self, record: Mapping[str, object]) -> object:
         """The raw value of this column in ``record`` (None when absent)."""
@@ -71,6 +79,12 @@ class Column:
     def alignment(self) -> Qt.AlignmentFlag:
         """Numbers right-aligned so digits line up; text left-aligned."""
         return _LEFT if self.kind is Kind.TEXT else _RIGHT
+
+
+_KIND_CHARS: dict[Kind, int] = {
+    Kind.TEXT: 8, Kind.PRICE: 9, Kind.CHANGE: 8, Kind.PERCENT: 8, Kind.SIZE: 8, Kind.VOLUME: 7,
+    Kind.MONEY: 13, Kind.PNL: 12, Kind.AGE: 5, Kind.TIME: 8,
+}
 
 
 def _number(value: object) -> float | None:

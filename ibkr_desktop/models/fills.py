@@ -17,8 +17,8 @@ from ibkr_desktop.protocol.events import Fill
 
 FILL_COLUMNS: tuple[Column, ...] = (
     Column("time", "Time", Kind.TIME, sources=("time_ms",)),
-    Column("symbol", "Symbol", Kind.TEXT),
-    Column("side", "Side", Kind.TEXT),
+    Column("symbol", "Symbol", Kind.TEXT, chars=7),
+    Column("side", "Side", Kind.TEXT, chars=5),
     Column("size", "Quantity", Kind.SIZE),
     Column("price", "Price", Kind.PRICE),
     Column("commission", "Commission", Kind.MONEY),
@@ -26,7 +26,7 @@ FILL_COLUMNS: tuple[Column, ...] = (
     Column("exchange", "Exchange", Kind.TEXT),
     Column("account", "Account", Kind.TEXT, visible=False),
     Column("order_ref", "Ref", Kind.TEXT, visible=False),
-    Column("execution_id", "Execution id", Kind.TEXT, visible=False),
+    Column("execution_id", "Execution id", Kind.TEXT, visible=False, chars=18),
 )
 
 _FIELDS = Fill.__slots__  # type: ignore[attr-defined]

@@ -18,21 +18,21 @@ from ibkr_desktop.protocol.orders import ACTIVE_STATUSES, DONE_STATUSES, OrderSt
 
 ORDER_COLUMNS: tuple[Column, ...] = (
     Column("time", "Time", Kind.TIME, sources=("last_execution_ms",), tooltip="Last activity"),
-    Column("symbol", "Symbol", Kind.TEXT),
-    Column("side", "Side", Kind.TEXT),
-    Column("order_type", "Type", Kind.TEXT),
+    Column("symbol", "Symbol", Kind.TEXT, chars=7),
+    Column("side", "Side", Kind.TEXT, chars=5),
+    Column("order_type", "Type", Kind.TEXT, chars=6),
     Column("quantity", "Quantity", Kind.SIZE),
     Column("price", "Limit", Kind.PRICE, tooltip="Limit price"),
-    Column("aux_price", "Stop", Kind.PRICE, tooltip="Stop / trigger price"),
-    Column("tif", "TIF", Kind.TEXT, tooltip="Time in force"),
-    Column("status", "Status", Kind.TEXT),
+    Column("aux_price", "Stop", Kind.PRICE, visible=False, tooltip="Stop / trigger price"),
+    Column("tif", "TIF", Kind.TEXT, chars=4, tooltip="Time in force"),
+    Column("status", "Status", Kind.TEXT, chars=12),
     Column("filled", "Filled", Kind.SIZE),
     Column("remaining", "Remaining", Kind.SIZE),
     Column("avg_price", "Avg price", Kind.PRICE, tooltip="Average fill price"),
-    Column("order_id", "Order id", Kind.TEXT),
+    Column("order_id", "Order id", Kind.TEXT, visible=False, chars=11),
     Column("account", "Account", Kind.TEXT, visible=False),
     Column("order_ref", "Ref", Kind.TEXT, visible=False, tooltip="Client order reference"),
-    Column("description", "Description", Kind.TEXT, visible=False),
+    Column("description", "Description", Kind.TEXT, visible=False, chars=30),
 )
 
 _FIELDS = tuple(f for f in OrderUpdate.__slots__ if f != "order_id")  # type: ignore[attr-defined]

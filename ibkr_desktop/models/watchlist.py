@@ -42,9 +42,9 @@ class WatchItem:
 
 
 WATCHLIST_COLUMNS: tuple[Column, ...] = (
-    Column("symbol", "Symbol", Kind.TEXT, tooltip="Ticker symbol"),
+    Column("symbol", "Symbol", Kind.TEXT, chars=7, tooltip="Ticker symbol"),
     Column("name", "Name", Kind.TEXT, sources=("name", "company_name"), visible=False,
-           tooltip="Company name"),
+           chars=24, tooltip="Company name"),
     Column("last", "Last", Kind.PRICE,
            tooltip="Last trade price (C = prior close, no trade yet; H = halted)"),
     Column("change", "Change", Kind.CHANGE, tooltip="Change from the prior close"),

@@ -8,6 +8,7 @@ operations. It reads plain value objects and emits ``action_requested``; the app
 
 from __future__ import annotations
 
+import html
 import time
 from dataclasses import dataclass
 from typing import Protocol
@@ -137,9 +138,11 @@ class ConnectionDoctor(QWidget):
         self.pacing_bar.setProperty("throttling", throttled)
         queue = stats.queue_depth if stats else 0
         limited = stats.rate_limited if stats else 0
-        text = f"queue {queue} · 429s {limited}" + (" · throttling" if throttled else "")
+        text = f"queue {queue} · 429s {limited}" + (" · pacing" if throttled else "")
         self.pacing_label.setText(text)
-        self.pacing_bar.setToolTip("REST requests in the last second (IBKR allows 10 per second)")
+        self.pacing_bar.setToolTip("REST requests in the last second (IBKR allows 10 per second)."
+                                   " 'pacing' = requests wait for their turn, so IBKR never "
+                                   "answers 429.")
 
     # -- long operations ------------------------------------------------------------------
     def begin_busy(self, text: str) -> int:
@@ -156,8 +159,8 @@ class ConnectionDoctor(QWidget):
 
     # -- rendering ------------------------------------------------------------------------
     def headline(self) -> str:
-        """The state sentence as plain text (tests, tray tooltip)."""
-        return self.state_label.text().split("</span>")[-1].strip()
+        """The state in plain words (tests, tray tooltip)."""
+        return self._advice().headline
 
     def _advice(self) -> Advice:
         if self.session is None:
@@ -170,8 +173,11 @@ class ConnectionDoctor(QWidget):
     def _render_session(self) -> None:
         advice = self._advice()
         dot = f'<span style="color:{_DOT[advice.level]}">●</span>'
-        self.state_label.setText(f"{dot} {advice.headline}")
         reason = self.session.reason if self.session else ""
+        detail = ""
+        if advice.level != "ok" and reason and reason != advice.headline:
+            detail = f" <span style='color:#8b949e'>— {html.escape(_clip(reason))}</span>"
+        self.state_label.setText(f"{dot} <b>{html.escape(advice.headline)}</b>{detail}")
         self.state_label.setToolTip(reason)
         self.fix_button.setText(advice.button)
         self.fix_button.setProperty("action", advice.action)
@@ -204,6 +210,10 @@ class ConnectionDoctor(QWidget):
         action = self.fix_button.property("action")
         if action:
             self.action_requested.emit(str(action))
+
+
+def _clip(text: str, limit: int = 90) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _separator(parent: QWidget) -> QLabel:

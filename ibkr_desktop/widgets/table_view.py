@@ -20,7 +20,14 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QAction, QContextMenuEvent, QGuiApplication, QKeyEvent, QKeySequence
+from PySide6.QtGui import (
+    QAction,
+    QContextMenuEvent,
+    QFontMetrics,
+    QGuiApplication,
+    QKeyEvent,
+    QKeySequence,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -77,7 +84,7 @@ class DataTable(QTableView):
         header = self.horizontalHeader()
         header.setSectionsMovable(True)
         header.setHighlightSections(False)
-        header.setStretchLastSection(True)
+        header.setStretchLastSection(False)
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignCenter)
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header.customContextMenuRequested.connect(self._header_menu)
@@ -158,12 +165,15 @@ class DataTable(QTableView):
 
     def _default_columns(self) -> None:
         header = self.horizontalHeader()
+        chars = self.fontMetrics().averageCharWidth()
+        bold = self.font()
+        bold.setBold(True)
+        titles = QFontMetrics(bold)
         for logical, column in enumerate(self.source.columns):
             header.setSectionHidden(logical, not column.visible)
-        self.resizeColumnsToContents()
-        for logical, column in enumerate(self.source.columns):
-            if column.kind is not Kind.TEXT:
-                self.setColumnWidth(logical, max(self.columnWidth(logical), 78))
+            width = max(titles.horizontalAdvance(column.title) + 22,
+                        column.width_chars * chars + 16)
+            self.setColumnWidth(logical, width)
 
     def _header_menu(self, pos: QPoint) -> None:
         menu = QMenu(self)

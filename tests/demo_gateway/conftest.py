@@ -62,15 +62,22 @@ class Api:
 
 
 GatewayFactory = Callable[..., Awaitable[DemoGateway]]
+THURSDAY_11_ET = 1717081200000
+"""2024-05-30 11:00 US/Eastern: regular trading hours."""
 
 
 @pytest.fixture
 async def make_gateway() -> AsyncIterator[GatewayFactory]:
-    """Start gateways with config overrides (pacing off unless asked); all stopped after."""
+    """Start gateways with config overrides; all stopped after.
+
+    Defaults differ from the shared fixture: pacing off (tests send bursts) and the simulated
+    clock starting on a Thursday at 11:00 ET, so results do not depend on when the suite runs.
+    """
     started: list[DemoGateway] = []
 
     async def make(**overrides: Any) -> DemoGateway:
         overrides.setdefault("pacing", False)
+        overrides.setdefault("start_ms", THURSDAY_11_ET)
         config = dataclasses.replace(GatewayConfig(seed=7, tls=False), **overrides)
         gateway = DemoGateway(config)
         await gateway.start()

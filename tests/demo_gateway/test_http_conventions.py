@@ -75,26 +75,23 @@ def test_parse_bool_forms() -> None:
     assert parse_bool("maybe", None) is None and parse_bool(None, False) is False
 
 
-async def test_handler_crash_is_json_500_without_trace(gw, http, caplog) -> None:  # type: ignore[no-untyped-def]
+async def test_handler_crash_is_json_500_without_trace(gw, http, caplog,
+                                                      monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """An unexpected exception becomes 500 {"error": "Internal Server Error"}: no stack trace."""
+    from ibkr_desktop.demo_gateway import server
 
     async def broken(request: web.Request) -> web.Response:
         raise ZeroDivisionError("boom")
 
-    from ibkr_desktop.demo_gateway import server
-
     original = server.create_app
 
-    def patched(gateway):  # type: ignore[no-untyped-def]
+    def with_broken_route(gateway):  # type: ignore[no-untyped-def]
         app = original(gateway)
         ApiRouter(app.router).add_get("/test/broken", broken)
         return app
 
-    server.create_app = patched
-    try:
-        await gw.restart()
-    finally:
-        server.create_app = original
+    monkeypatch.setattr(server, "create_app", with_broken_route)
+    await gw.restart()
     api = Api(http, gw)
     with caplog.at_level(logging.CRITICAL, logger="ibkr_desktop.demo_gateway.server"):
         status, body = await api.get("/test/broken")
@@ -110,7 +107,9 @@ async def test_verbose_logs_one_line_per_request_without_secrets(make_gateway, h
     with caplog.at_level(logging.INFO, logger="ibkr_desktop.demo_gateway.access"):
         session = await api.session_id()
         await api.get("/iserver/auth/status", headers={"Cookie": f"api={session}"})
+        await api.get("/portfolio/not/a/path")
     lines = [r.getMessage() for r in caplog.records if r.name.endswith(".access")]
+    assert any("GET /v1/api/portfolio/not/a/path -> 404" in line for line in lines)
     assert any("POST /v1/api/tickle -> 200" in line for line in lines)
     assert any("GET /v1/api/iserver/auth/status -> 200" in line for line in lines)
     assert all(session not in line for line in caplog.text.splitlines())

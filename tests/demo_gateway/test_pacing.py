@@ -46,7 +46,9 @@ async def test_penalty_box_after_repeated_violations(make_gateway, http) -> None
     status, body = await api.get("/sso/validate")
     assert status == 429 and "penalty box" in body["error"]
     assert int(api.last_headers["Retry-After"]) >= 29
-    gw.pacing.release("127.0.0.1")
+    status, _ = await api.post("/demo/admin/fault", base=gw.base_url,
+                               json_body={"action": "clear_penalty_box"})
+    assert status == 200
     assert (await api.get("/sso/validate"))[0] == 200
 
 
@@ -58,7 +60,7 @@ async def test_pacing_off_never_429(api: Api) -> None:
 
 async def test_history_more_than_five_concurrent_is_429(make_gateway, http) -> None:  # type: ignore[no-untyped-def]
     """Six concurrent history requests: five answer, the sixth gets 429."""
-    gw = await make_gateway(history_latency_s=0.5)
+    gw = await make_gateway(history_latency_s=1.0)
     api = Api(http, gw)
     await api.ready()
     params = {"conid": "265598", "period": "1d", "bar": "5min"}
@@ -78,3 +80,11 @@ async def test_admin_endpoint_is_not_paced(make_gateway, http) -> None:  # type:
                                    json_body={"action": "set_delay", "seconds": 0})
         assert status == 200
     assert (await api.post("/tickle"))[0] == 200
+
+
+async def test_shared_gateway_fixture(gateway, http) -> None:  # type: ignore[no-untyped-def]
+    """The shared `gateway` fixture: started, plain HTTP, seed 7, pacing on."""
+    api = Api(http, gateway)
+    assert gateway.base_url.startswith("http://127.0.0.1:") and gateway.config.seed == 7
+    assert (await api.post("/tickle"))[0] == 200
+    assert (await api.post("/tickle"))[0] == 429

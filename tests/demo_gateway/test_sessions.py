@@ -139,9 +139,9 @@ async def test_idle_session_expires(make_gateway, http) -> None:  # type: ignore
 
 async def test_requests_keep_the_session_alive(make_gateway, http) -> None:  # type: ignore[no-untyped-def]
     """Tickling more often than the idle timeout keeps the session."""
-    gw = await make_gateway(session_idle_timeout_s=0.5)
+    gw = await make_gateway(session_idle_timeout_s=1.0)
     api = Api(http, gw)
-    for _ in range(6):
+    for _ in range(4):
         assert (await api.post("/tickle"))[0] == 200
-        await wait_until(lambda: gw.session.sso_expires_ms() < 400, timeout=2)
+        await wait_until(lambda: gw.session.sso_expires_ms() < 700, timeout=2)
     assert gw.session.logged_in

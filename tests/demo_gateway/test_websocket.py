@@ -74,7 +74,7 @@ async def test_cookie_auth_variants_send_system_act_sts(gw, ws_http, style) -> N
     session = gw.session.session_id
     cookie = {
         "plain": f"api={session}",
-        "json": 'api={"session": "%s"}' % session,
+        "json": 'api={"session": "' + session + '"}',
         "json-encoded": "api=%7B%22session%22%3A%22" + session + "%22%7D",
         "x-sess-uuid": f"x-sess-uuid={gw.session.sess_uuid}",
     }[style]
@@ -110,6 +110,13 @@ async def test_wrong_session_is_refused(gw, ws_http) -> None:  # type: ignore[no
         await recv(ws)
         await ws.send_str('{"session": "nope"}')
         assert await recv(ws) == {"error": "invalid session", "code": 1}
+
+
+async def test_stale_sess_uuid_cookie_is_ignored(gw, ws_http) -> None:  # type: ignore[no-untyped-def]
+    """An old x-sess-uuid cookie (from before a restart, say) just means "waiting for session"."""
+    stale = "x-sess-uuid=00000000-0000-4000-8000-000000000000"
+    async with await connect(ws_http, gw, stale) as ws:
+        assert await recv(ws) == {"message": "waiting for session"}
 
 
 async def test_logged_out_gateway_refuses_sockets(gw, ws_http) -> None:  # type: ignore[no-untyped-def]

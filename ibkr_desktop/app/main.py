@@ -1,0 +1,144 @@
+"""``ibkr-desktop`` / ``python -m ibkr_desktop``: parse the command line, boot Qt + qasync, run.
+
+A flat, logged start-up (qutebrowser's ``_init_modules``): logging and the crash reporter first,
+then the QApplication and its qasync loop, then the controller, then the connection. Shutdown
+is one path: the window closes -> the controller stops the broker and any demo gateway -> the
+loop ends.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+import sys
+import time
+from collections.abc import Sequence
+
+os.environ.setdefault("QT_API", "pyside6")
+
+import PySide6  # noqa: E402,F401  -- before qasync, so qasync binds PySide6
+import qasync  # noqa: E402
+from PySide6.QtCore import QSettings, QTimer  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from ibkr_desktop.app import log  # noqa: E402
+from ibkr_desktop.app.crash import CrashReporter  # noqa: E402
+from ibkr_desktop.app.settings import APPLICATION, ORGANISATION, Keys  # noqa: E402
+from ibkr_desktop.widgets.icons import app_icon  # noqa: E402
+from ibkr_desktop.widgets.settings_dialog import valid_gateway_url  # noqa: E402
+
+_log = log.get("app")
+_PROCESS_START = time.monotonic()
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """The command line."""
+    parser = argparse.ArgumentParser(
+        prog="ibkr-desktop",
+        description="Desktop client for the IBKR Client Portal Web API. Without options it "
+                    "starts a built-in demo gateway (simulated market), unless a real gateway "
+                    "was chosen before.")
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--gateway", metavar="URL",
+                        help="use the IBKR Client Portal Gateway at URL (remembered), "
+                             "e.g. https://localhost:5000")
+    source.add_argument("--demo", action="store_true",
+                        help="use the built-in demo gateway for this run")
+    parser.add_argument("--smoke", type=float, metavar="SECONDS",
+                        help="quit after SECONDS; exit 1 if no quotes arrived or an error occurred")
+    parser.add_argument("--theme", choices=("dark", "light"), help="colour theme (remembered)")
+    parser.add_argument("--profile-dir", metavar="DIR",
+                        help="keep settings in DIR instead of the user's settings")
+    parser.add_argument("--debug", action="store_true", help="verbose logging")
+    args = parser.parse_args(argv)
+    if args.gateway and not valid_gateway_url(args.gateway):
+        parser.error(f"--gateway needs an http(s) URL such as https://localhost:5000, "
+                     f"not {args.gateway!r}")
+    return args
+
+
+def _use_profile_dir(path: str) -> None:
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, path)
+
+
+def choose_connection(args: argparse.Namespace) -> tuple[bool, str]:
+    """(use_demo, url): --demo > --gateway (persisted) > saved choice > demo."""
+    if args.demo:
+        return True, ""
+    if args.gateway:
+        Keys.USE_DEMO.set(False)
+        Keys.GATEWAY_URL.set(args.gateway)
+        return False, args.gateway
+    if Keys.USE_DEMO.get():
+        return True, ""
+    return False, Keys.GATEWAY_URL.get()
+
+
+async def run(args: argparse.Namespace, app: QApplication, reporter: CrashReporter) -> int:
+    """Build the window, connect, and wait until the window closes."""
+    from ibkr_desktop.app.controller import AppController, Connection
+
+    started = _PROCESS_START
+    loop = asyncio.get_running_loop()
+    reporter.install_loop(loop)
+    controller = AppController(app)
+    reporter.window = controller.window
+    if args.theme:
+        controller.set_theme(args.theme)
+    closed = asyncio.Event()
+    controller.window.closing.connect(closed.set)
+    controller.window.show()
+    controller.window.tray.show_if_available()
+    signal.signal(signal.SIGINT, lambda *_: loop.call_soon_threadsafe(controller.window.close))
+    wake = QTimer(controller)  # lets Python see SIGINT while Qt sleeps
+    wake.start(250)
+    if args.smoke:
+        loop.call_later(args.smoke, controller.window.close)
+    demo, url = choose_connection(args)
+    _log.info("starting (%s)", "demo gateway" if demo else f"gateway {url}")
+    try:
+        await controller.connect_to(Connection(demo, url))
+    except Exception as exc:  # noqa: BLE001 -- startup failure must reach the user, not vanish
+        reporter.report(type(exc), exc, exc.__traceback__, "start-up")
+    await closed.wait()
+    wake.stop()
+    await controller.shutdown()
+    if args.smoke:
+        first = controller.first_quote_at
+        latency = f"{first - started:.2f}s" if first is not None else "none"
+        ok = reporter.count == 0 and (first is not None or not demo)
+        print(f"SMOKE {'OK' if ok else 'FAILED'} quote_batches={controller.quote_batches} "
+              f"first_quote={latency} errors={reporter.count}", flush=True)
+        return 0 if ok else 1
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Console-script entry point; returns the process exit code."""
+    args = parse_args(argv)
+    log_path = log.setup_logging(logging.DEBUG if args.debug else logging.INFO)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setOrganizationName(ORGANISATION)
+    app.setApplicationName(APPLICATION)
+    app.setApplicationDisplayName("ibkr-desktop")
+    app.setDesktopFileName("ibkr-desktop")
+    app.setWindowIcon(app_icon())
+    app.setQuitOnLastWindowClosed(False)  # the controller decides when to quit
+    if args.profile_dir:
+        _use_profile_dir(args.profile_dir)
+    reporter = CrashReporter(str(log_path), show_dialogs=not args.smoke)
+    reporter.install()
+    _log.info("ibkr-desktop starting; log file %s", log_path)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    try:
+        with loop:
+            return loop.run_until_complete(run(args, app, reporter))
+    finally:
+        reporter.uninstall()
+        asyncio.set_event_loop(None)

@@ -1,0 +1,232 @@
+"""The main window: mode banner + watchlist in the centre, docks around it, doctor at the bottom.
+
+Layout only: it owns the widgets, menus, docks and the saved/default layout (versioned, so a
+layout saved by an older build is ignored rather than misapplied). The app controller feeds it
+data and handles its requests.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, Qt, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QMenuBar, QVBoxLayout, QWidget
+
+from ibkr_desktop.app.settings import LAYOUT_VERSION, Keys
+from ibkr_desktop.models.account import AccountModel
+from ibkr_desktop.models.fills import FillsModel
+from ibkr_desktop.models.positions import PositionsModel
+from ibkr_desktop.widgets.icons import app_icon
+from ibkr_desktop.widgets.mode_banner import MODES, ModeBanner
+from ibkr_desktop.widgets.orders_panel import OrdersTable
+from ibkr_desktop.widgets.status_bar import ConnectionDoctor
+from ibkr_desktop.widgets.table_view import DataTable
+from ibkr_desktop.widgets.tray import TrayIcon
+from ibkr_desktop.widgets.watchlist_panel import WatchlistPanel
+
+
+class MainWindow(QMainWindow):
+    """Top-level window.
+
+    Signals:
+        closing(): the user closed the window (the app shuts down).
+        settings_requested(): File > Settings.
+        theme_requested(str): View > Theme.
+        help_requested(str): Help menu topics ("gateway", "logs", "about").
+    """
+
+    closing = Signal()
+    settings_requested = Signal()
+    theme_requested = Signal(str)
+    help_requested = Signal(str)
+
+    def __init__(self, watchlist: WatchlistPanel, orders: OrdersTable, positions: PositionsModel,
+                 fills: FillsModel, account: AccountModel) -> None:
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.setWindowIcon(app_icon())
+        self.resize(1440, 900)
+        self.watchlist = watchlist
+        # menu bar + mode banner span the full width, above every dock
+        self.menu_bar = QMenuBar(self)
+        self.banner = ModeBanner(self)
+        top = QWidget(self)
+        top_layout = QVBoxLayout(top)
+        top_layout.setContentsMargins(0, 0, 0, 0)
+        top_layout.setSpacing(0)
+        top_layout.addWidget(self.menu_bar)
+        top_layout.addWidget(self.banner)
+        self.setMenuWidget(top)
+        self.setCentralWidget(watchlist)
+
+        self.orders_table = orders
+        self.positions_table = DataTable(positions, name="Positions", sortable=True)
+        self.fills_table = DataTable(fills, name="Executions", sortable=True)
+        self.account_table = DataTable(account, name="Account")
+        self.account_table.horizontalHeader().hide()
+        self.account_table.horizontalHeader().setStretchLastSection(True)
+        self.tables: list[DataTable] = [watchlist.table, self.positions_table, orders,
+                                        self.fills_table, self.account_table]
+        self.docks: dict[str, QDockWidget] = {}
+        for table in self.tables[1:]:
+            self.docks[table.title] = self._dock(table)
+        self._arrange_default()
+
+        self.doctor = ConnectionDoctor(self)
+        self.statusBar().addPermanentWidget(self.doctor, 1)
+        self.statusBar().setSizeGripEnabled(False)
+        self.tray = TrayIcon(self)
+        for table in self.tables:
+            table.message.connect(self.show_message)
+        watchlist.message.connect(self.show_message)
+        self._build_menus()
+        self._default_state = self.saveState(LAYOUT_VERSION)
+        self.set_mode("DEMO", None)
+
+    # -- mode -----------------------------------------------------------------------------
+    def set_mode(self, mode: str, account: str | None) -> None:
+        """DEMO/PAPER/LIVE in the title, the banner and the tray."""
+        headline = MODES.get(mode, MODES["LIVE"]).headline
+        suffix = f" · {account}" if account else ""
+        self.setWindowTitle(f"ibkr-desktop — {headline}{suffix}")
+        self.banner.set_mode(mode, account)
+        self.tray.set_mode(mode, account)
+
+    def show_message(self, text: str, timeout_ms: int = 6000) -> None:
+        """A transient status-bar message (results of user actions, notices)."""
+        self.statusBar().showMessage(text, timeout_ms)
+
+    # -- layout ---------------------------------------------------------------------------
+    def _dock(self, table: DataTable) -> QDockWidget:
+        dock = QDockWidget(table.title, self)
+        dock.setObjectName(f"dock{table.title}")
+        dock.setWidget(table)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+                         | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        return dock
+
+    def _arrange_default(self) -> None:
+        bottom = Qt.DockWidgetArea.BottomDockWidgetArea
+        right = Qt.DockWidgetArea.RightDockWidgetArea
+        docks = self.docks
+        self.addDockWidget(bottom, docks["Positions"])
+        self.addDockWidget(bottom, docks["Orders"])
+        self.splitDockWidget(docks["Positions"], docks["Orders"], Qt.Orientation.Horizontal)
+        self.tabifyDockWidget(docks["Orders"], docks["Executions"])
+        docks["Orders"].raise_()
+        self.addDockWidget(right, docks["Account"])
+        self.resizeDocks([docks["Account"]], [300], Qt.Orientation.Horizontal)
+        self.resizeDocks([docks["Positions"]], [300], Qt.Orientation.Vertical)
+        self.resizeDocks([docks["Positions"], docks["Orders"]], [600, 840],
+                         Qt.Orientation.Horizontal)
+
+    def save_layout(self) -> None:
+        """Persist geometry, dock layout (with its version) and table columns."""
+        Keys.GEOMETRY.set(bytes(self.saveGeometry().data()))
+        Keys.WINDOW_STATE.set(bytes(self.saveState(LAYOUT_VERSION).data()))
+        Keys.LAYOUT_VERSION.set(LAYOUT_VERSION)
+        self.save_columns()
+
+    def save_columns(self) -> None:
+        """Persist the column layout of every table."""
+        Keys.WATCHLIST_COLUMNS.set(self.watchlist.table.column_state())
+        Keys.TABLE_COLUMNS.set({t.title: t.column_state() for t in self.tables[1:]})
+
+    def restore_layout(self) -> bool:
+        """Re-apply the saved layout; False (default kept) when none or from another version."""
+        self.watchlist.table.restore_column_state(Keys.WATCHLIST_COLUMNS.get())
+        saved_columns = Keys.TABLE_COLUMNS.get()
+        for table in self.tables[1:]:
+            table.restore_column_state(saved_columns.get(table.title))
+        geometry = Keys.GEOMETRY.get()
+        if geometry:
+            self.restoreGeometry(QByteArray(geometry))
+        state = Keys.WINDOW_STATE.get()
+        if not state or Keys.LAYOUT_VERSION.get() != LAYOUT_VERSION:
+            return False
+        return self.restoreState(QByteArray(state), LAYOUT_VERSION)
+
+    def restore_default_layout(self) -> None:
+        """Docks, columns and size back to how a new install looks."""
+        for dock in self.docks.values():
+            dock.setFloating(False)
+            dock.show()
+        self.restoreState(self._default_state, LAYOUT_VERSION)
+        for table in self.tables:
+            table.reset_columns()
+        self.save_layout()
+        self.show_message("Layout restored to the default")
+
+    # -- menus ----------------------------------------------------------------------------
+    def _build_menus(self) -> None:
+        bar = self.menu_bar
+        file_menu = bar.addMenu("&File")
+        self._action(file_menu, "&Settings…", self.settings_requested.emit,
+                     QKeySequence.StandardKey.Preferences, "Ctrl+,")
+        export = file_menu.addMenu("&Export watchlist")
+        export.addAction("CSV…", lambda: self.watchlist.table.export_dialog("csv"))
+        export.addAction("Excel…", lambda: self.watchlist.table.export_dialog("xlsx"))
+        file_menu.addSeparator()
+        self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit, "Ctrl+Q")
+
+        watch = bar.addMenu("&Watchlist")
+        self._action(watch, "&Add symbol…", self._focus_search, QKeySequence.StandardKey.Find)
+        watch.addAction("&New watchlist…", self.watchlist.new_list)
+        watch.addAction("&Rename watchlist…", self.watchlist.rename_list)
+        watch.addAction("&Delete watchlist", self.watchlist.delete_list)
+
+        view = bar.addMenu("&View")
+        for dock in self.docks.values():
+            view.addAction(dock.toggleViewAction())
+        view.addSeparator()
+        themes = view.addMenu("&Theme")
+        group = QActionGroup(self)
+        self.theme_actions: dict[str, QAction] = {}
+        for name in ("dark", "light"):
+            action = themes.addAction(name.title())
+            action.setCheckable(True)
+            action.triggered.connect(lambda _=False, n=name: self.theme_requested.emit(n))
+            group.addAction(action)
+            self.theme_actions[name] = action
+        view.addSeparator()
+        view.addAction("&Restore default layout", self.restore_default_layout)
+        self._action(view, "Focus &watchlist", self.watchlist.table.setFocus, None, "Alt+1")
+        for n, title in enumerate(("Positions", "Orders", "Executions", "Account"), start=2):
+            self._action(view, f"Focus {title.lower()}",
+                         lambda t=title: self._focus_dock(t), None, f"Alt+{n}")
+
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction("How to &connect to IBKR…", lambda: self.help_requested.emit("gateway"))
+        help_menu.addAction("Open &log folder", lambda: self.help_requested.emit("logs"))
+        help_menu.addAction("&About ibkr-desktop", lambda: self.help_requested.emit("about"))
+
+    def _action(self, menu: QMenu, text: str, slot: object,
+                standard: QKeySequence.StandardKey | None, fallback: str = "") -> QAction:
+        action = menu.addAction(text)
+        action.triggered.connect(slot)
+        keys = QKeySequence.keyBindings(standard) if standard is not None else []
+        if not keys and fallback:
+            keys = [QKeySequence(fallback)]
+        action.setShortcuts(keys)
+        return action
+
+    def _focus_search(self) -> None:
+        self.watchlist.search.setFocus()
+        self.watchlist.search.selectAll()
+
+    def _focus_dock(self, title: str) -> None:
+        dock = self.docks[title]
+        dock.show()
+        dock.raise_()
+        dock.widget().setFocus()
+
+    def set_theme_checked(self, name: str) -> None:
+        """Tick the current theme in View > Theme."""
+        if name in self.theme_actions:
+            self.theme_actions[name].setChecked(True)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        self.save_layout()
+        self.tray.hide()
+        self.closing.emit()
+        super().closeEvent(event)
