@@ -45,8 +45,9 @@ class GatewayConfig:
     in the penalty box for that long), ``history_latency_s`` (how long a history request is
     "in flight", which is what the 5-concurrent limit counts), ``summary_interval_s`` (``ssd`` /
     ``sld`` push period), ``ws_session_grace_s`` (how long a cookie-less socket may take to
-    send ``{"session": ...}`` before it is attached anyway) and ``start_ms`` (simulated start
-    time; default now).
+    send ``{"session": ...}`` before it is attached anyway), ``start_ms`` (simulated start
+    time; default now) and ``opening_positions`` ((conid, quantity) pairs the first account
+    holds from the prior day, so a new user sees live positions and P&L at once).
     """
 
     host: str = "127.0.0.1"
@@ -69,6 +70,13 @@ class GatewayConfig:
     summary_interval_s: float = 10.0
     ws_session_grace_s: float = 0.3
     start_ms: int | None = None
+    opening_positions: tuple[tuple[int, float], ...] = (
+        (265598, 100.0),  # AAPL
+        (272093, 50.0),  # MSFT
+        (756733, 200.0),  # SPY
+        (4815747, 150.0),  # NVDA
+        (76792991, -30.0),  # TSLA, short
+    )
 
 
 class DemoGateway:
@@ -95,6 +103,7 @@ class DemoGateway:
         self.brokerage = Brokerage(
             self.market, self.universe, accounts=config.accounts, clock=self.clock.now_ms,
             rng=random.Random(f"{config.seed}:brokerage"), username=config.username,
+            opening_positions=dict(config.opening_positions),
         )
         self.faults = Faults(self)
         self.hub = WsHub(self)

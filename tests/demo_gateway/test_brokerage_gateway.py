@@ -23,7 +23,8 @@ REGULAR_HOURS = et_ms(date(2024, 6, 4), 10 * 60 + 30)
 @pytest.fixture
 def gateway_config() -> GatewayConfig:
     """The shared gateway fixture, started in regular hours, without pacing waits."""
-    return GatewayConfig(seed=7, tls=False, pacing=False, start_ms=REGULAR_HOURS)
+    return GatewayConfig(seed=7, tls=False, pacing=False, start_ms=REGULAR_HOURS,
+                         opening_positions=())
 
 
 async def _json(response: aiohttp.ClientResponse, status: int = 200) -> Any:
@@ -114,3 +115,21 @@ async def test_a_new_brokerage_session_resets_priming_and_suppression(
         [question] = await _json(await http.post(f"{api}/iserver/account/{ACCOUNT}/orders",
                                                  json=far))
         assert question["messageIds"] == ["o163"]
+
+
+async def test_a_new_demo_account_holds_positions_valued_at_the_market() -> None:
+    """By default the demo account opens with positions whose market value follows the market."""
+    gateway = DemoGateway(GatewayConfig(seed=7, pacing=False, start_ms=REGULAR_HOURS))
+    await gateway.start()
+    try:
+        api = gateway.api_url
+        async with aiohttp.ClientSession() as http:
+            await _json(await http.get(f"{api}/iserver/accounts"))
+            await _json(await http.get(f"{api}/portfolio/accounts"))
+            positions = await _json(await http.get(f"{api}/portfolio/{ACCOUNT}/positions/0"))
+            by_conid = {p["conid"]: p for p in positions}
+            assert by_conid[AAPL]["position"] == 100 and len(positions) == 5
+            last = gateway.market.quote(AAPL).last
+            assert by_conid[AAPL]["mktValue"] == pytest.approx(100 * last, rel=0.01)
+    finally:
+        await gateway.stop()
