@@ -48,6 +48,19 @@ class Connection:
     url: str = ""
 
 
+async def _stop_broker(broker: Broker, timeout_s: float = 5.0) -> None:
+    """Stop the broker, but never let quitting hang on it.
+
+    A background task that swallows its cancellation (Python 3.11 ``wait_for`` can, when a
+    wake-up and the cancel coincide) would otherwise keep ``stop()`` waiting forever; the
+    timeout cancels the wait, and the broker's own shutdown steps still run.
+    """
+    try:
+        await asyncio.wait_for(broker.stop(), timeout_s)
+    except TimeoutError:
+        _log.error("the broker did not stop within %.0f s", timeout_s)
+
+
 class AppController(QObject):
     """Owns models, window, frame clock, the broker and (in demo mode) the gateway."""
 
@@ -89,6 +102,7 @@ class AppController(QObject):
         self.watchlist.contracts_changed.connect(self._update_subscriptions)
         for table in w.tables:
             table.columns_changed.connect(w.save_columns)
+            table.paint_meter = self.clock.add_work
         w.orders_table.cancel_requested.connect(self.cancel_order)
         w.doctor.action_requested.connect(self._on_doctor_action)
         w.banner.account_selected.connect(self._select_account)
@@ -149,7 +163,7 @@ class AppController(QObject):
         """Stop the broker and the embedded gateway (if any); models keep their rows."""
         broker, self.broker = self.broker, None
         if broker is not None:
-            await broker.stop()
+            await _stop_broker(broker)
             broker.deleteLater()
         self.subscribed.clear()
         gateway, self.gateway = self.gateway, None

@@ -17,6 +17,8 @@ import sys
 import time
 from collections.abc import Sequence
 
+_PROCESS_START = time.monotonic()  # before the heavy imports: start-up latency counts them
+
 os.environ.setdefault("QT_API", "pyside6")
 
 import PySide6  # noqa: E402,F401  -- before qasync, so qasync binds PySide6
@@ -31,7 +33,6 @@ from ibkr_desktop.widgets.icons import app_icon  # noqa: E402
 from ibkr_desktop.widgets.settings_dialog import valid_gateway_url  # noqa: E402
 
 _log = log.get("app")
-_PROCESS_START = time.monotonic()
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:

@@ -117,7 +117,7 @@ class MainWindow(QMainWindow):
         self.addDockWidget(right, docks["Account"])
         self.resizeDocks([docks["Account"]], [300], Qt.Orientation.Horizontal)
         self.resizeDocks([docks["Positions"]], [300], Qt.Orientation.Vertical)
-        self.resizeDocks([docks["Positions"], docks["Orders"]], [600, 840],
+        self.resizeDocks([docks["Positions"], docks["Orders"]], [660, 780],
                          Qt.Orientation.Horizontal)
 
     def save_layout(self) -> None:

@@ -3,10 +3,15 @@
 Quote batches can arrive thousands of times a second; a screen cannot show more than a few dozen
 frames. Models therefore only mark rows dirty, and this clock asks each registered model to flush
 its dirty spans once per frame (pyqtgraph's timer-driven redraw, applied to item models).
+
+The rate adapts: views report what their repaints cost (:meth:`FrameClock.add_work`), and when a
+frame's work (flush + paint) would take more than half the GUI thread, frames are spaced out (down
+to 10/s) so input and the stream always keep the other half.
 """
 
 from __future__ import annotations
 
+import time
 from typing import Protocol
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
@@ -29,12 +34,18 @@ class FrameClock(QObject):
 
     ticked = Signal()
 
-    def __init__(self, fps: float = 30.0, parent: QObject | None = None) -> None:
+    def __init__(self, fps: float = 30.0, parent: QObject | None = None, *,
+                 budget: float = 0.5, min_fps: float = 10.0) -> None:
         super().__init__(parent)
         self._targets: list[Flushable] = []
+        self._base_ms = max(1, round(1000 / fps))
+        self._max_ms = max(self._base_ms, round(1000 / min_fps))
+        self._budget = budget
+        self._load_s = 0.0
+        self._pending_work_s = 0.0
         self._timer = QTimer(self)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
-        self._timer.setInterval(max(1, round(1000 / fps)))
+        self._timer.setInterval(self._base_ms)
         self._timer.timeout.connect(self.tick)
         self.frames = 0
         """Frames run so far (tests assert the repaint rate stays bounded)."""
@@ -67,9 +78,20 @@ class FrameClock(QObject):
         """Stop ticking (shutdown)."""
         self._timer.stop()
 
+    def add_work(self, seconds: float) -> None:
+        """Count GUI-thread time spent on the last frame outside ``flush`` (repaints)."""
+        self._pending_work_s += seconds
+
     def tick(self) -> None:
-        """Run one frame now: flush every model, then announce the frame."""
+        """Run one frame now: flush every model, announce the frame, adapt the rate."""
+        started = time.perf_counter()
         self.frames += 1
         for target in list(self._targets):
             target.flush()
         self.ticked.emit()
+        work = time.perf_counter() - started + self._pending_work_s
+        self._pending_work_s = 0.0
+        self._load_s = 0.8 * self._load_s + 0.2 * work
+        wanted = min(self._max_ms, max(self._base_ms, round(self._load_s * 1000 / self._budget)))
+        if abs(wanted - self._timer.interval()) >= 4 or wanted == self._base_ms:
+            self._timer.setInterval(wanted)

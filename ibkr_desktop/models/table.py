@@ -8,7 +8,7 @@ run of dirty rows (O(dirty spans)). That is how a heavy stream stays at ~30 repa
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import IntEnum
 
@@ -20,11 +20,12 @@ from ibkr_desktop.models.columns import Column, format_value, sign_of
 Index = QModelIndex | QPersistentModelIndex
 Record = dict[str, object]
 
-_DISPLAY = Qt.ItemDataRole.DisplayRole
-_ALIGN = Qt.ItemDataRole.TextAlignmentRole
-_FOREGROUND = Qt.ItemDataRole.ForegroundRole
-_BACKGROUND = Qt.ItemDataRole.BackgroundRole
-_TOOLTIP = Qt.ItemDataRole.ToolTipRole
+# plain ints: data() runs thousands of times per repaint, and enum comparisons are slow
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
+_ALIGN = int(Qt.ItemDataRole.TextAlignmentRole.value)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole.value)
+_BACKGROUND = int(Qt.ItemDataRole.BackgroundRole.value)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole.value)
 
 
 class Role(IntEnum):
@@ -85,6 +86,15 @@ class RecordTableModel(QAbstractTableModel):
         self._dirty: set[int] = set()
         self._colors = TableColors.for_theme(dark=True)
         self._stale_colors = self._colors.dimmed()
+        self._roles: dict[int, Callable[[int, int], object]] = {
+            _ALIGN: lambda row, col: self._align[col],
+            _FOREGROUND: self._foreground,
+            _BACKGROUND: self._background,
+            int(Role.SORT): self._raw,
+            int(Role.KEY): lambda row, col: self._keys[row],
+            int(Role.STALE): lambda row, col: self._is_stale(row),
+            int(Role.FLASH): self._flash,
+        }
         self.flush_count = 0
         """Flushes that emitted at least one ``dataChanged`` (for tests and benchmarks)."""
 
@@ -171,28 +181,17 @@ class RecordTableModel(QAbstractTableModel):
         return None
 
     def data(self, index: Index, role: int = _DISPLAY) -> object:
-        row = index.row()
-        col = index.column()
         if role == _DISPLAY:
+            row = index.row()
             text = self._text[row]
             if text is None:
                 text = self._text[row] = self._render(row)
-            return text[col]
-        if role == _ALIGN:
-            return self._align[col]
-        if role == _FOREGROUND:
-            return self._foreground(row, col)
-        if role == _BACKGROUND:
-            return self._background(row, col)
-        if role == Role.SORT:
-            return self._columns[col].value(self._records[row])
-        if role == Role.KEY:
-            return self._keys[row]
-        if role == Role.STALE:
-            return self._is_stale(row)
-        if role == Role.FLASH:
-            return self._flash(row, col)
-        return None
+            return text[index.column()]
+        handler = self._roles.get(role)
+        return None if handler is None else handler(index.row(), index.column())
+
+    def _raw(self, row: int, col: int) -> object:
+        return self._columns[col].value(self._records[row])
 
     # -- hooks for subclasses ---------------------------------------------------------------
     def _render(self, row: int) -> list[str]:

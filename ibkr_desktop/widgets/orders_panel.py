@@ -6,8 +6,8 @@ the broker, so a slow gateway never freezes the table.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QMenu, QWidget
 
 from ibkr_desktop.models.orders import OrdersModel
@@ -27,11 +27,7 @@ class OrdersTable(DataTable):
         super().__init__(model, name="Orders", sortable=True, parent=parent)
         self.orders = model
         self.add_row_actions(self._menu)
-        cancel = QAction(self)
-        cancel.setShortcut(QKeySequence.StandardKey.Delete)
-        cancel.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
-        cancel.triggered.connect(self.cancel_selected)
-        self.addAction(cancel)
+        self.bind_key(QKeySequence.StandardKey.Delete, self.cancel_selected)
 
     def cancellable_rows(self) -> list[int]:
         """Selected model rows whose orders are still working."""

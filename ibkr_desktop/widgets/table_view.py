@@ -9,6 +9,7 @@ is exposed as plain data (:meth:`column_state`) so the app can persist it.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from PySide6.QtGui import (
     QGuiApplication,
     QKeyEvent,
     QKeySequence,
+    QPaintEvent,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -91,6 +93,9 @@ class DataTable(QTableView):
         header.sectionMoved.connect(lambda *_: self.columns_changed.emit())
         header.sectionResized.connect(lambda *_: self.columns_changed.emit())
         self._row_actions: list[Callable[[QMenu, list[int]], None]] = []
+        self._keys: list[tuple[QKeySequence | QKeySequence.StandardKey, Callable[[], None]]] = []
+        self.paint_meter: Callable[[float], None] | None = None
+        """Told how long each repaint took (the frame clock spaces frames out under load)."""
         self._default_columns()
 
     # -- rows -----------------------------------------------------------------------------
@@ -115,6 +120,11 @@ class DataTable(QTableView):
         flags = (QItemSelectionModel.SelectionFlag.ClearAndSelect
                  | QItemSelectionModel.SelectionFlag.Rows)
         self.selectionModel().setCurrentIndex(index, flags)
+
+    def bind_key(self, keys: QKeySequence | QKeySequence.StandardKey,
+                 callback: Callable[[], None]) -> None:
+        """Run ``callback`` when ``keys`` is pressed while the table has focus (Delete...)."""
+        self._keys.append((keys, callback))
 
     def add_row_actions(self, builder: Callable[[QMenu, list[int]], None]) -> None:
         """Let a panel add its own actions (Cancel order, Remove...) above Copy/Export."""
@@ -271,6 +281,14 @@ class DataTable(QTableView):
         menu.addAction("Export to Excel…", lambda: self.export_dialog("xlsx"))
         return menu
 
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+        if self.paint_meter is None:
+            super().paintEvent(event)
+            return
+        started = time.perf_counter()
+        super().paintEvent(event)
+        self.paint_meter(time.perf_counter() - started)
+
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:  # noqa: N802
         index = self.indexAt(event.pos())
         if index.isValid() and not self.selectionModel().isRowSelected(index.row(), QModelIndex()):
@@ -281,6 +299,13 @@ class DataTable(QTableView):
         if event.matches(QKeySequence.StandardKey.Copy):
             self.copy_selection()
             return
+        pressed = QKeySequence(event.keyCombination())
+        for keys, callback in self._keys:
+            hit = (event.matches(keys) if isinstance(keys, QKeySequence.StandardKey)
+                   else pressed == keys)
+            if hit:
+                callback()
+                return
         super().keyPressEvent(event)
 
 

@@ -179,16 +179,9 @@ class WatchlistPanel(QWidget):
         down.setEnabled(len(rows) == 1)
 
     def _add_shortcuts(self) -> None:
-        for keys, slot in (
-            (QKeySequence.StandardKey.Delete, self.remove_selected),
-            (QKeySequence("Ctrl+Up"), lambda: self.move_selected(-1)),
-            (QKeySequence("Ctrl+Down"), lambda: self.move_selected(1)),
-        ):
-            action = QAction(self.table)
-            action.setShortcut(keys)
-            action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
-            action.triggered.connect(slot)
-            self.table.addAction(action)
+        self.table.bind_key(QKeySequence.StandardKey.Delete, self.remove_selected)
+        self.table.bind_key(QKeySequence("Ctrl+Up"), lambda: self.move_selected(-1))
+        self.table.bind_key(QKeySequence("Ctrl+Down"), lambda: self.move_selected(1))
         find = QAction(self)
         find.setShortcut(QKeySequence.StandardKey.Find)
         find.setShortcutContext(Qt.ShortcutContext.WindowShortcut)

@@ -8,7 +8,8 @@ One blaster process (``bench_server.py``) serves all three clients in the same r
 * ibind: ``IbkrWsClient`` 0.2.2 (websocket-client thread), events delivered synchronously to a
   ``CallbackSink`` (its fastest mode: the default ``AsyncSink`` adds a queue hop and may drop).
 
-Every client times the span from the blast's ``BEGIN`` frame to its ``END`` frame.
+Every client times the span from the blast's ``BEGIN`` frame to its ``END`` frame. Each
+client runs twice and keeps its best run, so a scheduling hiccup favours nobody.
 """
 
 from __future__ import annotations
@@ -178,7 +179,8 @@ def run(loop: asyncio.AbstractEventLoop, *, quick: bool = False) -> dict[str, fl
         ours = max(ours, loop.run_until_complete(ours_fps(port, n_fast)))
         raw = max(raw, loop.run_until_complete(raw_fps(port, n_fast)))
         p50, p99 = loop.run_until_complete(ours_latency(port, 5000, 2 if quick else 4))
-        ibind = ibind_fps(port, n_ibind)
+        # ibind's rate swings with thread scheduling: keep its best of two runs
+        ibind = max(ibind_fps(port, n_ibind), ibind_fps(port, n_ibind))
     return {"stream.ours_fps": ours, "stream.raw_fps": raw, "stream.ibind_fps": ibind,
             "stream.ours_p50_ms": p50, "stream.ours_p99_ms": p99}
 

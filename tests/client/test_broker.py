@@ -9,6 +9,7 @@ import pytest
 from ibkr_desktop.client.broker import Broker
 from ibkr_desktop.demo_gateway.server import DemoGateway
 from ibkr_desktop.protocol.errors import RateLimited
+from ibkr_desktop.protocol.events import Position
 from ibkr_desktop.protocol.orders import (
     OrderAccepted,
     OrderQuestion,
@@ -23,6 +24,10 @@ from tests.helpers import wait_until
 AAPL = 265598
 
 
+def _held(positions: tuple[Position, ...]) -> float:
+    return sum(p.quantity for p in positions if p.conid == AAPL)
+
+
 def _limit(price: float, quantity: float = 10) -> OrderTicket:
     return OrderTicket(conid=AAPL, side=Side.BUY, quantity=quantity, order_type=OrderType.LMT,
                        price=price)
@@ -32,6 +37,8 @@ async def test_order_is_placed_once_with_a_client_order_id(broker: Broker,
                                                            gateway: DemoGateway) -> None:
     """A market order: accepted with our cOID, one order at the gateway, one fill reported."""
     seen = Recorder(broker, "fills_received", "orders_updated", "positions_updated")
+    await broker.refresh_positions()
+    held = _held(seen["positions_updated"][-1])
     answer = await broker.place_order(OrderTicket(conid=AAPL, side=Side.BUY, quantity=3,
                                                   order_type=OrderType.MKT))
     assert len(answer) == 1 and isinstance(answer[0], OrderAccepted)
@@ -42,8 +49,7 @@ async def test_order_is_placed_once_with_a_client_order_id(broker: Broker,
     fills = [f for batch in seen["fills_received"] for f in batch]
     assert len(fills) == 1 and fills[0].size == 3
     assert any(u.status == OrderStatus.FILLED for b in seen["orders_updated"] for u in b)
-    await wait_until(lambda: any(p.conid == AAPL and p.quantity == 3
-                                 for b in seen["positions_updated"] for p in b))
+    await wait_until(lambda: _held(seen["positions_updated"][-1]) == held + 3)
 
 
 async def test_questions_are_returned_and_confirmed(broker: Broker,

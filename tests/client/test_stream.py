@@ -12,7 +12,7 @@ import pytest
 from ibkr_desktop.client.broker import Broker
 from ibkr_desktop.client.stream import StreamTimings, StreamWorker
 from ibkr_desktop.demo_gateway.server import DemoGateway
-from ibkr_desktop.protocol.events import Fill, LedgerUpdate, PnlUpdate
+from ibkr_desktop.protocol.events import Fill, LedgerUpdate, PnlUpdate, Position
 from ibkr_desktop.protocol.orders import OrderTicket, OrderType, Side
 from tests.client.conftest import FAST, Recorder, fast_config, start_broker
 from tests.helpers import wait_until
@@ -20,6 +20,10 @@ from tests.helpers import wait_until
 AAPL, IBM, SPY, MSFT = 265598, 8314, 756733, 272093
 
 STREAM_LOG = "ibkr_desktop.client.stream"
+
+
+def _held(positions: tuple[Position, ...]) -> float:
+    return sum(p.quantity for p in positions if p.conid == AAPL)
 
 
 def _sent(caplog: pytest.LogCaptureFixture, prefix: str) -> list[str]:
@@ -150,6 +154,8 @@ async def test_fills_made_while_disconnected_are_reported_once_after_reconnect(
     broker = await start_broker(gateway.base_url, timings)
     seen = Recorder(broker, "fills_received", "positions_updated")
     try:
+        await broker.refresh_positions()
+        held = _held(seen["positions_updated"][-1])
         gateway.faults.drop_sockets()
         await wait_until(lambda: not broker.stream.status.connected)
         ticket = OrderTicket(conid=AAPL, side=Side.BUY, quantity=7, order_type=OrderType.MKT)
@@ -160,8 +166,7 @@ async def test_fills_made_while_disconnected_are_reported_once_after_reconnect(
         await asyncio.sleep(0.5)  # REST re-sync and the str replay both report it: once
         fills = [f for batch in seen["fills_received"] for f in batch if f.conid == AAPL]
         assert len(fills) == len({f.execution_id for f in fills}) == 1
-        await wait_until(lambda: any(p.conid == AAPL and p.quantity == 7
-                                     for batch in seen["positions_updated"] for p in batch))
+        await wait_until(lambda: _held(seen["positions_updated"][-1]) == held + 7)
     finally:
         await broker.stop()
 

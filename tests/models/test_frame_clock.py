@@ -29,3 +29,15 @@ def test_clock_flushes_registered_models(qtbot) -> None:
     clock.unregister(b)
     with qtbot.waitSignal(clock.ticked, timeout=1000):
         clock.tick()
+
+
+def test_clock_spaces_frames_out_when_repaints_are_expensive(qtbot) -> None:
+    """Repaints costing more than half the frame slow the clock (to >=10/s); it recovers after."""
+    clock = FrameClock(fps=30)
+    for _ in range(30):
+        clock.add_work(0.060)  # 60 ms of painting per frame
+        clock.tick()
+    assert clock.interval_ms == 100
+    for _ in range(60):
+        clock.tick()
+    assert clock.interval_ms == 33

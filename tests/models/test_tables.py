@@ -10,7 +10,13 @@ from ibkr_desktop.models.fills import FillsModel
 from ibkr_desktop.models.orders import OrdersModel
 from ibkr_desktop.models.positions import PositionsModel
 from ibkr_desktop.models.table import RecordTableModel
-from ibkr_desktop.protocol.events import AccountSummaryUpdate, Fill, OrderUpdate, PnlUpdate, Position
+from ibkr_desktop.protocol.events import (
+    AccountSummaryUpdate,
+    Fill,
+    OrderUpdate,
+    PnlUpdate,
+    Position,
+)
 from ibkr_desktop.protocol.orders import OrderStatus
 
 
@@ -52,7 +58,8 @@ def test_positions_sync_and_reprice(qtmodeltester) -> None:
     assert text(model, 0, "market_value") == "11,000.00"
     assert text(model, 0, "unrealized_pnl") == "+1,000.00"
     assert text(model, 0, "daily_pnl") == "+200.00"
-    up = model.data(model.index(0, model.column_index("unrealized_pnl")), Qt.ItemDataRole.ForegroundRole)
+    index = model.index(0, model.column_index("unrealized_pnl"))
+    up = model.data(index, Qt.ItemDataRole.ForegroundRole)
     assert up == model._colors.up
     model.set_positions([position(2, "MSFT", -50), position(4, "NVDA", 10)])
     assert model.conids() == [2, 4]
@@ -61,7 +68,7 @@ def test_positions_sync_and_reprice(qtmodeltester) -> None:
 
 
 def test_orders_merge_partial_updates_newest_first(qtmodeltester) -> None:
-    """Order updates merge by id (None = unchanged); new orders go on top; done ones can't be cancelled."""
+    """Updates merge by id (None = unchanged); new orders on top; done ones can't be cancelled."""
     model = OrdersModel()
     model.apply([OrderUpdate(1, symbol="AAPL", side="BUY", order_type="LMT", quantity=100.0,
                              price=189.0, status=OrderStatus.SUBMITTED, remaining=100.0)])
@@ -108,3 +115,19 @@ def test_account_summary_latest_value_wins(qtmodeltester) -> None:
     model.select_account("DU2")
     assert model.value("net_liquidation") is None
     qtmodeltester.check(model)
+
+
+def test_daily_pnl_counts_todays_buys_from_their_fill_price() -> None:
+    """Shares bought today earn from their fill price, overnight shares from the prior close."""
+    now_s = 1_750_000_000.0
+    model = PositionsModel(clock=lambda: now_s)
+    three_days_ago = int((now_s - 86400 * 3) * 1000)
+    model.add_fills([Fill("x1", "DU1", 1, "AAPL", "BUY", 50.0, 104.0, int(now_s * 1000), 1.0,
+                          None, None, None, None),
+                     Fill("old", "DU1", 1, "AAPL", "BUY", 50.0, 90.0, three_days_ago,
+                          1.0, None, None, None, None)])
+    model.set_positions([position(1, "AAPL", 100, avg=97.0)])
+    model.apply_quotes({1: {"last": 105.0, "change": 3.0}})
+    # 50 overnight shares: 50 x 3 = 150; 50 bought today at 104: 50 x 1 = 50
+    assert text(model, 0, "daily_pnl") == "+200.00"
+    assert text(model, 0, "unrealized_pnl") == "+800.00"

@@ -30,7 +30,7 @@ def cell(model: WatchlistModel, row: int, key: str, role: int = Qt.ItemDataRole.
 
 
 def test_quote_values_show_formatted() -> None:
-    """A quote batch shows as trader-formatted text: 2-decimal prices, sizes with commas, K/M volume."""
+    """Quotes show trader-formatted: 2-decimal prices, sizes with commas, K/M volume."""
     model = make_model(2)
     model.apply({1000: {"last": 189.6, "bid": 189.59, "ask": 189.61, "bid_size": 1300.0,
                         "change": 1.25, "change_pct": 0.66, "volume_long": 24_200_000.0}})
@@ -91,7 +91,7 @@ def test_uptick_and_downtick_flash_then_expire() -> None:
 
 
 def test_quiet_rows_turn_stale_and_dim() -> None:
-    """A row without updates for longer than stale_after is marked stale and greyed; a tick revives it."""
+    """A row quiet for longer than stale_after is marked stale and greyed; a tick revives it."""
     clock = FakeClock()
     model = make_model(2, clock)
     model.apply({1000: {"last": 10.0, "change": 1.0}, 1001: {"last": 20.0}})

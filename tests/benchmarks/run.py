@@ -1,0 +1,107 @@
+"""Run the client benchmarks and print a table (and, with --json, one JSON object last).
+
+    python tests/benchmarks/run.py                 # everything (about a minute)
+    python tests/benchmarks/run.py --only stream   # one group: stream | pacer
+    python tests/benchmarks/run.py --json          # table, then the figures as JSON
+
+Targets (issue 3): stream ingest >= 10x ibind and >= 70% of the raw websockets+json ceiling;
+p99 <= 5 ms at 5,000 frames/s; pacer >= 9.5 req/s, never more than 10 in any 1-s window,
+an order out within 150 ms with 100 background GETs queued.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import PySide6  # noqa: E402,F401  -- before qasync, so it binds PySide6
+import qasync  # noqa: E402
+from PySide6.QtCore import QCoreApplication  # noqa: E402
+
+import bench_pacer  # noqa: E402
+import bench_stream  # noqa: E402
+
+GROUPS: dict[str, Callable[..., dict[str, float]]] = {
+    "stream": bench_stream.run,
+    "pacer": bench_pacer.run,
+}
+
+# key -> (label, unit, target text, check)
+ROWS: dict[str, tuple[str, str, str, Callable[[dict[str, float]], bool | None]]] = {
+    "stream.ours_fps": ("ingest: our StreamWorker -> Qt signal", "frames/s",
+                        ">= 70% raw, >= 10x ibind",
+                        lambda r: r["stream.ours_fps"] >= 0.7 * r["stream.raw_fps"]
+                        and r["stream.ours_fps"] >= 10 * r["stream.ibind_fps"]),
+    "stream.raw_fps": ("ingest: raw websockets + json (ceiling)", "frames/s", "", lambda r: None),
+    "stream.ibind_fps": ("ingest: ibind IbkrWsClient (sync sink)", "frames/s", "",
+                         lambda r: None),
+    "stream.ours_p50_ms": ("latency p50 at 5,000 frames/s", "ms", "", lambda r: None),
+    "stream.ours_p99_ms": ("latency p99 at 5,000 frames/s", "ms", "<= 5",
+                           lambda r: r["stream.ours_p99_ms"] <= 5),
+    "pacer.rps": ("pacer: sustained requests/s", "req/s", ">= 9.5",
+                  lambda r: r["pacer.rps"] >= 9.5),
+    "pacer.max_in_window": ("pacer: most requests in any 1 s", "requests", "<= 10",
+                            lambda r: r["pacer.max_in_window"] <= 10),
+    "pacer.order_wait_ms": ("pacer: order wait, 100 GETs queued (median)", "ms", "<= 150",
+                            lambda r: r["pacer.order_wait_ms"] <= 150),
+    "pacer.order_wait_max_ms": ("pacer: order wait, worst of the rounds", "ms", "",
+                                lambda r: None),
+}
+
+
+def table(results: dict[str, float]) -> str:
+    """The figures as an aligned text table with a target/verdict column."""
+    lines = [f"{'benchmark':46} {'value':>12} {'unit':9} {'target':26} ok"]
+    lines.append("-" * len(lines[0]))
+    for key, (label, unit, target, check) in ROWS.items():
+        if key not in results:
+            continue
+        value = results[key]
+        text = f"{value:,.0f}" if value >= 100 else f"{value:.2f}"
+        try:
+            verdict = check(results)
+        except KeyError:
+            verdict = None
+        mark = "" if verdict is None else ("yes" if verdict else "NO")
+        lines.append(f"{label:46} {text:>12} {unit:9} {target:26} {mark}")
+    if "stream.ours_fps" in results and "stream.raw_fps" in results:
+        ratio_raw = results["stream.ours_fps"] / results["stream.raw_fps"]
+        ratio_ibind = results["stream.ours_fps"] / results["stream.ibind_fps"]
+        lines.append(f"ours / raw = {ratio_raw:.0%}   ours / ibind = {ratio_ibind:.1f}x")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--only", choices=sorted(GROUPS), help="run one group")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON last")
+    parser.add_argument("--quick", action="store_true", help="smaller runs (smoke test)")
+    args = parser.parse_args()
+    app = QCoreApplication.instance() or QCoreApplication([])
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    results: dict[str, float] = {}
+    try:
+        for name, run in GROUPS.items():
+            if args.only in (None, name):
+                results.update(run(loop, quick=args.quick))
+    finally:
+        loop.close()
+    print(table(results))
+    if args.json:
+        print(json.dumps({k: round(v, 3) for k, v in results.items()}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,149 @@
+"""Connection doctor, mode banner, orders panel and settings dialog: words, colours, actions."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import pytest
+from PySide6.QtCore import Qt
+
+from ibkr_desktop.models.orders import OrdersModel
+from ibkr_desktop.protocol.events import AccountsInfo, OrderUpdate, SessionKind, SessionState
+from ibkr_desktop.protocol.orders import OrderStatus
+from ibkr_desktop.widgets.mode_banner import ModeBanner, mode_for_account
+from ibkr_desktop.widgets.orders_panel import OrdersTable
+from ibkr_desktop.widgets.settings_dialog import SettingsChoice, SettingsDialog
+from ibkr_desktop.widgets.status_bar import ConnectionDoctor
+
+
+@dataclass
+class Stream:
+    connected: bool
+    reconnects: int
+    last_heartbeat_ms: int | None
+    reason: str = ""
+
+
+@dataclass
+class Pacing:
+    requests_per_s: float
+    queue_depth: int
+    rate_limited: int
+    throttling: bool
+
+
+@pytest.mark.parametrize(("kind", "headline", "button", "action"), [
+    (SessionKind.GATEWAY_UNREACHABLE, "Gateway not reachable", "How to start it…", "start_gateway"),
+    (SessionKind.NOT_LOGGED_IN, "Not logged in to IBKR", "Log in…", "login"),
+    (SessionKind.COMPETING, "Session in use elsewhere (TWS, mobile or web)", "Take over here",
+     "take_over"),
+    (SessionKind.EXPIRED, "Session expired", "Reauthenticate", "reauthenticate"),
+])
+def test_each_problem_state_offers_its_fix(qtbot, kind, headline, button, action) -> None:
+    """Each bad session state is named in plain words with the one button that fixes it."""
+    doctor = ConnectionDoctor()
+    qtbot.addWidget(doctor)
+    doctor.set_session(SessionState(kind, "details for the tooltip"))
+    assert doctor.headline() == headline
+    assert headline in doctor.state_label.text()
+    assert doctor.fix_button.text() == button and doctor.fix_button.isVisibleTo(doctor)
+    with qtbot.waitSignal(doctor.action_requested) as signal:
+        qtbot.mouseClick(doctor.fix_button, Qt.MouseButton.LeftButton)
+    assert signal.args == [action]
+
+
+def test_connected_state_has_no_button_and_shows_gauges(qtbot) -> None:
+    """Connected: no fix button; heartbeat age, reconnects and the pacing meter are shown."""
+    doctor = ConnectionDoctor()
+    qtbot.addWidget(doctor)
+    doctor.set_session(SessionState(SessionKind.AUTHENTICATED, "Connected"))
+    doctor.set_stream(Stream(True, 2, int(time.time() * 1000) - 3000))
+    doctor.set_pacing(Pacing(6.4, 3, 1, True))
+    assert doctor.headline() == "Connected"
+    assert not doctor.fix_button.isVisibleTo(doctor)
+    assert "heartbeat 3s ago" in doctor.stream_label.text()
+    assert "2 reconnects" in doctor.stream_label.text()
+    assert doctor.pacing_bar.value() == 6 and doctor.pacing_bar.format() == "6.4 req/s"
+    assert doctor.pacing_label.text() == "queue 3 · 429s 1 · pacing"
+    doctor.set_stream(Stream(False, 3, None, "Reconnecting in 1 s"))
+    assert doctor.headline() == "Connected · stream reconnecting"
+    assert "Stream: down" in doctor.stream_label.text()
+
+
+def test_busy_indicator_for_long_operations(qtbot) -> None:
+    """Long operations show a busy bar with their text until the last one ends."""
+    doctor = ConnectionDoctor()
+    qtbot.addWidget(doctor)
+    first = doctor.begin_busy("Exporting…")
+    second = doctor.begin_busy("Cancelling order 5…")
+    assert doctor.busy_bar.isVisibleTo(doctor) and doctor.busy_label.text() == "Cancelling order 5…"
+    doctor.end_busy(second)
+    assert doctor.busy_label.text() == "Exporting…"
+    doctor.end_busy(first)
+    assert not doctor.busy_bar.isVisibleTo(doctor)
+
+
+@pytest.mark.parametrize(("mode", "account", "words", "colour"), [
+    ("DEMO", None, "DEMO", "#6f42c1"),
+    ("PAPER", "DU1234567", "PAPER TRADING  ·  DU1234567", "#f0a020"),
+    ("LIVE", "U7654321", "LIVE TRADING  ·  U7654321", "#c62828"),
+])
+def test_mode_banner_cannot_be_mistaken(qtbot, mode, account, words, colour) -> None:
+    """Each mode has its own words and colour; LIVE says REAL MONEY."""
+    banner = ModeBanner()
+    qtbot.addWidget(banner)
+    banner.set_mode(mode, account)
+    assert banner.headline.text() == words
+    assert colour in banner.styleSheet()
+    if mode == "LIVE":
+        assert "REAL MONEY" in banner.detail.text()
+
+
+def test_account_selector_only_with_several_accounts(qtbot) -> None:
+    """One account: no selector. Several: a selector that reports the user's pick."""
+    banner = ModeBanner()
+    qtbot.addWidget(banner)
+    banner.set_accounts(AccountsInfo(("DU1",), "DU1", True))
+    assert not banner.selector.isVisibleTo(banner)
+    banner.set_accounts(AccountsInfo(("DU1", "DU2"), "DU1", True))
+    assert banner.selector.isVisibleTo(banner)
+    with qtbot.waitSignal(banner.account_selected) as signal:
+        banner.selector.activated.emit(1)
+    assert signal.args == ["DU2"]
+    assert mode_for_account("DU1", demo=False) == "PAPER"
+    assert mode_for_account("U1", demo=False) == "LIVE"
+    assert mode_for_account("U1", demo=True) == "DEMO"
+
+
+def test_cancel_only_for_working_orders(qtbot) -> None:
+    """Delete / Cancel order asks to cancel working orders and never finished ones."""
+    model = OrdersModel()
+    model.apply([OrderUpdate(11, symbol="AAPL", status=OrderStatus.FILLED),
+                 OrderUpdate(12, symbol="MSFT", status=OrderStatus.SUBMITTED)])
+    table = OrdersTable(model)
+    qtbot.addWidget(table)
+    asked: list[int] = []
+    table.cancel_requested.connect(asked.append)
+    table.select_row(model.row_of(11))
+    assert not table.build_menu().actions()[0].isEnabled()
+    table.select_row(model.row_of(12))
+    assert table.build_menu().actions()[0].text() == "Cancel order"
+    table.setFocus()
+    qtbot.keyClick(table, Qt.Key.Key_Delete)
+    assert asked == [12]
+
+
+def test_settings_dialog_validates_the_gateway_url(qtbot) -> None:
+    """A real gateway needs an http(s) URL; OK is disabled until it is one."""
+    dialog = SettingsDialog(SettingsChoice(True, "https://localhost:5000", "dark"))
+    qtbot.addWidget(dialog)
+    ok = dialog.buttons.buttons()[0]
+    assert not dialog.url_edit.isEnabled()
+    dialog.real_button.setChecked(True)
+    dialog.url_edit.setText("localhost")
+    assert not ok.isEnabled()
+    dialog.url_edit.setText("https://10.0.0.5:5000")
+    dialog.theme_box.setCurrentIndex(1)
+    assert ok.isEnabled()
+    assert dialog.choice() == SettingsChoice(False, "https://10.0.0.5:5000", "light")

@@ -1,0 +1,124 @@
+"""WatchlistPanel: typeahead search adds contracts; rows and named lists are edited by keyboard."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from PySide6.QtCore import Qt
+
+from ibkr_desktop.models.watchlist import WatchItem, WatchlistModel
+from ibkr_desktop.models.watchlists import WatchlistSet
+from ibkr_desktop.protocol.errors import GatewayUnreachable
+from ibkr_desktop.protocol.events import ContractMatch
+from ibkr_desktop.widgets.watchlist_panel import WatchlistPanel
+from tests.helpers import wait_until
+
+# the typeahead popup asks the offscreen platform for raise()/keyboard grab, which it lacks
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
+
+UNIVERSE = [ContractMatch(265598, "AAPL", "APPLE INC", "NASDAQ", "STK"),
+            ContractMatch(4391, "AMD", "ADVANCED MICRO DEVICES", "NASDAQ", "STK"),
+            ContractMatch(3691937, "AMZN", "AMAZON.COM INC", "NASDAQ", "STK")]
+
+
+class FakeSearch:
+    """Stands in for Broker.search_contracts: prefix match, records queries, can be slow."""
+
+    def __init__(self) -> None:
+        self.queries: list[str] = []
+        self.delay = 0.0
+        self.fail = False
+
+    async def __call__(self, text: str) -> list[ContractMatch]:
+        self.queries.append(text)
+        await asyncio.sleep(self.delay)
+        if self.fail:
+            raise GatewayUnreachable("connection refused")
+        return [m for m in UNIVERSE if m.symbol.startswith(text.upper())]
+
+
+def make_panel(qtbot, items: list[WatchItem] | None = None):
+    search = FakeSearch()
+    default = [WatchItem(8314, "IBM"), WatchItem(272093, "MSFT")]
+    lists = WatchlistSet({"Main": items if items is not None else default})
+    panel = WatchlistPanel(WatchlistModel(), lists, search)
+    panel.search.setFocus()
+    qtbot.addWidget(panel)
+    panel.show()
+    return panel, search
+
+
+async def test_typeahead_search_then_enter_adds_the_exact_symbol(qtbot) -> None:
+    """Typing 'am' offers AMD and AMZN after one debounced search; 'amzn' + Enter adds AMZN."""
+    panel, search = make_panel(qtbot)
+    changed = []
+    panel.lists_changed.connect(lambda: changed.append(1))
+    qtbot.keyClicks(panel.search, "am")
+    await wait_until(lambda: len(panel.search.matches) == 2)
+    assert search.queries == ["am"]
+    qtbot.keyClicks(panel.search, "zn")
+    await wait_until(lambda: [m.symbol for m in panel.search.matches] == ["AMZN"])
+    panel.search.completer().popup().hide()
+    qtbot.keyClick(panel.search, Qt.Key.Key_Return)
+    assert panel.model.conids() == [8314, 272093, 3691937]
+    assert panel.lists.items()[-1] == WatchItem(3691937, "AMZN", "AMAZON.COM INC")
+    assert changed and panel.search.text() == ""
+
+
+async def test_stale_search_answers_are_dropped(qtbot) -> None:
+    """A slow answer for old text never replaces the matches of newer text."""
+    panel, search = make_panel(qtbot)
+    search.delay = 0.4
+    qtbot.keyClicks(panel.search, "a")
+    await wait_until(lambda: search.queries == ["a"])
+    search.delay = 0.0
+    qtbot.keyClicks(panel.search, "ap")
+    await wait_until(lambda: [m.symbol for m in panel.search.matches] == ["AAPL"])
+    await asyncio.sleep(0.5)  # let the slow, outdated answer arrive
+    assert [m.symbol for m in panel.search.matches] == ["AAPL"]
+
+
+async def test_search_failure_is_a_message_not_a_crash(qtbot) -> None:
+    """When the gateway is down, the search box reports it in the status line."""
+    panel, search = make_panel(qtbot)
+    search.fail = True
+    messages = []
+    panel.message.connect(messages.append)
+    qtbot.keyClicks(panel.search, "ibm")
+    await wait_until(lambda: messages)
+    assert "Contract search failed" in messages[0]
+
+
+def test_delete_and_ctrl_arrows_edit_rows(qtbot) -> None:
+    """Delete removes the selected row; Ctrl+Down/Up move it; the list is stored each time."""
+    panel, _ = make_panel(qtbot, [WatchItem(1, "A"), WatchItem(2, "B"), WatchItem(3, "C")])
+    table = panel.table
+    table.setFocus()
+    table.select_row(0)
+    qtbot.keyClick(table, Qt.Key.Key_Down, Qt.KeyboardModifier.ControlModifier)
+    assert panel.model.conids() == [2, 1, 3]
+    qtbot.keyClick(table, Qt.Key.Key_Up, Qt.KeyboardModifier.ControlModifier)
+    assert panel.model.conids() == [1, 2, 3]
+    qtbot.keyClick(table, Qt.Key.Key_Delete)
+    assert panel.model.conids() == [2, 3]
+    assert [i.conid for i in panel.lists.items()] == [2, 3]
+    texts = [a.text() for a in table.build_menu().actions() if a.text()]
+    assert texts[:3] == ["Remove from watchlist", "Move up", "Move down"]
+
+
+def test_named_lists_switch_create_rename_delete(qtbot) -> None:
+    """Several named lists: each keeps its own rows; the picker follows."""
+    panel, _ = make_panel(qtbot)
+    panel.new_list("Tech")
+    assert panel.picker.currentText() == "Tech" and panel.model.conids() == []
+    panel.add_contract(UNIVERSE[0])
+    panel.switch_to("Main")
+    assert panel.model.conids() == [8314, 272093]
+    panel.switch_to("Tech")
+    assert panel.model.conids() == [265598]
+    panel.rename_list("Chips")
+    assert panel.lists.names == ["Main", "Chips"]
+    panel.delete_list()
+    assert panel.lists.names == ["Main"] and panel.picker.currentText() == "Main"
+    assert [panel.picker.itemText(i) for i in range(panel.picker.count())] == ["Main"]
