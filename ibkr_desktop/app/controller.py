@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import time
+from concurrent.futures import Future
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QUrl, Slot
 from PySide6.QtGui import QDesktopServices
@@ -19,11 +21,12 @@ from qasync import asyncSlot
 
 from ibkr_desktop.app import log
 from ibkr_desktop.app.dialogs import ask_trust_certificate, show_about, show_gateway_help
+from ibkr_desktop.app.embedded import start_demo_gateway
 from ibkr_desktop.app.main_window import MainWindow
 from ibkr_desktop.app.settings import Keys
 from ibkr_desktop.app.theme import apply_theme
-from ibkr_desktop.client.broker import Broker, ClientTimings, Notice
-from ibkr_desktop.demo_gateway.server import GatewayConfig, ThreadedGateway
+from ibkr_desktop.client.broker import Broker, ClientTimings
+from ibkr_desktop.client.notices import Notice
 from ibkr_desktop.models.account import AccountModel
 from ibkr_desktop.models.fills import FillsModel
 from ibkr_desktop.models.frame_clock import FrameClock
@@ -36,6 +39,9 @@ from ibkr_desktop.protocol.events import AccountsInfo, ContractMatch, Fill, Sess
 from ibkr_desktop.widgets.orders_panel import OrdersTable
 from ibkr_desktop.widgets.settings_dialog import SettingsChoice, SettingsDialog
 from ibkr_desktop.widgets.watchlist_panel import WatchlistPanel
+
+if TYPE_CHECKING:
+    from ibkr_desktop.demo_gateway.server import GatewayConfig, ThreadedGateway
 
 _log = log.get("app")
 
@@ -51,9 +57,8 @@ class Connection:
 async def _stop_broker(broker: Broker, timeout_s: float = 5.0) -> None:
     """Stop the broker, but never let quitting hang on it.
 
-    A background task that swallows its cancellation (Python 3.11 ``wait_for`` can, when a
-    wake-up and the cancel coincide) would otherwise keep ``stop()`` waiting forever; the
-    timeout cancels the wait, and the broker's own shutdown steps still run.
+    A client task that swallowed its cancellation would otherwise keep ``stop()`` (and so the
+    app's exit) waiting forever; the timeout cancels the wait and the exit goes on.
     """
     try:
         await asyncio.wait_for(broker.stop(), timeout_s)
@@ -69,7 +74,7 @@ class AppController(QObject):
         super().__init__()
         self.app = app
         self.client_timings = client_timings
-        self.gateway_config = gateway_config or GatewayConfig(seed=7, tls=False, pacing=True)
+        self.gateway_config = gateway_config
         self.broker: Broker | None = None
         self.gateway: ThreadedGateway | None = None
         self.connection: Connection | None = None
@@ -132,17 +137,23 @@ class AppController(QObject):
         return await self.broker.search_contracts(text)
 
     # -- connection lifecycle -----------------------------------------------------------------
-    async def connect_to(self, connection: Connection) -> None:
+    async def connect_to(self, connection: Connection,
+                         demo_gateway: Future[ThreadedGateway] | None = None) -> None:
         """(Re)connect: stop the current broker/gateway, start the demo gateway if asked, wire a
-        new broker, subscribe the watchlist. Returns once started; data follows via signals."""
+        new broker, subscribe the watchlist. Returns once started; data follows via signals.
+
+        Args:
+            connection: where to connect.
+            demo_gateway: a demo gateway already starting (``start_demo_gateway``), for speed.
+        """
         await self.disconnect()
         self.connection = connection
         url = connection.url
         if connection.demo:
             token = self.window.doctor.begin_busy("Starting the demo gateway…")
             try:
-                gateway = ThreadedGateway(self.gateway_config)
-                await asyncio.get_running_loop().run_in_executor(None, gateway.start)
+                starting = demo_gateway or start_demo_gateway(self.gateway_config)
+                gateway = await asyncio.wrap_future(starting)
             finally:
                 self.window.doctor.end_busy(token)
             self.gateway = gateway
@@ -251,6 +262,12 @@ class AppController(QObject):
 
     @Slot(object)
     def _on_certificate(self, info: object) -> None:
+        if self.broker is None:
+            return
+        known = Keys.TLS_PIN.get()
+        if known and getattr(info, "fingerprint", None) == known:
+            self.broker.trust_certificate(known)  # already trusted: never ask twice
+            return
         fingerprint = ask_trust_certificate(self.window, info)
         if fingerprint and self.broker is not None:
             Keys.TLS_PIN.set(fingerprint)

@@ -16,13 +16,15 @@ from platformdirs import user_log_dir
 APP_NAME = "ibkr-desktop"
 LOG_FILE = "ibkr-desktop.log"
 
+# a secret-looking value: 16+ token characters including a digit (session ids, cookie values)
+_SECRET = r"(?=[A-Za-z0-9._~+/%-]*\d)[A-Za-z0-9._~+/%-]{16,}"
 _PATTERNS = (
-    # cookie headers / values: "Cookie: api=abc", "x-sess-uuid=...", "api=..."
+    # cookie headers: "Cookie: api=abc...", "Set-Cookie: x-sess-uuid=..."
     re.compile(r"(?i)\b((?:set-)?cookie\s*[:=]\s*)[^\s,;]+"),
     re.compile(r"(?i)\b((?:api|x-sess-uuid|jsessionid|session|sessionid|session_id|sid|token|"
-               r"access_token|oauth_token)\s*[=:]\s*['\"]?)[A-Za-z0-9._~+/%-]{6,}"),
+               r"access_token|oauth_token)\s*[=:]\s*['\"]?)" + _SECRET),
     re.compile(r"(?i)(\"(?:session|sessionId|session_id|cookie|token)\"\s*:\s*\")[^\"]+"),
-    re.compile(r"(?i)\b(tic\+|session\s+)[0-9a-f]{16,}"),
+    re.compile(r"(?i)\b(tic\+|session\s+)" + _SECRET),
 )
 
 

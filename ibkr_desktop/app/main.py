@@ -16,6 +16,8 @@ import signal
 import sys
 import time
 from collections.abc import Sequence
+from concurrent.futures import Future
+from typing import Any
 
 _PROCESS_START = time.monotonic()  # before the heavy imports: start-up latency counts them
 
@@ -28,6 +30,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from ibkr_desktop.app import log  # noqa: E402
 from ibkr_desktop.app.crash import CrashReporter  # noqa: E402
+from ibkr_desktop.app.embedded import start_demo_gateway  # noqa: E402
 from ibkr_desktop.app.settings import APPLICATION, ORGANISATION, Keys  # noqa: E402
 from ibkr_desktop.widgets.icons import app_icon  # noqa: E402
 from ibkr_desktop.widgets.settings_dialog import valid_gateway_url  # noqa: E402
@@ -79,7 +82,8 @@ def choose_connection(args: argparse.Namespace) -> tuple[bool, str]:
     return False, Keys.GATEWAY_URL.get()
 
 
-async def run(args: argparse.Namespace, app: QApplication, reporter: CrashReporter) -> int:
+async def run(args: argparse.Namespace, app: QApplication, reporter: CrashReporter,
+              demo_gateway: Future[Any] | None = None) -> int:
     """Build the window, connect, and wait until the window closes."""
     from ibkr_desktop.app.controller import AppController, Connection
 
@@ -102,7 +106,7 @@ async def run(args: argparse.Namespace, app: QApplication, reporter: CrashReport
     demo, url = choose_connection(args)
     _log.info("starting (%s)", "demo gateway" if demo else f"gateway {url}")
     try:
-        await controller.connect_to(Connection(demo, url))
+        await controller.connect_to(Connection(demo, url), demo_gateway if demo else None)
     except Exception as exc:  # noqa: BLE001 -- startup failure must reach the user, not vanish
         reporter.report(type(exc), exc, exc.__traceback__, "start-up")
     await closed.wait()
@@ -135,11 +139,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     reporter = CrashReporter(str(log_path), show_dialogs=not args.smoke)
     reporter.install()
     _log.info("ibkr-desktop starting; log file %s", log_path)
+    demo_gateway = start_demo_gateway() if choose_connection(args)[0] else None
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     try:
         with loop:
-            return loop.run_until_complete(run(args, app, reporter))
+            return loop.run_until_complete(run(args, app, reporter, demo_gateway))
     finally:
         reporter.uninstall()
         asyncio.set_event_loop(None)

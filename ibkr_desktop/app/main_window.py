@@ -7,6 +7,8 @@ data and handles its requests.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QMenuBar, QVBoxLayout, QWidget
@@ -75,8 +77,10 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.doctor, 1)
         self.statusBar().setSizeGripEnabled(False)
         self.tray = TrayIcon(self)
+        self._busy_tokens: dict[str, int] = {}
         for table in self.tables:
             table.message.connect(self.show_message)
+            table.busy.connect(lambda on, text, t=table.title: self._table_busy(t, on, text))
         watchlist.message.connect(self.show_message)
         self._build_menus()
         self._default_state = self.saveState(LAYOUT_VERSION)
@@ -90,6 +94,12 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"ibkr-desktop — {headline}{suffix}")
         self.banner.set_mode(mode, account)
         self.tray.set_mode(mode, account)
+
+    def _table_busy(self, table: str, on: bool, text: str) -> None:
+        if on:
+            self._busy_tokens[table] = self.doctor.begin_busy(text)
+        elif table in self._busy_tokens:
+            self.doctor.end_busy(self._busy_tokens.pop(table))
 
     def show_message(self, text: str, timeout_ms: int = 6000) -> None:
         """A transient status-bar message (results of user actions, notices)."""
@@ -200,10 +210,10 @@ class MainWindow(QMainWindow):
         help_menu.addAction("Open &log folder", lambda: self.help_requested.emit("logs"))
         help_menu.addAction("&About ibkr-desktop", lambda: self.help_requested.emit("about"))
 
-    def _action(self, menu: QMenu, text: str, slot: object,
+    def _action(self, menu: QMenu, text: str, slot: Callable[[], object],
                 standard: QKeySequence.StandardKey | None, fallback: str = "") -> QAction:
         action = menu.addAction(text)
-        action.triggered.connect(slot)
+        action.triggered.connect(lambda *_: slot())  # drop triggered(bool)
         keys = QKeySequence.keyBindings(standard) if standard is not None else []
         if not keys and fallback:
             keys = [QKeySequence(fallback)]

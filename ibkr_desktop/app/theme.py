@@ -1,12 +1,13 @@
 """Dark and light themes: Fusion style, a matching palette, the stylesheet and table colours.
 
-Stylesheets live in ``resources/{dark,light}.qss``; if they are missing (an odd install) the
-palette alone still gives a consistent, readable theme.
+Stylesheets live in the top-level ``resources/{dark,light}.qss``, installed as the
+``ibkr_desktop.resources`` package; if they are missing (an odd install) the palette alone
+still gives a consistent, readable theme.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+from importlib import resources
 
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
@@ -15,7 +16,6 @@ from ibkr_desktop.app import log
 from ibkr_desktop.models.table import TableColors
 
 THEMES = ("dark", "light")
-RESOURCES = Path(__file__).resolve().parents[2] / "resources"
 
 _PALETTES: dict[str, dict[QPalette.ColorRole, str]] = {
     "dark": {
@@ -41,11 +41,10 @@ _PALETTES: dict[str, dict[QPalette.ColorRole, str]] = {
 
 def stylesheet(name: str) -> str:
     """The theme's QSS text ("" when the resource file is missing)."""
-    path = RESOURCES / f"{name}.qss"
     try:
-        return path.read_text(encoding="utf-8")
-    except OSError:
-        log.get("ui").warning("theme stylesheet %s not found; using the palette only", path)
+        return (resources.files("ibkr_desktop.resources") / f"{name}.qss").read_text("utf-8")
+    except (OSError, ModuleNotFoundError):
+        log.get("ui").warning("theme stylesheet %s.qss not found; using the palette only", name)
         return ""
 
 

@@ -16,43 +16,33 @@ from dataclasses import dataclass, field
 from PySide6.QtCore import QObject, Signal, Slot
 
 from ibkr_desktop.client.http import TIMEOUTS, Timeouts, client_logger, split_gateway_url
+from ibkr_desktop.client.notices import Notice, NoticeBoard
 from ibkr_desktop.client.orders import OrderDesk, PlacementResult
-from ibkr_desktop.client.rest_queue import SESSION_PROBLEMS, RestFailure, RestQueue
+from ibkr_desktop.client.rest_queue import PacingStats, RestQueue
 from ibkr_desktop.client.scheduler import RETRY, Lane, RetryPolicy
 from ibkr_desktop.client.session import SessionInfo, SessionKeeper, SessionTimings
-from ibkr_desktop.client.stream import StreamTimings, StreamWorker
+from ibkr_desktop.client.stream import StreamStatus, StreamTimings, StreamWorker
 from ibkr_desktop.client.sync import AccountSync
 from ibkr_desktop.client.tasks import TaskSet
-from ibkr_desktop.client.tls import CertificateChanged, CertificateUntrusted, fetch_certificate
+from ibkr_desktop.client.tls import (
+    CertificateChanged,
+    CertificateInfo,
+    CertificateUntrusted,
+    fetch_certificate,
+)
 from ibkr_desktop.protocol.bars import Bar, check_history_request, parse_history
-from ibkr_desktop.protocol.errors import IbkrError, RateLimited
+from ibkr_desktop.protocol.errors import IbkrError
 from ibkr_desktop.protocol.events import (
     AccountsInfo,
-    Bulletin,
     ContractMatch,
-    Notification,
     SessionState,
-    StreamError,
 )
 from ibkr_desktop.protocol.fields import WATCHLIST_FIELDS, parse_fields
 from ibkr_desktop.protocol.orders import OrderTicket
 from ibkr_desktop.protocol.pacing import ENDPOINT_LIMITS, EndpointLimit, Pacer
-from ibkr_desktop.protocol.portfolio import parse_search_results
+from ibkr_desktop.protocol.portfolio import is_paper_account, parse_search_results
 
 log = client_logger("ibkr_desktop.client.broker")
-
-
-@dataclass(frozen=True, slots=True)
-class Notice:
-    """A message for the user (status bar, tray); every notice is logged too.
-
-    Attributes:
-        level: "info", "warning" or "error".
-        text: Plain-language text.
-    """
-
-    level: str
-    text: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +109,7 @@ class Broker(QObject):
         self._accounts: AccountsInfo | None = None
         self._started = False
         self._offered_fingerprint: str | None = None
+        self._refused_certificate = False
         scheme, rest = self._origin.split("://", 1)
         ws_url = f"{'wss' if scheme == 'https' else 'ws'}://{rest}/v1/api/ws"
         self.rest = RestQueue(self._origin, tls_pin=tls_pin, timeouts=t.http, retry=t.retry,
@@ -127,7 +118,8 @@ class Broker(QObject):
                                     suppress_message_ids=suppress_message_ids, parent=self)
         self.stream = StreamWorker(ws_url, tls_pin=tls_pin, timings=t.stream, parent=self)
         self.sync = AccountSync(self.rest, positions_delay_s=t.positions_delay_s, parent=self)
-        self.orders = OrderDesk(self.rest, self._require_account, parent=self)
+        self.order_desk = OrderDesk(self.rest, self._require_account, parent=self)
+        self.notices = NoticeBoard(parent=self)
         self._wire()
 
     def _wire(self) -> None:
@@ -144,16 +136,17 @@ class Broker(QObject):
         sync.account_summary_updated.connect(self.account_summary_updated)
         stream.state_changed.connect(self.stream_state_changed)
         stream.auth_status_received.connect(self.keeper.on_auth_status)
-        stream.message_received.connect(self._on_stream_message)
+        stream.message_received.connect(self.notices.on_stream_message)
         stream.resync_requested.connect(lambda: sync.resync(everything=True))
-        sync.failed.connect(self._on_refresh_failed)
+        sync.failed.connect(self.notices.on_refresh_failed)
         self.keeper.state_changed.connect(self.session_state_changed)
         self.keeper.session_ready.connect(self._on_session_ready)
         self.rest.pacing_changed.connect(self.pacing_changed)
         self.rest.session_problem.connect(self._on_session_problem)
-        self.rest.request_failed.connect(self._on_request_failed)
-        self.orders.notice.connect(lambda level, text: self._notify(level, text))
-        self.orders.orders_uncertain.connect(
+        self.rest.request_failed.connect(self.notices.on_request_failed)
+        self.notices.notice.connect(self.notice)
+        self.order_desk.notice.connect(self.notices.post)
+        self.order_desk.orders_uncertain.connect(
             lambda: self._tasks.spawn(sync.orders(Lane.ORDER), name="orders-after-doubt"))
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -200,7 +193,7 @@ class Broker(QObject):
         if self._demo:
             return "DEMO"
         paper = self._accounts.is_paper if self._accounts else None
-        if paper or (paper is None and (self._selected or "").startswith("DU")):
+        if paper or (paper is None and is_paper_account(self._selected)):
             return "PAPER"
         return "LIVE"
 
@@ -254,19 +247,19 @@ class Broker(QObject):
         Raises:
             IbkrError: the order was refused, or may not have been sent (the text says which).
         """
-        return await self.orders.place(ticket)
+        return await self.order_desk.place(ticket)
 
     async def reply(self, reply_id: str, confirmed: bool) -> PlacementResult:
         """Answer an order question; the answer may hold another question."""
-        return await self.orders.reply(reply_id, confirmed)
+        return await self.order_desk.reply(reply_id, confirmed)
 
     async def cancel_order(self, order_id: int | str) -> None:
         """Ask IBKR to cancel an order (the outcome arrives as an order update)."""
-        await self.orders.cancel(order_id)
+        await self.order_desk.cancel(order_id)
 
     async def modify_order(self, order_id: int | str, ticket: OrderTicket) -> PlacementResult:
         """Change a working order; may return questions like a placement."""
-        return await self.orders.modify(order_id, ticket)
+        return await self.order_desk.modify(order_id, ticket)
 
     async def refresh_orders(self) -> None:
         """Re-fetch live orders (never raises)."""
@@ -290,11 +283,16 @@ class Broker(QObject):
         """Take the brokerage session from a competing login (never raises)."""
         await self._quietly(self.keeper.take_over(), "Taking over the session")
 
+    def set_suppressed_questions(self, message_ids: Sequence[str]) -> None:
+        """Order-question ids the user always accepts ("o163"...); re-applied every session."""
+        self.keeper.set_suppressed_questions(message_ids)
+
     def trust_certificate(self, fingerprint: str) -> None:
         """Pin the local gateway's certificate (the user accepted it) and reconnect."""
         self.rest.set_tls_pin(fingerprint)
         self.stream.set_tls_pin(fingerprint)
         self._offered_fingerprint = None
+        self._refused_certificate = False
         self.keeper.wake()
 
     def select_account(self, account: str) -> None:
@@ -358,7 +356,8 @@ class Broker(QObject):
     def _on_session_problem(self, error: IbkrError) -> None:
         if isinstance(error, CertificateUntrusted):
             self._tasks.spawn(self._offer_certificate(), name="fetch-certificate")
-        elif isinstance(error, CertificateChanged):
+        elif isinstance(error, CertificateChanged) and not self._refused_certificate:
+            self._refused_certificate = True  # once, not at every retry of the keeper
             self._notify("error", error.message)
 
     async def _offer_certificate(self) -> None:
@@ -374,26 +373,9 @@ class Broker(QObject):
                          f"(SHA-256 {info.fingerprint}).")
             self.certificate_untrusted.emit(info)
 
-    @Slot(object)
-    def _on_request_failed(self, failure: RestFailure) -> None:
-        if isinstance(failure.error, RateLimited):
-            self._notify("warning", "The gateway is rate-limiting requests; the app is backing "
-                         f"off ({failure.request.describe()} was not completed).")
-
-    @Slot(object)
-    def _on_refresh_failed(self, error: IbkrError) -> None:
-        if not isinstance(error, SESSION_PROBLEMS + (RateLimited,)):
-            self._notify("warning", f"A refresh failed: {error.message}")
-
-    @Slot(object)
-    def _on_stream_message(self, message: Notification | Bulletin | StreamError) -> None:
-        if isinstance(message, StreamError):
-            self._notify("warning", f"The stream reported an error: {message.message}")
-        elif isinstance(message, Notification):
-            self._notify("info", f"{message.title}: {message.text}")
-        else:
-            self._notify("info", message.message)
-
     def _notify(self, level: str, text: str) -> None:
-        log.info("notice (%s): %s", level, text)
-        self.notice.emit(Notice(level, text))
+        self.notices.post(level, text)
+
+
+__all__ = ["Broker", "CertificateInfo", "ClientTimings", "Notice", "PacingStats",
+           "PlacementResult", "StreamStatus"]

@@ -27,6 +27,7 @@ from ibkr_desktop.client.http import TIMEOUTS, HttpAnswer, HttpTransport, Timeou
 from ibkr_desktop.client.scheduler import RETRY, Job, Lane, RestRequest, RetryPolicy, Scheduler
 from ibkr_desktop.protocol.errors import (
     AccountsNotQueried,
+    ApiError,
     GatewayUnreachable,
     IbkrError,
     NoBridge,
@@ -83,6 +84,7 @@ class _Outcome:
     body: object
     error: IbkrError | None
     elapsed_s: float
+    final: bool = True  # False: the request is being retried (the keeper still hears of it)
 
 
 class RestQueue(QObject):
@@ -91,8 +93,8 @@ class RestQueue(QObject):
     Signals:
         request_finished (RestResult): a call succeeded.
         request_failed (RestFailure): a call failed for good.
-        session_problem (IbkrError): a failure that says the session or gateway is unwell
-            (for the session keeper; never raised into the GUI by the queue itself).
+        session_problem (IbkrError): a failure that says the session or gateway is unwell,
+            also while the request is being retried (for the session keeper).
         pacing_changed (PacingStats): meter update, at most every ``stats_interval_s``.
         throttling_changed (bool): the pacer started/stopped holding requests back.
 
@@ -234,6 +236,9 @@ class RestQueue(QObject):
             error = classify(answer.status, answer.body)
         except IbkrError as exc:
             error = exc
+        except Exception as exc:  # a bug must fail the caller's future, not strand it
+            log.exception("unexpected failure in %s", job.request.describe())
+            error = ApiError(None, f"Unexpected client error: {exc}")
         with self._cond:
             self._scheduler.finished(job)
             if error is None or error.status != 429:
@@ -244,6 +249,7 @@ class RestQueue(QObject):
         if retried:
             log.info("%s answered %s; retrying (attempt %d)", job.request.describe(),
                      type(error).__name__, job.attempts)
+            self._outcome_ready.emit(_Outcome(job.request, None, error, 0.0, final=False))
             return
         body = answer.body if answer is not None else None
         for future in job.futures:
@@ -265,7 +271,8 @@ class RestQueue(QObject):
         if outcome.error is None:
             self.request_finished.emit(RestResult(outcome.request, outcome.body, outcome.elapsed_s))
             return
-        self.request_failed.emit(RestFailure(outcome.request, outcome.error))
+        if outcome.final:
+            self.request_failed.emit(RestFailure(outcome.request, outcome.error))
         if isinstance(outcome.error, SESSION_PROBLEMS):
             self.session_problem.emit(outcome.error)
 

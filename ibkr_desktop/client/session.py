@@ -20,7 +20,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from ibkr_desktop.client.http import client_logger
 from ibkr_desktop.client.rest_queue import RestQueue
-from ibkr_desktop.client.tasks import TaskSet
+from ibkr_desktop.client.tasks import TaskSet, sleep_or_wake
 from ibkr_desktop.client.tls import CertificateChanged, CertificateUntrusted
 from ibkr_desktop.protocol.errors import (
     AccountsNotQueried,
@@ -254,10 +254,7 @@ class SessionKeeper(QObject):
 
     async def _sleep(self, delay: float) -> None:
         assert self._wake is not None
-        try:
-            await asyncio.wait_for(self._wake.wait(), delay)
-        except TimeoutError:
-            pass
+        await sleep_or_wake(self._wake, delay)
         self._wake.clear()
 
     def _lost(self) -> None:

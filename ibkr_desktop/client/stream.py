@@ -29,7 +29,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 from ibkr_desktop.client.batcher import FrameBatcher
 from ibkr_desktop.client.http import client_logger
 from ibkr_desktop.client.subscriptions import Subscriptions
-from ibkr_desktop.client.tasks import TaskSet
+from ibkr_desktop.client.tasks import TaskSet, sleep_or_wake
 from ibkr_desktop.client.tls import pinned_connection_class, websocket_ssl
 from ibkr_desktop.protocol import frames
 from ibkr_desktop.protocol.errors import IbkrError
@@ -43,10 +43,10 @@ from ibkr_desktop.protocol.events import (
     Notification,
     ServerMessage,
     StreamError,
-    SystemInfo,
 )
 
 log = client_logger("ibkr_desktop.client.stream")
+client_logger("websockets.client")  # its debug log prints the upgrade's Cookie header
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,8 +70,8 @@ class StreamStatus:
 class StreamTimings:
     """Stream intervals in seconds; tests shrink them."""
 
-    tic_s: float = 55.0
-    """``tic`` keep-alive period (IBKR: at least once a minute)."""
+    tic_s: float = 50.0
+    """``tic`` keep-alive period (IBKR: at least once a minute; the watchdog adds <= 9 s)."""
     stall_s: float = 35.0
     """No heartbeat (sent every ~10 s) and no data for this long means the socket is dead."""
     smd_refresh_s: float = 540.0
@@ -168,7 +168,7 @@ class StreamWorker(QObject):
         if self._ws is not None and changed:
             self._ws.transport.abort()
         elif self._outbox is not None:
-            for message in self._subs.all_messages(self._now()):
+            for message in self._subs.all_messages(time.monotonic()):
                 self._outbox.put_nowait(message)
         self._wake.set()
 
@@ -190,7 +190,7 @@ class StreamWorker(QObject):
 
     def subscribe_quotes(self, conids: Iterable[int], fields: Iterable[str]) -> None:
         """Stream ``fields`` (ids) for ``conids``; adds to fields already streamed."""
-        self._send(self._subs.add_quotes(conids, fields, self._now()))
+        self._send(self._subs.add_quotes(conids, fields, time.monotonic()))
 
     def unsubscribe_quotes(self, conids: Iterable[int]) -> None:
         """Stop the quote streams of ``conids``."""
@@ -254,7 +254,8 @@ class StreamWorker(QObject):
             return await connect(
                 self._url, additional_headers=headers, ssl=websocket_ssl(self._url, self._tls_pin),
                 create_connection=factory, open_timeout=self._t.open_timeout_s,
-                ping_interval=None, compression=None, max_size=2**24, max_queue=256,
+                ping_interval=None, close_timeout=2.0, compression=None, max_size=2**24,
+                max_queue=256,
             )
         except (OSError, TimeoutError, InvalidHandshake, InvalidURI, IbkrError) as exc:
             reason = exc.message if isinstance(exc, IbkrError) else f"{type(exc).__name__}"
@@ -268,13 +269,13 @@ class StreamWorker(QObject):
     async def _serve(self, ws: ClientConnection) -> bool:
         """Run one connection until it ends; True if any frame arrived on it."""
         outbox: asyncio.Queue[str] = asyncio.Queue()
-        for message in self._subs.all_messages(self._now()):
+        for message in self._subs.all_messages(time.monotonic()):
             outbox.put_nowait(message)
         self._ws, self._outbox = ws, outbox
         self._loop = asyncio.get_running_loop()
         self._connections += 1
         self._reconnects = self._connections - 1
-        first_rx = self._last_rx = self._now()
+        first_rx = self._last_rx = time.monotonic()
         helpers = [self._tasks.spawn(self._write(ws, outbox), name="stream-writer"),
                    self._tasks.spawn(self._watch(ws, outbox), name="stream-watchdog")]
         self._set_status(True, "Streaming.")
@@ -294,19 +295,22 @@ class StreamWorker(QObject):
         return self._last_rx > first_rx
 
     async def _write(self, ws: ClientConnection, outbox: asyncio.Queue[str]) -> None:
-        while True:
-            message = await outbox.get()
-            if self._debug:
-                log.debug("stream send %s", message[:80])
-            await ws.send(message)
+        try:
+            while True:
+                message = await outbox.get()
+                if self._debug:
+                    log.debug("stream send %s", message[:80])
+                await ws.send(message)
+        except ConnectionClosed:
+            pass  # the reader sees the same close and starts the reconnect
 
     async def _watch(self, ws: ClientConnection, outbox: asyncio.Queue[str]) -> None:
         """Stall detection, ``tic`` and ``smd`` refreshes for one connection."""
         period = min(self._t.stall_s / 4, self._t.tic_s, self._t.smd_refresh_s / 2)
-        next_tic = self._now() + self._t.tic_s
+        next_tic = time.monotonic() + self._t.tic_s
         while True:
             await asyncio.sleep(period)
-            now = self._now()
+            now = time.monotonic()
             if now - self._last_rx > self._t.stall_s:
                 self.reconnect(f"no heartbeat or data for {now - self._last_rx:.1f} s")
                 return
@@ -336,22 +340,20 @@ class StreamWorker(QObject):
         elif isinstance(event, AccountsInfo):
             self.accounts_received.emit(event)
         elif isinstance(event, AuthStatus):
-            self._on_auth_status(event)
+            # Not authenticated or competing: the keeper repairs the session, then calls
+            # set_session (an expired session also closes the socket from the server side).
+            self.auth_status_received.emit(event)
         elif isinstance(event, ServerMessage) and "waiting for session" in event.message:
-            if self._session_id:
-                self._send([frames.session_frame(self._session_id)])
+            if self._session_id:  # the cookie was not taken: attach, then subscribe again
+                self._send([frames.session_frame(self._session_id),
+                            *self._subs.all_messages(time.monotonic())])
         elif isinstance(event, MalformedFrame):
             log.warning("stream: ignored a malformed frame (%s)", event.reason)
         elif isinstance(event, Notification | Bulletin | StreamError):
             log.info("stream message: %s", event)
             self.message_received.emit(event)
-        elif isinstance(event, SystemInfo) or self._debug:
+        elif self._debug:
             log.debug("stream event %s", type(event).__name__)
-
-    def _on_auth_status(self, status: AuthStatus) -> None:
-        # Not authenticated or competing: the keeper repairs the session and then calls
-        # set_session; an expired session also closes the socket from the server side.
-        self.auth_status_received.emit(status)
 
     def _flush(self) -> None:
         """Emit what this loop turn collected: at most one signal per kind."""
@@ -379,14 +381,7 @@ class StreamWorker(QObject):
 
     async def _sleep(self, delay: float) -> None:
         """Sleep, unless a new session or pin (``_wake``) says to reconnect right away."""
-        try:
-            await asyncio.wait_for(self._wake.wait(), delay)
-        except TimeoutError:
-            pass
-
-    @staticmethod
-    def _now() -> float:
-        return time.monotonic()
+        await sleep_or_wake(self._wake, delay)
 
     def _set_status(self, connected: bool, reason: str) -> None:
         status = StreamStatus(connected, self._reconnects, self._heartbeat_ms, reason)

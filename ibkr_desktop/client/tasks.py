@@ -8,7 +8,6 @@ unexpected exception once, and cancels them all on shutdown.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Coroutine
 from typing import Any
@@ -36,12 +35,27 @@ class TaskSet:
         if not task.cancelled() and task.exception() is not None:
             self._log.error("task %s failed", task.get_name(), exc_info=task.exception())
 
-    async def cancel_all(self) -> None:
-        """Cancel every task and wait until they have all ended."""
+    async def cancel_all(self, timeout: float = 5.0) -> None:
+        """Cancel every task and wait (at most ``timeout``) until they have all ended."""
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        if tasks:
+            _, pending = await asyncio.wait(tasks, timeout=timeout)
+            for task in pending:
+                self._log.warning("task %s ignored its cancellation", task.get_name())
         self._tasks.difference_update(tasks)
+
+
+async def sleep_or_wake(event: asyncio.Event, delay: float) -> None:
+    """Sleep ``delay`` seconds or until ``event`` is set, whichever comes first.
+
+    Built on ``asyncio.wait`` rather than ``wait_for``: on Python 3.11 ``wait_for`` can
+    swallow a cancellation that arrives as the event fires, and a keeper loop that misses
+    its cancellation never stops.
+    """
+    waiter = asyncio.ensure_future(event.wait())
+    try:
+        await asyncio.wait({waiter}, timeout=delay)
+    finally:
+        waiter.cancel()

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from ibkr_desktop.protocol.portfolio import is_paper_account
+
 from .accounts import Metrics, PaperAccount, commission_for
 from .order_entry import BrokerageError
 from .orders import Contract, Order
@@ -100,7 +102,8 @@ class Portfolio:
                               "debugPnl": True, "allowedAssetTypes": "STK"},
             "chartPeriods": {"STK": ["*"]}, "groups": [], "profiles": [],
             "selectedAccount": self.selected, "serverInfo": dict(_SERVER_INFO),
-            "sessionId": "demo.00000001", "isFT": False, "isPaper": True,
+            "sessionId": "demo.00000001", "isFT": False,
+            "isPaper": all(is_paper_account(a) for a in ids),
         }
 
     def select(self, account_id: object) -> dict[str, Any]:

@@ -21,6 +21,8 @@ from typing import Any
 
 from aiohttp import web
 
+from ibkr_desktop.protocol.portfolio import is_paper_account
+
 from .brokerage import Brokerage
 from .faults import Faults
 from .market import MarketSimulator
@@ -97,6 +99,7 @@ class DemoGateway:
                 username=config.username, idle_timeout_s=config.session_idle_timeout_s,
                 reauth_delay_s=config.reauth_delay_s,
                 require_accounts_query=config.require_accounts_query,
+                is_paper=all(is_paper_account(a) for a in config.accounts),
             ),
             random.Random(f"{config.seed}:session"), self.clock.now_ms,
         )

@@ -22,6 +22,7 @@ from aiohttp import WSMsgType, web
 from ibkr_desktop.protocol.bars import check_history_request
 from ibkr_desktop.protocol.fields import WATCHLIST_FIELDS
 from ibkr_desktop.protocol.frames import ClientMessage, parse_client_message
+from ibkr_desktop.protocol.portfolio import is_paper_account
 
 from .routes_marketdata import history_payload
 from .web_util import ApiError, parse_bool, parse_conid
@@ -119,8 +120,9 @@ class WsHub:
             return
         conn.attached, conn.attach_deadline = True, None
         gw = self._gw
+        is_paper = all(is_paper_account(a) for a in gw.config.accounts)
         conn.send({"topic": "system", "success": gw.config.username, "isFT": False,
-                   "isPaper": True})
+                   "isPaper": is_paper})
         conn.send({"topic": "act", "args": gw.brokerage.portfolio.iserver_accounts()})
         conn.send({"topic": "sts", "args": gw.session.sts_args()})
         conn.next_heartbeat = time.monotonic() + gw.config.heartbeat_s

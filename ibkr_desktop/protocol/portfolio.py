@@ -23,6 +23,14 @@ _LEDGER_META = frozenset({"key", "secondkey", "acctcode", "currency", "severity"
                           "sessionid", "endofbundle"})
 
 
+PAPER_ACCOUNT_PREFIX = "DU"
+
+
+def is_paper_account(account_id: str | None) -> bool:
+    """True for an IBKR paper-trading account id (``DU…``); live accounts start with ``U``."""
+    return bool(account_id) and str(account_id).upper().startswith(PAPER_ACCOUNT_PREFIX)
+
+
 def parse_accounts(body: object) -> AccountsInfo:
     """``/iserver/accounts`` or ``act`` args (object) or ``/portfolio/accounts`` (array)."""
     if isinstance(body, Mapping):

@@ -13,6 +13,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QWidget
 
 from ibkr_desktop.protocol.events import AccountsInfo
+from ibkr_desktop.protocol.portfolio import is_paper_account
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +40,7 @@ def mode_for_account(account: str | None, demo: bool) -> str:
     """DEMO when running the embedded gateway; else PAPER for ``DU…`` accounts, LIVE otherwise."""
     if demo:
         return "DEMO"
-    if account and account.upper().startswith("DU"):
+    if is_paper_account(account):
         return "PAPER"
     return "LIVE" if account else "PAPER"
 

@@ -174,10 +174,7 @@ class ConnectionDoctor(QWidget):
         advice = self._advice()
         dot = f'<span style="color:{_DOT[advice.level]}">●</span>'
         reason = self.session.reason if self.session else ""
-        detail = ""
-        if advice.level != "ok" and reason and reason != advice.headline:
-            detail = f" <span style='color:#8b949e'>— {html.escape(_clip(reason))}</span>"
-        self.state_label.setText(f"{dot} <b>{html.escape(advice.headline)}</b>{detail}")
+        self.state_label.setText(f"{dot} <b>{html.escape(advice.headline)}</b>")
         self.state_label.setToolTip(reason)
         self.fix_button.setText(advice.button)
         self.fix_button.setProperty("action", advice.action)
@@ -210,10 +207,6 @@ class ConnectionDoctor(QWidget):
         action = self.fix_button.property("action")
         if action:
             self.action_requested.emit(str(action))
-
-
-def _clip(text: str, limit: int = 90) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _separator(parent: QWidget) -> QLabel:

@@ -53,10 +53,12 @@ class DataTable(QTableView):
     Signals:
         message(str): a short result for the status bar ("Exported 12 rows to ...").
         columns_changed(): the user showed/hid/moved/resized a column (persist it).
+        busy(bool, str): a long operation (export) started (True, text) or ended (False, "").
     """
 
     message = Signal(str)
     columns_changed = Signal()
+    busy = Signal(bool, str)
 
     def __init__(self, model: RecordTableModel, *, name: str, sortable: bool = False,
                  parent: QWidget | None = None) -> None:
@@ -242,7 +244,12 @@ class DataTable(QTableView):
         """Write every shown row to ``path`` (``.xlsx`` -> Excel, else CSV) off the GUI thread."""
         header, rows = self.snapshot(raw=True)
         writer = write_xlsx if path.suffix.lower() == ".xlsx" else write_csv
-        count = await asyncio.get_running_loop().run_in_executor(None, writer, path, header, rows)
+        self.busy.emit(True, f"Exporting {len(rows)} rows to {path.name}…")
+        try:
+            count = await asyncio.get_running_loop().run_in_executor(
+                None, writer, path, header, rows)
+        finally:
+            self.busy.emit(False, "")
         self.message.emit(f"Exported {count} rows to {path}")
         return count
 

@@ -3,9 +3,10 @@
     .venv/bin/python packaging/examples/stream_quotes.py
 
 Starts the demo gateway on its own thread, runs a QCoreApplication with a qasync loop, and
-drives a Broker: subscribe to three quotes, place one order, and print what arrives for about
-five seconds. Point ``Broker`` at ``https://localhost:5000`` (with ``tls_pin=``) to do the same
-against a real Client Portal Gateway.
+drives a Broker: subscribe to three quotes, place one marketable limit order (confirming any
+question), and print what arrives for about five seconds. Point ``Broker`` at
+``https://localhost:5000`` (with ``tls_pin=``) to do the same against a real Client Portal
+Gateway.
 """
 
 from __future__ import annotations
@@ -30,13 +31,14 @@ from ibkr_desktop.client.broker import Broker  # noqa: E402
 from ibkr_desktop.demo_gateway.server import GatewayConfig, ThreadedGateway  # noqa: E402
 from ibkr_desktop.protocol.events import SessionKind  # noqa: E402
 from ibkr_desktop.protocol.orders import (  # noqa: E402
-    OrderAccepted,
+    OrderQuestion,
     OrderTicket,
     OrderType,
     Side,
 )
 
-NAMES = {265598: "AAPL", 8314: "IBM", 756733: "SPY"}
+AAPL = 265598
+NAMES = {AAPL: "AAPL", 8314: "IBM", 756733: "SPY"}
 
 
 def show_quotes(batch: dict[int, dict[str, object]]) -> None:
@@ -67,10 +69,16 @@ async def main() -> None:
             await asyncio.sleep(0.05)
         broker.subscribe_quotes(NAMES)
         await asyncio.sleep(1.0)
-        ticket = OrderTicket(conid=265598, side=Side.BUY, quantity=10, order_type=OrderType.MKT)
-        for answer in await broker.place_order(ticket):
-            kind = "accepted" if isinstance(answer, OrderAccepted) else "question"
-            print(f"placed {kind}: {answer}")
+        ask = (await broker.snapshot([AAPL])).get(AAPL, {}).get("ask")
+        price = round(float(ask) * 1.01, 2) if isinstance(ask, float) else None
+        ticket = OrderTicket(conid=AAPL, side=Side.BUY, quantity=10, outside_rth=True,
+                             order_type=OrderType.LMT if price else OrderType.MKT, price=price)
+        answers = await broker.place_order(ticket)
+        while answers and isinstance(answers[0], OrderQuestion):
+            print(f"question: {' '.join(answers[0].messages)[:100]} -> confirming")
+            answers = await broker.reply(answers[0].reply_id, True)
+        for answer in answers:
+            print(f"placed {answer}")
         await asyncio.sleep(4.0)
     finally:
         await broker.stop()

@@ -40,6 +40,7 @@ def test_log_redacts_sessions_cookies_and_tokens(caplog) -> None:
     assert secret not in redact(f'{{"session":"{secret}"}}')
     assert secret not in redact(f"tic+{secret}")
     assert redact("GET /iserver/accounts -> 200") == "GET /iserver/accounts -> 200"
+    assert redact("session: authenticated") == "session: authenticated"
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "sent %s",
                                (f"x-sess-uuid={secret}",), None)
     RedactFilter().filter(record)
@@ -158,3 +159,23 @@ def test_layout_from_another_version_is_ignored(qtbot, qapp) -> None:
         assert not second.window.docks["Positions"].isHidden()
     finally:
         _close(second)
+
+
+def test_keyboard_reaches_every_panel(qtbot, qapp) -> None:
+    """Alt+1..5 focus the watchlist and each dock; Ctrl+F jumps to the symbol search."""
+    controller = _new_controller(qapp)
+    window = controller.window
+    try:
+        window.activateWindow()
+        qtbot.waitUntil(lambda: qapp.activeWindow() is window)
+        actions = {a.text(): a for m in window.menu_bar.actions() for a in m.menu().actions()}
+        for text, widget in (("Focus orders", window.orders_table),
+                             ("Focus account", window.account_table),
+                             ("Focus &watchlist", window.watchlist.table)):
+            actions[text].trigger()
+            qtbot.waitUntil(widget.hasFocus)
+        assert actions["Focus positions"].shortcut().toString() == "Alt+2"
+        actions["&Add symbol…"].trigger()
+        qtbot.waitUntil(window.watchlist.search.hasFocus)
+    finally:
+        _close(controller)

@@ -204,3 +204,42 @@ async def test_paper_mode_and_account_selector(qapp) -> None:
     finally:
         await dispose(controller)
         gateway.stop()
+
+
+async def test_contract_search_goes_through_the_gateway(qapp) -> None:
+    """Typing in the search box finds contracts via the gateway's secdef search."""
+    async with running_app(qapp) as c:
+        panel = c.window.watchlist
+        panel.search.setText("NFL")
+        panel.search.textEdited.emit("NFL")
+        await wait_until(lambda: any(m.symbol == "NFLX" for m in panel.search.matches), 5)
+        panel.add_contract(next(m for m in panel.search.matches if m.symbol == "NFLX"))
+        await wait_until(lambda: shown(c, 15124833, "last"), timeout=5)
+        assert 15124833 in c.subscribed
+
+
+async def test_self_signed_gateway_is_trusted_once_and_pinned(qapp, monkeypatch) -> None:
+    """A real gateway with a self-signed certificate: the user trusts it once, it is pinned."""
+    from ibkr_desktop.app import controller as controller_module
+    from ibkr_desktop.app.controller import Connection
+    from ibkr_desktop.app.settings import Keys
+    from ibkr_desktop.demo_gateway.server import ThreadedGateway
+
+    asked: list[str] = []
+
+    def trust(parent, info):  # the user clicks "Yes" in the trust dialog
+        asked.append(info.fingerprint)
+        return info.fingerprint
+
+    monkeypatch.setattr(controller_module, "ask_trust_certificate", trust)
+    gateway = ThreadedGateway(fast_config(tls=True))
+    gateway.start()
+    controller = AppController(qapp, client_timings=FAST)
+    try:
+        await controller.connect_to(Connection(demo=False, url=gateway.base_url))
+        await wait_until(lambda: controller.window.doctor.headline() == "Connected", 10)
+        assert len(asked) == 1 and Keys.TLS_PIN.get() == asked[0]
+        assert controller.window.banner.mode == "PAPER"
+    finally:
+        await dispose(controller)
+        gateway.stop()

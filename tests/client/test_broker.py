@@ -18,7 +18,7 @@ from ibkr_desktop.protocol.orders import (
     OrderType,
     Side,
 )
-from tests.client.conftest import Recorder, start_broker
+from tests.client.conftest import Recorder, fast_config, start_broker
 from tests.helpers import wait_until
 
 AAPL = 265598
@@ -147,3 +147,24 @@ async def test_pacing_stats_reach_the_gui(broker: Broker) -> None:
     seen = Recorder(broker, "pacing_changed")
     await asyncio.gather(*(broker.search_contracts(s) for s in ("A", "B", "C", "D")))
     await wait_until(lambda: any(s.requests_per_s >= 1 for s in seen["pacing_changed"]))
+
+
+async def test_selecting_another_account_moves_summary_and_positions() -> None:
+    """select_account: accounts_changed names it, its summary and positions arrive."""
+    gateway = DemoGateway(fast_config(accounts=("DU1234567", "DU7654321")))
+    await gateway.start()
+    broker = await start_broker(gateway.base_url)
+    seen = Recorder(broker, "accounts_changed", "account_summary_updated", "positions_updated")
+    try:
+        assert broker.accounts == ("DU1234567", "DU7654321")
+        broker.select_account("DU7654321")
+        assert broker.selected_account == "DU7654321"
+        assert seen["accounts_changed"][-1].selected == "DU7654321"
+        await wait_until(lambda: any(s.account == "DU7654321"
+                                     for s in seen["account_summary_updated"]))
+        await wait_until(lambda: seen["positions_updated"])
+        assert "ssd+DU7654321" in broker.stream.wanted
+        assert "ssd+DU1234567" not in broker.stream.wanted
+    finally:
+        await broker.stop()
+        await gateway.stop()

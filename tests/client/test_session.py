@@ -146,3 +146,22 @@ async def test_maintenance_503s_are_reported_and_recovered(gateway: DemoGateway)
                          timeout=10)
     finally:
         await broker.stop()
+
+
+async def test_accounts_are_queried_again_when_iserver_asks_for_it(
+        broker: Broker, gateway: DemoGateway) -> None:
+    """"Please query /accounts first" after an unnoticed new session: repaired, call succeeds."""
+    seen = Recorder(broker, "notice", "orders_updated")
+    gateway.session.init_brokerage(compete=True)  # new brokerage session, accounts forgotten
+    assert not gateway.session.accounts_queried
+    await broker.refresh_orders()
+    assert gateway.session.accounts_queried
+    assert seen["notice"] == []
+
+
+async def test_lost_bridge_is_reported_to_the_keeper(broker: Broker,
+                                                     gateway: DemoGateway) -> None:
+    """A "no bridge" answer makes the keeper look at the session at once."""
+    gateway.faults.set_competing(True)
+    await broker.refresh_orders()  # answered "no bridge"; never raised into the caller
+    await wait_until(lambda: broker.session_state.kind == SessionKind.COMPETING)

@@ -10,7 +10,7 @@ from dataclasses import replace
 import pytest
 
 from ibkr_desktop.client.broker import Broker
-from ibkr_desktop.client.stream import StreamTimings, StreamWorker
+from ibkr_desktop.client.stream import StreamWorker
 from ibkr_desktop.demo_gateway.server import DemoGateway
 from ibkr_desktop.protocol.events import Fill, LedgerUpdate, PnlUpdate, Position
 from ibkr_desktop.protocol.orders import OrderTicket, OrderType, Side
@@ -199,3 +199,31 @@ async def test_malformed_frames_are_ignored_with_one_log_line(
                     and r.levelno == logging.WARNING]
         assert len(warnings) == 2
         assert all("malformed" in r.getMessage() for r in warnings)
+
+
+async def test_first_frame_session_fallback_when_the_cookie_is_not_taken() -> None:
+    """A server that says "waiting for session" gets the session frame, then the topics."""
+    from websockets.asyncio.server import ServerConnection, serve
+
+    received: list[str] = []
+
+    async def handler(ws: ServerConnection) -> None:
+        await ws.send('{"message":"waiting for session"}')
+        async for message in ws:
+            received.append(str(message))
+            if str(message).startswith("smd+"):
+                await ws.send('{"topic":"smd+1","conid":1,"31":"10.5"}')
+
+    async with serve(handler, "127.0.0.1", 0) as server:
+        port = server.sockets[0].getsockname()[1]
+        worker = StreamWorker(f"ws://127.0.0.1:{port}/v1/api/ws", timings=FAST.stream)
+        seen = Recorder(worker, "quotes_updated")
+        worker.subscribe_quotes([1], ["31"])
+        worker.start("0123456789abcdef0123456789abcdef")
+        try:
+            await wait_until(lambda: seen["quotes_updated"])
+        finally:
+            await worker.stop()
+    assert '{"session":"0123456789abcdef0123456789abcdef"}' in received
+    assert received.index('{"session":"0123456789abcdef0123456789abcdef"}') < max(
+        i for i, m in enumerate(received) if m.startswith("smd+"))

@@ -1,0 +1,1 @@
+"""Stylesheets and icons, installed as the ibkr_desktop.resources package."""
