@@ -1,0 +1,59 @@
+"""The frame batcher: its quote fast path says exactly what protocol.frames.parse_frame says."""
+
+from __future__ import annotations
+
+import json
+
+from ibkr_desktop.client.batcher import FrameBatcher
+from ibkr_desktop.protocol.events import AuthStatus, Heartbeat, MalformedFrame, QuoteUpdate
+from ibkr_desktop.protocol.frames import parse_frame
+
+FRAMES = [
+    {"topic": "smd+265598", "conid": 265598, "31": "C189.60", "84": "189.56", "86": "189.61",
+     "88": "1,300", "7762": "24.2M", "_updated": 1712596911593},
+    {"topic": "smd+8314", "conid": 8314, "31": "H186.40", "83": "0.54%", "_updated": 1712596911600},
+    {"topic": "smd+265598", "conid": 265598, "31": "189.70", "85": "500",
+     "_updated": 1712596911650},
+    {"topic": "smd+756733", "conid": "756733", "31": "556.20", "_updated": 1712596911700},
+    {"topic": "smd+1"},
+]
+
+
+def _via_parse_frame(frames: list[dict[str, object]]) -> dict[int, dict[str, object]]:
+    merged: dict[int, dict[str, object]] = {}
+    for frame in frames:
+        for event in parse_frame(json.dumps(frame)):
+            assert isinstance(event, QuoteUpdate)
+            values = merged.setdefault(event.conid, {})
+            values.update(event.values)
+            if event.updated_ms is not None:
+                values["updated_ms"] = event.updated_ms
+    return merged
+
+
+def test_quote_fast_path_equals_parse_frame() -> None:
+    """Merged-then-parsed quotes equal parse_frame's events merged per conid."""
+    batcher = FrameBatcher()
+    for frame in FRAMES:
+        assert list(batcher.feed(json.dumps(frame))) == []
+    assert batcher.drain().quotes == _via_parse_frame(FRAMES)
+    assert not batcher.pending
+
+
+def test_other_frames_go_through_parse_frame() -> None:
+    """Orders and fills are batched; session events come back at once; junk is malformed."""
+    batcher = FrameBatcher()
+    immediate = [
+        *batcher.feed('{"topic":"system","hb":1712596911593}'),
+        *batcher.feed('{"topic":"sts","args":{"authenticated":false}}'),
+        *batcher.feed(b"\xff not json"),
+    ]
+    assert [type(e) for e in immediate] == [Heartbeat, AuthStatus, MalformedFrame]
+    assert list(batcher.feed(json.dumps({"topic": "sor", "args": [
+        {"acct": "DU1", "orderId": 1, "status": "Submitted"}]}))) == []
+    assert list(batcher.feed(json.dumps({"topic": "str", "args": [
+        {"execution_id": "e1", "account": "DU1", "conid": "265598", "symbol": "AAPL",
+         "side": "B", "size": 1, "price": "130.64", "trade_time_r": 1617919801000}]}))) == []
+    batch = batcher.drain()
+    assert [o.order_id for o in batch.orders] == [1]
+    assert [f.execution_id for f in batch.fills] == ["e1"]
