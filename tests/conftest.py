@@ -31,7 +31,9 @@ def pytest_asyncio_loop_factories(config, item):  # type: ignore[no-untyped-def]
 def isolated_settings(tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
     """Keep QSettings and app data of every test in its own temporary folder."""
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
+    QSettings.setPath(
+        QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings")
+    )
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
@@ -49,7 +51,7 @@ def gateway_config():  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 async def gateway(gateway_config):  # type: ignore[no-untyped-def]
-    """A started DemoGateway on the test's qasync loop: plain HTTP on 127.0.0.1, pacing on, seed 7."""
+    """A started DemoGateway on the test's qasync loop: plain HTTP, loopback, pacing on, seed 7."""
     from ibkr_desktop.demo_gateway.server import DemoGateway
 
     gw = DemoGateway(gateway_config)

@@ -20,7 +20,7 @@ from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from ibkr_desktop.app import log
-from ibkr_desktop.app.log import redact
+from ibkr_desktop.protocol.redaction import redact
 from ibkr_desktop.widgets.crash_dialog import crash_box
 
 _log = log.get("app.crash")

@@ -3,14 +3,13 @@
 Used only from the REST thread (``rest_queue``). It knows the gateway's base URL, applies the
 (connect, read) timeouts to every call, mounts the TLS pin when there is one (``tls``), and turns
 every way a call can go wrong into a ``protocol.errors`` exception, so the queue above it deals
-in one vocabulary. Nothing here logs a session id or cookie: :func:`redact` scrubs them and
-:class:`RedactingFilter` is installed on the client loggers.
+in one vocabulary. Nothing here logs a session id or cookie: the protocol's
+:class:`~ibkr_desktop.protocol.redaction.RedactingFilter` is installed on the client loggers.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -30,36 +29,9 @@ from ibkr_desktop.protocol.errors import (
     RequestTimedOut,
     classify,
 )
+from ibkr_desktop.protocol.redaction import RedactingFilter, redact
 
 API_PREFIX = "/v1/api"
-
-_SECRETS = (
-    (re.compile(r'("session"\s*:\s*")[^"]*"'), r'\1***"'),
-    (re.compile(r"((?:api|x-sess-uuid|JSESSIONID)=)[^;\s,]+", re.IGNORECASE), r"\1***"),
-    (re.compile(r"((?:set-)?cookie['\"]?\s*[:=]\s*['\"]?)[^'\"\n]+", re.IGNORECASE), r"\1***"),
-    (re.compile(r"\b[0-9a-f]{32}\b"), "***"),
-)
-
-
-def redact(text: str) -> str:
-    """Replace session ids and cookie values in ``text`` with ``***``."""
-    for pattern, replacement in _SECRETS:
-        text = pattern.sub(replacement, text)
-    return text
-
-
-class RedactingFilter(logging.Filter):
-    """Logging filter that scrubs secrets from the final message of every record it sees."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        """Render the message once, redacted, and drop the args (so nobody re-renders them)."""
-        message = record.getMessage()
-        clean = redact(message)
-        if clean != message:
-            record.msg = clean
-            record.args = None
-        return True
-
 
 def client_logger(name: str) -> logging.Logger:
     """A client logger with the redacting filter attached (records only; handlers are the app's)."""

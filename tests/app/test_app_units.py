@@ -13,10 +13,10 @@ from PySide6.QtCore import QSettings, Qt
 
 from ibkr_desktop.app.controller import AppController
 from ibkr_desktop.app.crash import CrashReporter
-from ibkr_desktop.app.log import RedactFilter, redact
 from ibkr_desktop.app.main import choose_connection, parse_args
 from ibkr_desktop.app.settings import LAYOUT_VERSION, Keys
 from ibkr_desktop.protocol.events import ContractMatch
+from ibkr_desktop.protocol.redaction import RedactingFilter, redact
 
 
 def test_settings_keys_round_trip_and_survive_garbage() -> None:
@@ -43,7 +43,7 @@ def test_log_redacts_sessions_cookies_and_tokens(caplog) -> None:
     assert redact("session: authenticated") == "session: authenticated"
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "sent %s",
                                (f"x-sess-uuid={secret}",), None)
-    RedactFilter().filter(record)
+    RedactingFilter().filter(record)
     assert secret not in record.getMessage()
 
 

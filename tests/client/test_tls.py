@@ -8,11 +8,12 @@ import ssl
 import pytest
 
 from ibkr_desktop.client.broker import Broker
-from ibkr_desktop.client.http import client_logger, redact
+from ibkr_desktop.client.http import client_logger
 from ibkr_desktop.client.stream import StreamWorker
 from ibkr_desktop.client.tls import CertificateInfo, TlsPolicy, fingerprint_of
 from ibkr_desktop.demo_gateway.server import DemoGateway
 from ibkr_desktop.protocol.events import SessionKind
+from ibkr_desktop.protocol.redaction import redact
 from tests.client.conftest import FAST, Recorder, fast_config
 from tests.helpers import wait_until
 

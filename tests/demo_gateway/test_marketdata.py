@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from ibkr_desktop.protocol.bars import BAR_SECONDS, allowed_bars, parse_history
 from ibkr_desktop.protocol.fields import parse_fields
 
