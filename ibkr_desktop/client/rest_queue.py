@@ -240,7 +240,7 @@ class RestQueue(QObject):
             log.exception("unexpected failure in %s", job.request.describe())
             error = ApiError(None, f"Unexpected client error: {exc}")
         with self._cond:
-            self._scheduler.finished(job)
+            self._scheduler.finished(job, time.monotonic())
             if error is None or error.status != 429:
                 self._scheduler.succeeded()
             retried = error is not None and self._scheduler.retry_or_give_up(

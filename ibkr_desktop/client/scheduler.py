@@ -198,8 +198,9 @@ class Scheduler:
         self.throttled = paced
         return None, wait
 
-    def finished(self, job: Job) -> None:
-        """An answer (or a transport failure) arrived for ``job``."""
+    def finished(self, job: Job, now: float) -> None:
+        """An answer (or a transport failure) arrived for ``job`` at ``now``."""
+        self._pacer.record_answer(job.request.method, job.request.path, now + self._margin)
         self._in_flight -= 1
         if job.request.is_history:
             self._history_in_flight -= 1

@@ -143,6 +143,18 @@ class Pacer:
         if window:
             window.record(now)
 
+    def record_answer(self, method: str, path: str, now: float) -> None:
+        """Count an answered request again in its endpoint window, stamped ``now``.
+
+        The gateway stamps a request when it arrives, which is somewhere between our send and
+        the answer. For the slow endpoint windows (1 per 5 s) only the answer time is safely
+        later than the gateway's stamp, so the next request waits from then. The global window
+        is left alone: its limit is short and the send-time margin covers it.
+        """
+        window = self._endpoint_window(method, path)
+        if window is not None:
+            window.record(now)
+
     def try_acquire(self, method: str, path: str, now: float) -> bool:
         """Record the request if it is allowed at ``now``; False means "answer/expect 429"."""
         if self.next_send_at(method, path, now) > now:

@@ -21,7 +21,7 @@ def _drain(scheduler: Scheduler, until: float, step: float = 0.001) -> list[tupl
         job, _ = scheduler.next(now)
         while job is not None:
             sent.append((now, job.request.path))
-            scheduler.finished(job)
+            scheduler.finished(job, now)
             job, _ = scheduler.next(now)
         now += step
     return sent
@@ -70,6 +70,19 @@ def test_endpoint_limit_holds_only_its_endpoint() -> None:
     assert sent[2][0] >= 5.0
 
 
+def test_a_slow_answer_delays_the_next_call_of_a_slow_endpoint() -> None:
+    """The 5-s orders window counts from the answer, which follows the gateway's arrival stamp."""
+    scheduler = Scheduler(Pacer())
+    scheduler.add(_get("/iserver/account/orders"), Lane.USER, Future())
+    first, _ = scheduler.next(0.0)
+    assert first is not None
+    scheduler.add(_get("/iserver/account/orders?again"), Lane.USER, Future())
+    scheduler.finished(first, 0.3)  # 300 ms in transit: the gateway stamped it after 0.0
+    assert scheduler.next(5.1)[0] is None
+    second, _ = scheduler.next(5.4)
+    assert second is not None and second.request.path.endswith("again")
+
+
 def test_429_holds_every_lane_and_retries_only_safe_requests() -> None:
     """A 429 pauses everything; a GET is queued again, a POST is given up."""
     retry = RetryPolicy(max_retries=2, rate_limit_base_s=1.0)
@@ -79,7 +92,7 @@ def test_429_holds_every_lane_and_retries_only_safe_requests() -> None:
                          Future())
     for job in (scheduler.next(0.0)[0], scheduler.next(0.2)[0]):
         assert job is not None
-        scheduler.finished(job)
+        scheduler.finished(job, 0.2)
     assert scheduler.retry_or_give_up(post, RateLimited("slow down", 429), 0.0) is False
     assert scheduler.retry_or_give_up(get, RateLimited("slow down", 429), 0.0) is True
     assert scheduler.next(0.5) == (None, 1.5)  # second 429 in a row: 2 s penalty
@@ -97,7 +110,7 @@ def test_503_retries_are_bounded() -> None:
     for _ in range(3):
         sent, _ = scheduler.next(now + 10)
         assert sent is job
-        scheduler.finished(job)
+        scheduler.finished(job, now + 10)
         outcomes.append(scheduler.retry_or_give_up(job, ServiceUnavailable("busy", 503), now))
         now += 10
     assert outcomes == [True, True, False]
