@@ -105,6 +105,7 @@ class Job:
     seq: int = 0
     attempts: int = 0
     not_before: float = 0.0
+    sent_at: float = 0.0
 
     @property
     def order(self) -> tuple[int, int]:
@@ -200,7 +201,8 @@ class Scheduler:
 
     def finished(self, job: Job, now: float) -> None:
         """An answer (or a transport failure) arrived for ``job`` at ``now``."""
-        self._pacer.record_answer(job.request.method, job.request.path, now + self._margin)
+        self._pacer.record_answer(job.request.method, job.request.path, job.sent_at,
+                                  now + self._margin)
         self._in_flight -= 1
         if job.request.is_history:
             self._history_in_flight -= 1
@@ -253,7 +255,8 @@ class Scheduler:
         if job.request.is_history:
             self._history_in_flight += 1
         self._last_send = now
-        self._pacer.record(job.request.method, job.request.path, now + self._margin)
+        job.sent_at = now + self._margin
+        self._pacer.record(job.request.method, job.request.path, job.sent_at)
 
     def _has_capacity(self, job: Job) -> bool:
         limit = self._max_in_flight if job.lane == Lane.ORDER else self._max_in_flight - 1

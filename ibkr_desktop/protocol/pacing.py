@@ -7,6 +7,7 @@ monotonic origin): nothing here reads a clock.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import deque
 from dataclasses import dataclass
@@ -112,6 +113,17 @@ class SlidingWindow:
         self._expire(now)
         self._times.append(now)
 
+    def move(self, recorded_at: float, now: float) -> None:
+        """Re-date the event recorded at ``recorded_at`` to the later time ``now``.
+
+        Still one event: the window's count is unchanged, only when it stops counting moves.
+        An event that has already expired is not brought back.
+        """
+        if recorded_at not in self._times or now <= recorded_at:
+            return
+        self._times.remove(recorded_at)
+        bisect.insort(self._times, now)
+
 
 class Pacer:
     """The global window plus one window per endpoint key; pure, caller supplies ``now``."""
@@ -143,17 +155,18 @@ class Pacer:
         if window:
             window.record(now)
 
-    def record_answer(self, method: str, path: str, now: float) -> None:
-        """Count an answered request again in its endpoint window, stamped ``now``.
+    def record_answer(self, method: str, path: str, sent_at: float, now: float) -> None:
+        """Re-date a request recorded at ``sent_at`` in its endpoint window to its answer, ``now``.
 
         The gateway stamps a request when it arrives, which is somewhere between our send and
         the answer. For the slow endpoint windows (1 per 5 s) only the answer time is safely
-        later than the gateway's stamp, so the next request waits from then. The global window
-        is left alone: its limit is short and the send-time margin covers it.
+        later than the gateway's stamp, so the next request waits from then. The request still
+        counts once. The global window is left alone: its period is short and the send-time
+        margin covers it.
         """
         window = self._endpoint_window(method, path)
         if window is not None:
-            window.record(now)
+            window.move(sent_at, now)
 
     def try_acquire(self, method: str, path: str, now: float) -> bool:
         """Record the request if it is allowed at ``now``; False means "answer/expect 429"."""

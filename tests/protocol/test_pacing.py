@@ -200,3 +200,18 @@ def test_pacer_schedule_respects_every_limit(requests: list[tuple[tuple[str, str
     assert all(b - a >= 5.0 - 1e-9 for a, b in zip(orders, orders[1:], strict=False))
     tickles = [t for m, p, t in log if p == "/tickle"]
     assert all(b - a >= 1.0 - 1e-9 for a, b in zip(tickles, tickles[1:], strict=False))
+
+
+def test_record_answer_moves_the_stamp_without_counting_twice() -> None:
+    """Re-dating a request to its answer keeps the count: snapshots still get 10 per second."""
+    from ibkr_desktop.protocol.pacing import Pacer
+
+    pacer = Pacer()
+    for i in range(10):
+        sent = i * 0.09
+        pacer.record("GET", "/iserver/marketdata/snapshot", sent)
+        pacer.record_answer("GET", "/iserver/marketdata/snapshot", sent, sent + 0.005)
+    assert pacer.next_send_at("GET", "/iserver/marketdata/snapshot", 1.01) <= 1.01
+    pacer.record("GET", "/iserver/account/orders", 2.0)
+    pacer.record_answer("GET", "/iserver/account/orders", 2.0, 2.4)
+    assert pacer.next_send_at("GET", "/iserver/account/orders", 7.0) == 7.4
