@@ -1,12 +1,14 @@
 """Run the client benchmarks and print a table (and, with --json, one JSON object last).
 
     python tests/benchmarks/run.py                 # everything (about a minute)
-    python tests/benchmarks/run.py --only stream   # one group: stream | pacer
+    python tests/benchmarks/run.py --only stream   # one group: stream | pacer | watchlist | startup
     python tests/benchmarks/run.py --json          # table, then the figures as JSON
 
 Targets (issue 3): stream ingest >= 10x ibind and >= 70% of the raw websockets+json ceiling;
 p99 <= 5 ms at 5,000 frames/s; pacer >= 9.5 req/s, never more than 10 in any 1-s window,
-an order out within 150 ms with 100 background GETs queued.
+an order out within 150 ms with 100 background GETs queued. Issue 4: 500 watchlist rows at
+20,000 updates/s keep the window responsive with at most ~30 repaints/s; first quotes within
+2 s of launch.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import argparse
 import asyncio
 import json
 import os
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -25,14 +28,28 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import bench_pacer  # noqa: E402
+import bench_startup  # noqa: E402
 import bench_stream  # noqa: E402
 import PySide6  # noqa: E402,F401  -- before qasync, so it binds PySide6
 import qasync  # noqa: E402
 from PySide6.QtCore import QCoreApplication  # noqa: E402
 
+
+def run_watchlist(loop: object = None, *, quick: bool = False) -> dict[str, float]:
+    """The watchlist load test, in its own process (it needs a widget QApplication)."""
+    result = subprocess.run(
+        [sys.executable, str(Path(__file__).with_name("bench_watchlist.py")),
+         "2" if quick else "5"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, check=True)
+    figures: dict[str, float] = json.loads(result.stdout.strip().splitlines()[-1])
+    return figures
+
+
 GROUPS: dict[str, Callable[..., dict[str, float]]] = {
     "stream": bench_stream.run,
     "pacer": bench_pacer.run,
+    "watchlist": run_watchlist,
+    "startup": bench_startup.run,
 }
 
 # key -> (label, unit, target text, check)
@@ -60,6 +77,18 @@ ROWS: dict[str, tuple[str, str, str, Callable[[dict[str, float]], bool | None]]]
                             lambda r: r["pacer.order_wait_ms"] <= 150),
     "pacer.order_wait_max_ms": ("pacer: order wait, worst of the rounds", "ms", "",
                                 lambda r: None),
+    "watchlist.updates_per_s": ("watchlist: 500 rows, updates applied", "updates/s", "20,000",
+                                lambda r: None),
+    "watchlist.apply_cpu_pct": ("watchlist: GUI thread spent applying", "%", "",
+                                lambda r: None),
+    "watchlist.repaints_per_s": ("watchlist: repaints", "per s", "<= 31",
+                                 lambda r: r["watchlist.repaints_per_s"] <= 31),
+    "watchlist.input_lag_p50_ms": ("watchlist: input lag p50", "ms", "", lambda r: None),
+    "watchlist.input_lag_p99_ms": ("watchlist: input lag p99", "ms", "<= 50",
+                                   lambda r: r["watchlist.input_lag_p99_ms"] <= 50),
+    "startup.first_quote_s": ("startup: first quote after launch (median)", "s", "<= 2",
+                              lambda r: r["startup.first_quote_s"] <= 2),
+    "startup.worst_s": ("startup: first quote, worst launch", "s", "", lambda r: None),
 }
 
 
