@@ -31,6 +31,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from ibkr_desktop.app import log  # noqa: E402
 from ibkr_desktop.app.crash import CrashReporter  # noqa: E402
 from ibkr_desktop.app.embedded import start_demo_gateway  # noqa: E402
+from ibkr_desktop.app.gc_guard import GuiThreadGarbageCollector  # noqa: E402
 from ibkr_desktop.app.settings import APPLICATION, ORGANISATION, Keys  # noqa: E402
 from ibkr_desktop.widgets.icons import app_icon  # noqa: E402
 from ibkr_desktop.widgets.settings_dialog import valid_gateway_url  # noqa: E402
@@ -134,6 +135,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setDesktopFileName("ibkr-desktop")
     app.setWindowIcon(app_icon())
     app.setQuitOnLastWindowClosed(False)  # the controller decides when to quit
+    garbage_collector = GuiThreadGarbageCollector(app)
+    garbage_collector.start()  # before the demo gateway's thread starts allocating
     if args.profile_dir:
         _use_profile_dir(args.profile_dir)
     reporter = CrashReporter(str(log_path), show_dialogs=not args.smoke)

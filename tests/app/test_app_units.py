@@ -179,3 +179,30 @@ def test_keyboard_reaches_every_panel(qtbot, qapp) -> None:
         qtbot.waitUntil(window.watchlist.search.hasFocus)
     finally:
         _close(controller)
+
+
+def test_garbage_is_collected_on_the_gui_thread_only(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """With the guard started, automatic GC is off and the GUI-thread timer frees cycles."""
+    import gc
+    import weakref
+
+    from ibkr_desktop.app.gc_guard import GuiThreadGarbageCollector
+
+    class Node:
+        pass
+
+    guard = GuiThreadGarbageCollector(interval_ms=10)
+    guard.start()
+    try:
+        assert not gc.isenabled()
+        node = Node()
+        node.self_ref = node  # type: ignore[attr-defined]
+        alive = weakref.ref(node)
+        del node
+        survivors = [[] for _ in range(gc.get_threshold()[0] + 1)]  # generation 0 is now due
+        assert alive() is not None  # nothing collected it yet: automatic GC is off
+        qtbot.waitUntil(lambda: alive() is None, timeout=5000)
+        del survivors
+    finally:
+        guard.stop()
+    assert gc.isenabled()
