@@ -4,19 +4,37 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from datetime import date
 
 import pytest
 from ibind import IbkrClient, IbkrWsClient, QueueSink, StockQuery
-from ibind.ibkr_ws.ibkr_events import MarketData
-from ibind.ibkr_ws.ibkr_subscriptions import MarketDataSubscription
+from ibind.client.ibkr_utils import OrderRequest, QuestionType
+from ibind.ibkr_ws.ibkr_events import AccountLedger, AccountSummary, MarketData, Orders, Pnl, Trades
+from ibind.ibkr_ws.ibkr_subscriptions import (
+    AccountLedgerSubscription,
+    AccountSummarySubscription,
+    MarketDataSubscription,
+    OrdersSubscription,
+    PnlSubscription,
+    TradesSubscription,
+)
 
 from ibkr_desktop.demo_gateway.server import GatewayConfig
+from ibkr_desktop.demo_gateway.simtime import et_ms
+
+ACCOUNT = "DU1234567"
+AAPL = 265598
+ACCEPT_ALL = {question: True for question in QuestionType}
 
 
 @pytest.fixture
 def gateway_config(gateway_config: GatewayConfig) -> GatewayConfig:
-    """ibind fires requests back to back (and in parallel threads): no pacing here."""
-    return dataclasses.replace(gateway_config, pacing=False)
+    """ibind fires requests back to back (and in parallel threads): no pacing here.
+
+    The market is open (a Tuesday, 10:30 New York time) so orders fill whenever CI runs.
+    """
+    return dataclasses.replace(gateway_config, pacing=False,
+                               start_ms=et_ms(date(2024, 6, 4), 10 * 60 + 30))
 
 
 @pytest.fixture
@@ -76,6 +94,81 @@ def test_websocket_market_data_and_tic(threaded_gateway, client: IbkrClient,
         event = quotes.get(block=True, timeout=10)
         assert event is not None
         assert ws.tic()["alive"] is True
+    finally:
+        with caplog.at_level(logging.CRITICAL, logger="ibind"):
+            ws.shutdown()
+
+
+def _ws_client(threaded_gateway, client: IbkrClient) -> tuple[IbkrWsClient, QueueSink]:  # type: ignore[no-untyped-def]
+    sink = QueueSink()
+    ws = IbkrWsClient(url=threaded_gateway.ws_url, ibkr_client=client, account_id=ACCOUNT,
+                      cacert=False, sink=sink)
+    return ws, sink
+
+
+def test_order_flow_with_questions(threaded_gateway, client: IbkrClient) -> None:  # type: ignore[no-untyped-def]
+    """ibind answers the reply chain, then lists, modifies, fills and reads the trade back."""
+    client.receive_brokerage_accounts()
+    last = threaded_gateway.market.quote(AAPL).last
+    far = OrderRequest(conid=AAPL, side="BUY", quantity=10, order_type="LMT", acct_id=ACCOUNT,
+                       price=round(last * 0.90, 2), tif="GTC", coid="ibind-far-1")
+    with pytest.raises(ValueError, match="Percentage constraint of 3%"):  # o163 is asked
+        client.place_order(far, {})
+    placed = client.place_order(far, ACCEPT_ALL).data
+    placed = placed[0] if isinstance(placed, list) else placed  # ibind unwraps one answer
+    order_id = placed["order_id"]
+    assert placed["order_status"] in ("PreSubmitted", "Submitted")
+    client.live_orders(force=True)
+    listed = client.live_orders().data
+    if not listed.get("snapshot"):  # IBKR primes the list: the first answer may be empty
+        listed = client.live_orders().data
+    assert any(str(o["orderId"]) == order_id for o in listed["orders"])
+    assert client.order_status(order_id).data["order_status"] in ("PreSubmitted", "Submitted")
+    marketable = dataclasses.replace(far, price=round(last * 1.01, 2), coid=None)
+    client.modify_order(order_id, marketable, ACCEPT_ALL)
+    threaded_gateway.call(threaded_gateway.market.set_price, AAPL, last)  # a tick: match now
+    assert _eventually(lambda: client.order_status(order_id).data["order_status"] == "Filled")
+    trades = client.trades().data
+    assert any(t["order_ref"] == "ibind-far-1" and float(t["size"]) == 10 for t in trades)
+    client.positions(ACCOUNT)  # IBKR caches positions; ibind reads page 0
+    summary = client.portfolio_summary(ACCOUNT).data
+    assert summary["netliquidation"]["amount"] > 0
+    assert "USD" in client.get_ledger(ACCOUNT).data
+    cancelled = client.cancel_order("999", ACCOUNT).data
+    assert "doesn't exist" in cancelled["error"]
+
+
+def _eventually(check, timeout: float = 5.0) -> bool:  # type: ignore[no-untyped-def]
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_websocket_order_trade_pnl_and_account_topics(threaded_gateway, client: IbkrClient,
+                                                      caplog) -> None:  # type: ignore[no-untyped-def]
+    """IbkrWsClient's sor, str, spl, ssd and sld subscriptions are confirmed and deliver."""
+    client.receive_brokerage_accounts()
+    ws, sink = _ws_client(threaded_gateway, client)
+    queues = {kind: sink.new_queue_accessor(kind)
+              for kind in (Orders, Trades, Pnl, AccountSummary, AccountLedger)}
+    assert ws.start()
+    try:
+        for subscription in (OrdersSubscription(), TradesSubscription(), PnlSubscription(),
+                             AccountSummarySubscription(account_id=ACCOUNT),
+                             AccountLedgerSubscription(account_id=ACCOUNT)):
+            assert ws.subscribe(subscription), subscription
+        last = threaded_gateway.market.quote(AAPL).last
+        buy = OrderRequest(conid=AAPL, side="BUY", quantity=5, order_type="MKT",
+                           acct_id=ACCOUNT, tif="DAY")
+        client.place_order(buy, ACCEPT_ALL)
+        threaded_gateway.call(threaded_gateway.market.set_price, AAPL, last)
+        for kind in (Orders, Trades, Pnl, AccountSummary, AccountLedger):
+            assert queues[kind].get(block=True, timeout=10) is not None, kind
     finally:
         with caplog.at_level(logging.CRITICAL, logger="ibind"):
             ws.shutdown()
