@@ -40,7 +40,7 @@ from ibkr_desktop.protocol.events import (
 from ibkr_desktop.protocol.fields import WATCHLIST_FIELDS, parse_fields
 from ibkr_desktop.protocol.orders import OrderTicket
 from ibkr_desktop.protocol.pacing import ENDPOINT_LIMITS, EndpointLimit, Pacer
-from ibkr_desktop.protocol.portfolio import is_paper_account, parse_search_results
+from ibkr_desktop.protocol.portfolio import parse_search_results, trading_mode
 
 log = client_logger("ibkr_desktop.client.broker")
 
@@ -190,12 +190,8 @@ class Broker(QObject):
     @property
     def mode(self) -> str:
         """"DEMO" against the embedded gateway, else "PAPER" for paper accounts, else "LIVE"."""
-        if self._demo:
-            return "DEMO"
         paper = self._accounts.is_paper if self._accounts else None
-        if paper or (paper is None and is_paper_account(self._selected)):
-            return "PAPER"
-        return "LIVE"
+        return trading_mode(demo=self._demo, account=self._selected, is_paper=paper).value
 
     # -- market data ----------------------------------------------------------------------------
 

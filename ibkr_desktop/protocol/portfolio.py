@@ -7,6 +7,7 @@ The REST answers and their WebSocket twins (``act``, ``spl``, ``ssd``, ``sld``) 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from enum import StrEnum
 
 from ibkr_desktop.protocol import _coerce
 from ibkr_desktop.protocol.events import (
@@ -29,6 +30,31 @@ PAPER_ACCOUNT_PREFIX = "DU"
 def is_paper_account(account_id: str | None) -> bool:
     """True for an IBKR paper-trading account id (``DU…``); live accounts start with ``U``."""
     return bool(account_id) and str(account_id).upper().startswith(PAPER_ACCOUNT_PREFIX)
+
+
+class TradingMode(StrEnum):
+    """Which money is at stake, as the mode banner, the window title and the tray show it."""
+
+    DEMO = "DEMO"
+    PAPER = "PAPER"
+    LIVE = "LIVE"
+    UNKNOWN = "UNKNOWN"
+
+
+def trading_mode(*, demo: bool, account: str | None, is_paper: bool | None = None) -> TradingMode:
+    """The one rule for the trading mode.
+
+    DEMO against the embedded gateway; otherwise PAPER or LIVE once the gateway has said so
+    (``isPaper``) or named the account (``DU…`` is paper). Before that the mode is UNKNOWN:
+    claiming either would be a guess about the user's money.
+    """
+    if demo:
+        return TradingMode.DEMO
+    if is_paper or (is_paper is None and is_paper_account(account)):
+        return TradingMode.PAPER
+    if is_paper is False or account:
+        return TradingMode.LIVE
+    return TradingMode.UNKNOWN
 
 
 def parse_accounts(body: object) -> AccountsInfo:

@@ -13,7 +13,6 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QWidget
 
 from ibkr_desktop.protocol.events import AccountsInfo
-from ibkr_desktop.protocol.portfolio import is_paper_account
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,16 +32,9 @@ MODES: dict[str, ModeLook] = {
                       "IBKR paper account · simulated fills, real market data"),
     "LIVE": ModeLook("#c62828", "#ffffff", "LIVE TRADING",
                      "REAL MONEY · orders go to the market"),
+    "UNKNOWN": ModeLook("#57606a", "#ffffff", "NOT CONNECTED",
+                        "paper or live shows once the gateway names your account"),
 }
-
-
-def mode_for_account(account: str | None, demo: bool) -> str:
-    """DEMO when running the embedded gateway; else PAPER for ``DU…`` accounts, LIVE otherwise."""
-    if demo:
-        return "DEMO"
-    if is_paper_account(account):
-        return "PAPER"
-    return "LIVE" if account else "PAPER"
 
 
 class ModeBanner(QFrame):
@@ -77,7 +69,7 @@ class ModeBanner(QFrame):
         self.set_mode("DEMO", None)
 
     def set_mode(self, mode: str, account: str | None) -> None:
-        """Show ``mode`` ("DEMO"/"PAPER"/"LIVE") for ``account``."""
+        """Show ``mode`` (a :class:`~ibkr_desktop.protocol.portfolio.TradingMode` value)."""
         self.mode = mode if mode in MODES else "LIVE"
         self.account = account
         look = MODES[self.mode]

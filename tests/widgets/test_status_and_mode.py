@@ -11,7 +11,8 @@ from PySide6.QtCore import Qt
 from ibkr_desktop.models.orders import OrdersModel
 from ibkr_desktop.protocol.events import AccountsInfo, OrderUpdate, SessionKind, SessionState
 from ibkr_desktop.protocol.orders import OrderStatus
-from ibkr_desktop.widgets.mode_banner import ModeBanner, mode_for_account
+from ibkr_desktop.protocol.portfolio import trading_mode
+from ibkr_desktop.widgets.mode_banner import ModeBanner
 from ibkr_desktop.widgets.orders_panel import OrdersTable
 from ibkr_desktop.widgets.settings_dialog import SettingsChoice, SettingsDialog
 from ibkr_desktop.widgets.status_bar import ConnectionDoctor
@@ -111,9 +112,20 @@ def test_account_selector_only_with_several_accounts(qtbot) -> None:
     with qtbot.waitSignal(banner.account_selected) as signal:
         banner.selector.activated.emit(1)
     assert signal.args == ["DU2"]
-    assert mode_for_account("DU1", demo=False) == "PAPER"
-    assert mode_for_account("U1", demo=False) == "LIVE"
-    assert mode_for_account("U1", demo=True) == "DEMO"
+
+
+def test_trading_mode_is_never_guessed(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """PAPER or LIVE only once the account is known; before that the banner says so."""
+    assert trading_mode(account="DU1", demo=False) == "PAPER"
+    assert trading_mode(account="U1", demo=False) == "LIVE"
+    assert trading_mode(account="U1", demo=True) == "DEMO"
+    assert trading_mode(account=None, demo=False) == "UNKNOWN"  # not connected: no guess
+    assert trading_mode(account="DU1", demo=False, is_paper=False) == "LIVE"
+    banner = ModeBanner()
+    qtbot.addWidget(banner)
+    banner.set_mode(trading_mode(account=None, demo=False), None)
+    assert banner.headline.text() == "NOT CONNECTED"
+    assert "REAL MONEY" not in banner.detail.text()
 
 
 def test_cancel_only_for_working_orders(qtbot) -> None:
