@@ -29,7 +29,7 @@ FILL_COLUMNS: tuple[Column, ...] = (
     Column("execution_id", "Execution id", Kind.TEXT, visible=False, chars=18),
 )
 
-_FIELDS = Fill.__slots__  # type: ignore[attr-defined]
+_FIELDS = Fill.__slots__
 
 
 class FillsModel(RecordTableModel):

@@ -35,7 +35,7 @@ ORDER_COLUMNS: tuple[Column, ...] = (
     Column("description", "Description", Kind.TEXT, visible=False, chars=30),
 )
 
-_FIELDS = tuple(f for f in OrderUpdate.__slots__ if f != "order_id")  # type: ignore[attr-defined]
+_FIELDS = tuple(f for f in OrderUpdate.__slots__ if f != "order_id")
 
 
 class OrdersModel(RecordTableModel):
@@ -68,7 +68,9 @@ class OrdersModel(RecordTableModel):
 
     def order_id(self, row: int) -> int:
         """The IBKR order id of a row."""
-        return int(self._keys[row])  # type: ignore[call-overload]
+        key = self._keys[row]
+        assert isinstance(key, int), key
+        return key
 
     def clear(self) -> None:
         """Forget every order (account switch)."""

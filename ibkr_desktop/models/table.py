@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import IntEnum
+from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
@@ -253,8 +254,9 @@ class RecordTableModel(QAbstractTableModel):
         destination = target + 1 if target > source else target
         if not self.beginMoveRows(QModelIndex(), source, source, QModelIndex(), destination):
             return False
-        for seq in (self._keys, self._records, self._text):
-            seq.insert(target, seq.pop(source))  # type: ignore[attr-defined]
+        columns: tuple[list[Any], ...] = (self._keys, self._records, self._text)
+        for seq in columns:
+            seq.insert(target, seq.pop(source))
         self._reindex(min(source, target))
         self._dirty.clear()
         self.endMoveRows()
@@ -268,12 +270,12 @@ class RecordTableModel(QAbstractTableModel):
                 self._remove(row)
         new: list[tuple[Hashable, Record]] = []
         for key, values in wanted.items():
-            row = self._row_of.get(key)
-            if row is None:
+            at = self._row_of.get(key)
+            if at is None:
                 new.append((key, dict(values)))
-            elif self._records[row] != values:
-                self._records[row].update(values)
-                self._touch(row)
+            elif self._records[at] != values:
+                self._records[at].update(values)
+                self._touch(at)
         self._insert(new)
 
     def _reset(self, items: Sequence[tuple[Hashable, Record]]) -> None:

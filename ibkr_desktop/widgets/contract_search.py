@@ -49,7 +49,8 @@ class ContractSearchBox(QLineEdit):
         completer.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         completer.setMaxVisibleItems(12)
-        completer.activated[str].connect(self._choose_line)
+        # PySide6's stubs do not model overloaded signals; [str] picks activated(QString).
+        completer.activated[str].connect(self._choose_line)  # type: ignore[index]
         self.setCompleter(completer)
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
@@ -103,7 +104,7 @@ class ContractSearchBox(QLineEdit):
 
     def _on_return(self) -> None:
         popup = self.completer().popup()
-        if popup.isVisible() and popup.currentIndex().isValid():
+        if popup is not None and popup.isVisible() and popup.currentIndex().isValid():
             return  # the completer's activated signal handles it
         text = self.text().strip().upper()
         exact = [m for m in self._matches if m.symbol.upper() == text]
@@ -113,7 +114,9 @@ class ContractSearchBox(QLineEdit):
     def _pick(self, match: ContractMatch) -> None:
         self._seq += 1
         self._debounce.stop()
-        self.completer().popup().hide()
+        popup = self.completer().popup()
+        if popup is not None:
+            popup.hide()
         self.clear()
         self._show([])
         self.contract_chosen.emit(match)

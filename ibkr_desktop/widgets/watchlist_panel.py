@@ -185,5 +185,10 @@ class WatchlistPanel(QWidget):
         find = QAction(self)
         find.setShortcut(QKeySequence.StandardKey.Find)
         find.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        find.triggered.connect(lambda: (self.search.setFocus(), self.search.selectAll()))
+        find.triggered.connect(self._focus_search)
         self.addAction(find)
+
+    def _focus_search(self) -> None:
+        """Ctrl+F: put the cursor in the symbol search box, its text selected."""
+        self.search.setFocus()
+        self.search.selectAll()
