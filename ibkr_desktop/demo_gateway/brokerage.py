@@ -23,7 +23,6 @@ from .order_views import live_order, trade
 from .orders import Contract, Execution, Order, Quote, match, reference_price, working_status
 from .portfolio import Portfolio
 from .questions import ReplyBook
-from .routes_brokerage import register
 
 log = logging.getLogger("ibkr_desktop.demo_gateway.brokerage")
 
@@ -101,10 +100,6 @@ class Brokerage:
             account.open_position(conid, quantity, round(avg_price, 4), prior_close)
 
     # -- wiring -------------------------------------------------------------------------
-
-    def register_routes(self, router: Any, session: Any) -> None:
-        """Add every brokerage/portfolio route under ``/v1/api`` and ``/v1/portal``."""
-        register(router, self, session)
 
     def add_listener(self, cb: Listener) -> None:
         """Receive ``sor``/``str``/``spl`` payloads as they happen."""

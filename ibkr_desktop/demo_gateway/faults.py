@@ -10,14 +10,34 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from aiohttp import web
 
+from .market import MarketSimulator
+from .pacing_gate import PacingGate
+from .sessions import GatewaySession
 from .web_util import ApiError, json_response, parse_bool, read_object
 
-if TYPE_CHECKING:
-    from .server import DemoGateway
+
+class _Sockets(Protocol):
+    def drop_all(self) -> int: ...
+
+
+class FaultHost(Protocol):
+    """The parts of the gateway a fault acts on (:class:`~.server.DemoGateway` has them)."""
+
+    @property
+    def session(self) -> GatewaySession: ...
+    @property
+    def market(self) -> MarketSimulator: ...
+    @property
+    def pacing(self) -> PacingGate: ...
+    @property
+    def hub(self) -> _Sockets: ...
+
+    async def restart(self) -> None: ...
+    def keep_task(self, task: asyncio.Task[Any]) -> None: ...
 
 _FAIL_MESSAGES = {
     500: "Internal Server Error",
@@ -36,7 +56,7 @@ class Faults:
         gateway: The gateway to act on.
     """
 
-    def __init__(self, gateway: DemoGateway) -> None:
+    def __init__(self, gateway: FaultHost) -> None:
         self._gateway = gateway
         self.failures_left = 0
         self.failure_status = 503

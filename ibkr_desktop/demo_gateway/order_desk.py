@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from ibkr_desktop.protocol.orders import OrderStatus
 
+from .order_book import OrderBook
 from .order_entry import (
     BrokerageError,
     Draft,
@@ -25,11 +26,29 @@ from .order_entry import (
     ticket_items,
 )
 from .order_views import order_status
-from .orders import Order, reference_price, working_status
-from .questions import questions_for
+from .orders import Contract, Order, Quote, reference_price, working_status
+from .portfolio import Portfolio
+from .questions import ReplyBook, questions_for
 
-if TYPE_CHECKING:
-    from .brokerage import Brokerage
+
+class DeskHost(Protocol):
+    """What the desk needs of the brokerage (:class:`~.brokerage.Brokerage` provides it)."""
+
+    @property
+    def portfolio(self) -> Portfolio: ...
+    @property
+    def book(self) -> OrderBook: ...
+    @property
+    def replies(self) -> ReplyBook: ...
+
+    def now(self) -> int: ...
+    def is_rth(self, now_ms: int) -> bool: ...
+    def contract(self, conid: int) -> Contract: ...
+    def quote(self, conid: int) -> Quote | None: ...
+    def mark(self, conid: int) -> float | None: ...
+    def match_now(self, orders: list[Order], now: int) -> None: ...
+    def publish(self, now: int) -> None: ...
+    def orders_snapshot(self, account_id: str) -> list[dict[str, Any]]: ...
 
 CAP_BAND = 0.03
 """Mandatory cap/floor distance for market orders outside regular hours (o10153)."""
@@ -51,7 +70,7 @@ class OrderDesk:
         brokerage: Supplies the book, reply chains, portfolio, market lookups and matching.
     """
 
-    def __init__(self, brokerage: Brokerage) -> None:
+    def __init__(self, brokerage: DeskHost) -> None:
         self._b = brokerage
         self.orders_primed = False
 

@@ -10,15 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from functools import wraps
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
+from .brokerage import Brokerage
 from .order_entry import BrokerageError
 from .web_util import ApiError, ApiRouter, json_response, parse_bool, query_bool, read_json
-
-if TYPE_CHECKING:
-    from .brokerage import Brokerage
 
 MAX_SUPPRESSED_IDS = 51
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

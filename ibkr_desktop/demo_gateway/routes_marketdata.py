@@ -11,19 +11,17 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
 from ibkr_desktop.protocol.bars import BAR_SECONDS, Bar, check_history_request, default_bar
 from ibkr_desktop.protocol.pacing import HISTORY_MAX_CONCURRENT
 
+from .market import MarketSimulator
 from .md_format import AVAILABILITY, field_values
 from .universe import Instrument
 from .web_util import ApiError, ApiRouter, json_response, parse_conid, query_bool, read_json
-
-if TYPE_CHECKING:
-    from .server import DemoGateway
 
 MAX_CONIDS = 100
 MAX_FIELDS = 50
@@ -39,10 +37,16 @@ class _Stream:
 
 
 class MarketDataRoutes:
-    """Handlers and per-session state of the market-data endpoints."""
+    """Handlers and per-session state of the market-data endpoints.
 
-    def __init__(self, gateway: DemoGateway) -> None:
-        self._gateway = gateway
+    Args:
+        market: The simulator the snapshots and bars come from.
+        history_latency_s: How long a history request stays in flight (the 5-concurrent rule).
+    """
+
+    def __init__(self, market: MarketSimulator, history_latency_s: float) -> None:
+        self._market = market
+        self._history_latency_s = history_latency_s
         self._streams: dict[int, _Stream] = {}
         self._markers = 0
         self._server_ids = 20476
@@ -102,7 +106,7 @@ class MarketDataRoutes:
             self._streams[conid] = _Stream(f"q{self._markers - 1}", set(fields))
             return entry
         stream.fields.update(fields)
-        market = self._gateway.market
+        market = self._market
         if not market.has_data(conid):
             return entry
         values = field_values(market, conid, sorted(stream.fields))
@@ -118,7 +122,7 @@ class MarketDataRoutes:
         conid = parse_conid(request.query.get("conid", ""))
         if conid is None:
             raise ApiError(400, "Bad Request: conid required")
-        instrument = self._gateway.market.instrument(conid)
+        instrument = self._market.instrument(conid)
         if instrument is None:
             raise ApiError(400, f"Bad Request: unknown conid {conid}")
         period = request.query.get("period", "1w").strip()
@@ -137,8 +141,8 @@ class MarketDataRoutes:
             raise ApiError(429, "Too many requests", status_code=False)
         self._in_flight += 1
         try:
-            await asyncio.sleep(self._gateway.config.history_latency_s)
-            bars = self._gateway.market.history(conid, period, bar, outside_rth, end_ms)
+            await asyncio.sleep(self._history_latency_s)
+            bars = self._market.history(conid, period, bar, outside_rth, end_ms)
         finally:
             self._in_flight -= 1
         payload = history_payload(instrument, period, bar, outside_rth, self.next_server_id(),

@@ -16,7 +16,6 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
@@ -24,6 +23,7 @@ from aiohttp import web
 from ibkr_desktop.protocol.portfolio import is_paper_account
 
 from .brokerage import Brokerage
+from .config import GatewayConfig
 from .faults import Faults
 from .market import MarketSimulator
 from .pacing_gate import PacingGate
@@ -38,58 +38,21 @@ from .websocket import WsHub
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True, slots=True)
-class GatewayConfig:
-    """Everything that can be tuned about a demo gateway (tests shorten the timings).
-
-    Attributes beyond the team contract: ``reauth_delay_s`` (reauthenticate completes after
-    it), ``penalty_strikes``/``penalty_box_s`` (that many 429s within a minute put the client
-    in the penalty box for that long), ``history_latency_s`` (how long a history request is
-    "in flight", which is what the 5-concurrent limit counts), ``summary_interval_s`` (``ssd`` /
-    ``sld`` push period), ``ws_session_grace_s`` (how long a cookie-less socket may take to
-    send ``{"session": ...}`` before it is attached anyway), ``start_ms`` (simulated start
-    time; default now) and ``opening_positions`` ((conid, quantity) pairs the first account
-    holds from the prior day, so a new user sees live positions and P&L at once).
-    """
-
-    host: str = "127.0.0.1"
-    port: int = 0
-    seed: int = 7
-    tls: bool = False
-    speed: float = 1.0
-    pacing: bool = True
-    verbose: bool = False
-    username: str = "demo_user"
-    accounts: tuple[str, ...] = ("DU1234567",)
-    heartbeat_s: float = 10.0
-    smd_lifetime_s: float = 900.0
-    session_idle_timeout_s: float = 300.0
-    require_accounts_query: bool = True
-    reauth_delay_s: float = 1.0
-    penalty_strikes: int = 20
-    penalty_box_s: float = 600.0
-    history_latency_s: float = 0.02
-    summary_interval_s: float = 10.0
-    ws_session_grace_s: float = 0.3
-    start_ms: int | None = None
-    opening_positions: tuple[tuple[int, float], ...] = (
-        (265598, 100.0),  # AAPL
-        (272093, 50.0),  # MSFT
-        (756733, 200.0),  # SPY
-        (4815747, 150.0),  # NVDA
-        (76792991, -30.0),  # TSLA, short
-    )
-
-
 class DemoGateway:
     """A local IBKR Client Portal Gateway simulator.
 
     ``await start()`` inside any running asyncio loop, ``await stop()`` when done. The parts are
     public for tests and the app: ``market`` (:class:`MarketSimulator`), ``brokerage``,
     ``session`` (:class:`GatewaySession`), ``faults`` (:class:`Faults`), ``hub`` (WebSocket).
+
+    ``monotonic`` (seconds) times the session's idle timeout; tests pass a clock they advance
+    by hand, so expiry does not depend on how busy the machine is.
     """
 
-    def __init__(self, config: GatewayConfig | None = None) -> None:
+    def __init__(
+        self, config: GatewayConfig | None = None, *,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.config = config = config or GatewayConfig()
         self.universe = Universe()
         self.clock = SimClock(config.speed, config.start_ms)
@@ -101,7 +64,7 @@ class DemoGateway:
                 require_accounts_query=config.require_accounts_query,
                 is_paper=all(is_paper_account(a) for a in config.accounts),
             ),
-            random.Random(f"{config.seed}:session"), self.clock.now_ms,
+            random.Random(f"{config.seed}:session"), self.clock.now_ms, monotonic,
         )
         self.brokerage = Brokerage(
             self.market, self.universe, accounts=config.accounts, clock=self.clock.now_ms,
@@ -110,7 +73,7 @@ class DemoGateway:
         )
         self.faults = Faults(self)
         self.hub = WsHub(self)
-        self.marketdata = MarketDataRoutes(self)
+        self.marketdata = MarketDataRoutes(self.market, config.history_latency_s)
         self.pacing = PacingGate(config.penalty_strikes, config.penalty_box_s)
         self.certificate: SelfSignedCertificate | None = None
         self._runner: web.AppRunner | None = None

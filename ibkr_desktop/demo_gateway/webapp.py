@@ -12,16 +12,23 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from aiohttp import web
 
+from . import routes_brokerage
+from .brokerage import Brokerage
+from .config import GatewayConfig
+from .faults import Faults
+from .market import MarketSimulator
+from .pacing_gate import PacingGate
 from .routes_contracts import ContractRoutes
+from .routes_marketdata import MarketDataRoutes
 from .routes_session import SessionRoutes
+from .sessions import GatewaySession
+from .universe import Universe
 from .web_util import ApiError, ApiRouter, Handler, api_path, is_api_path
-
-if TYPE_CHECKING:
-    from .server import DemoGateway
+from .websocket import WsHub
 
 log = logging.getLogger("ibkr_desktop.demo_gateway.server")
 access_log = logging.getLogger("ibkr_desktop.demo_gateway.access")
@@ -29,7 +36,30 @@ access_log = logging.getLogger("ibkr_desktop.demo_gateway.access")
 ADMIN_PREFIX = "/demo/admin"
 
 
-def create_app(gateway: DemoGateway) -> web.Application:
+class AppHost(Protocol):
+    """The parts the application serves (:class:`~.server.AppHost` has them)."""
+
+    @property
+    def config(self) -> GatewayConfig: ...
+    @property
+    def session(self) -> GatewaySession: ...
+    @property
+    def universe(self) -> Universe: ...
+    @property
+    def market(self) -> MarketSimulator: ...
+    @property
+    def marketdata(self) -> MarketDataRoutes: ...
+    @property
+    def brokerage(self) -> Brokerage: ...
+    @property
+    def hub(self) -> WsHub: ...
+    @property
+    def faults(self) -> Faults: ...
+    @property
+    def pacing(self) -> PacingGate: ...
+
+
+def create_app(gateway: AppHost) -> web.Application:
     """The aiohttp application serving ``gateway`` (REST, WebSocket, admin)."""
     app = web.Application(
         middlewares=[_make_access_log(gateway), _error_middleware, _make_gate(gateway)],
@@ -39,14 +69,14 @@ def create_app(gateway: DemoGateway) -> web.Application:
     SessionRoutes(gateway.session).register(api, app.router)
     ContractRoutes(gateway.universe, gateway.market).register(api)
     gateway.marketdata.register(api)
-    gateway.brokerage.register_routes(app.router, gateway.session)
+    routes_brokerage.register(app.router, gateway.brokerage, gateway.session)
     gateway.hub.register(app.router)
     app.router.add_post(ADMIN_PREFIX + "/fault", gateway.faults.handle_admin)
     app.on_shutdown.append(lambda _app: _drop_sockets(gateway))
     return app
 
 
-async def _drop_sockets(gateway: DemoGateway) -> None:
+async def _drop_sockets(gateway: AppHost) -> None:
     gateway.hub.drop_all()
 
 
@@ -69,7 +99,7 @@ async def _error_middleware(request: web.Request, handler: Handler) -> web.Strea
         return ApiError(500, "Internal Server Error").response()
 
 
-def _make_access_log(gateway: DemoGateway) -> Callable[..., Any]:
+def _make_access_log(gateway: AppHost) -> Callable[..., Any]:
     """One line per request at ``--verbose``: method, path (no query), status, duration."""
 
     @web.middleware
@@ -90,7 +120,7 @@ def _make_access_log(gateway: DemoGateway) -> Callable[..., Any]:
     return access
 
 
-def _make_gate(gateway: DemoGateway) -> Callable[..., Any]:
+def _make_gate(gateway: AppHost) -> Callable[..., Any]:
     """Pacing, injected faults and session guards, in that order, for API paths only."""
 
     @web.middleware

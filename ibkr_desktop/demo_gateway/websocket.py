@@ -15,7 +15,7 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from aiohttp import WSMsgType, web
 
@@ -24,7 +24,12 @@ from ibkr_desktop.protocol.fields import WATCHLIST_FIELDS
 from ibkr_desktop.protocol.frames import ClientMessage, parse_client_message
 from ibkr_desktop.protocol.portfolio import is_paper_account
 
-from .routes_marketdata import history_payload
+from .brokerage import Brokerage
+from .config import GatewayConfig
+from .faults import Faults
+from .market import MarketSimulator
+from .routes_marketdata import MarketDataRoutes, history_payload
+from .sessions import GatewaySession
 from .web_util import ApiError, parse_bool, parse_conid
 from .ws_topics import (
     AccountSub,
@@ -41,19 +46,33 @@ from .ws_topics import (
     md_frame,
 )
 
-if TYPE_CHECKING:
-    from .server import DemoGateway
-
 log = logging.getLogger(__name__)
 
 MAX_HISTORY_STREAMS = 5
 _NEEDS_BROKERAGE = frozenset({"md", "mh", "bd", "or", "tr"})
 
 
+class HubHost(Protocol):
+    """The parts of the gateway the sockets serve (:class:`~.server.DemoGateway` has them)."""
+
+    @property
+    def config(self) -> GatewayConfig: ...
+    @property
+    def session(self) -> GatewaySession: ...
+    @property
+    def market(self) -> MarketSimulator: ...
+    @property
+    def marketdata(self) -> MarketDataRoutes: ...
+    @property
+    def brokerage(self) -> Brokerage: ...
+    @property
+    def faults(self) -> Faults: ...
+
+
 class WsHub:
     """All WebSocket connections of one gateway."""
 
-    def __init__(self, gateway: DemoGateway) -> None:
+    def __init__(self, gateway: HubHost) -> None:
         self._gw = gateway
         self._conns: set[WsConnection] = set()
         self._markers = 0

@@ -12,6 +12,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
+from ibkr_desktop.demo_gateway.routes_brokerage import register
 from ibkr_desktop.demo_gateway.sessions import GatewaySession, SessionSettings
 
 from .brokerage_fakes import AAPL, ACCOUNT, Desk, make_desk, ticket
@@ -47,7 +48,7 @@ async def rest() -> AsyncIterator[LoopbackApi]:
     desk = make_desk()
     session = GatewaySession(SessionSettings(), random.Random(7), desk.clock)
     app = web.Application()
-    desk.brokerage.register_routes(app.router, session)
+    register(app.router, desk.brokerage, session)
     client = TestClient(TestServer(app, host="127.0.0.1"))
     await client.start_server()
     ready = LoopbackApi(client, desk, session)
