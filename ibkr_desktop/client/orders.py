@@ -23,18 +23,22 @@ from ibkr_desktop.protocol.errors import (
     ServiceUnavailable,
 )
 from ibkr_desktop.protocol.orders import (
-    OrderAccepted,
-    OrderQuestion,
     OrderRejectedError,
     OrderTicket,
+    PlacementAnswer,
     new_coid,
     parse_placement_response,
+    placed_anything,
+    refusal_texts,
 )
 
 log = client_logger("ibkr_desktop.client.orders")
 
-PlacementResult = list[OrderAccepted | OrderQuestion]
-"""What a placement, modification or reply answers: accepted orders and/or questions."""
+PlacementResult = list[PlacementAnswer]
+"""What a placement, modification or reply answers, one row per order in ticket order:
+``OrderAccepted``, ``OrderQuestion``, ``OrderRefused`` (a refused leg, with IBKR's reason) or
+``OrderNotTransmitted`` (e.g. ``Inactive``). A result always holds an accepted order or a
+question; when IBKR placed nothing the call raises ``OrderRejectedError`` instead."""
 
 
 class OrderDesk(QObject):
@@ -61,14 +65,14 @@ class OrderDesk(QObject):
         log.info("placing order %s", ticket.coid)
         body = await self._send("POST", f"/iserver/account/{account}/orders",
                                 {"orders": [ticket.to_json()]}, ticket.coid)
-        return parse_placement_response(body)
+        return self._read(body)
 
     async def reply(self, reply_id: str, confirmed: bool) -> PlacementResult:
         """Confirm (or decline) an order question; declining returns []."""
         try:
             body = await self._send("POST", f"/iserver/reply/{reply_id}",
                                     {"confirmed": confirmed})
-            return parse_placement_response(body)
+            return self._read(body)
         except (ApiError, OrderRejectedError):
             if confirmed:
                 raise
@@ -79,7 +83,7 @@ class OrderDesk(QObject):
         account = ticket.account or self._account()
         body = await self._send("POST", f"/iserver/account/{account}/order/{order_id}",
                                 replace(ticket, account=account, coid=None).to_json())
-        return parse_placement_response(body)
+        return self._read(body)
 
     async def cancel(self, order_id: int | str) -> None:
         """Ask for a cancel; raises ``OrderRejectedError`` if IBKR refuses it."""
@@ -87,6 +91,20 @@ class OrderDesk(QObject):
                                 None)
         if isinstance(body, dict) and body.get("error"):
             raise OrderRejectedError(str(body["error"]))
+
+    def _read(self, body: object) -> PlacementResult:
+        """Classify an answer; refused legs reach the user, and nothing placed raises.
+
+        Raises:
+            OrderRejectedError: IBKR placed nothing; the text carries every reason it gave.
+        """
+        answers = parse_placement_response(body)
+        problems = refusal_texts(answers)
+        if not placed_anything(answers):
+            raise OrderRejectedError("; ".join(problems), answers=tuple(answers))
+        for text in problems:
+            self.notice.emit("error", text)
+        return answers
 
     async def _send(self, method: str, path: str, body: object,
                     coid: str | None = None) -> object:

@@ -45,7 +45,9 @@ class FillsModel(RecordTableModel):
         for fill in fills:
             if fill.execution_id not in self._row_of:
                 fresh[fill.execution_id] = fill
-        ordered = sorted(fresh.values(), key=lambda f: f.time_ms, reverse=True)
+        # An execution without a trade time (§11) is still shown, below the timed ones.
+        ordered = sorted(fresh.values(), key=lambda f: -1 if f.time_ms is None else f.time_ms,
+                         reverse=True)
         self._insert([(f.execution_id, {k: getattr(f, k) for k in _FIELDS}) for f in ordered], 0)
         return len(ordered)
 

@@ -1,5 +1,8 @@
 """Live orders: each ``OrderUpdate`` (which carries only what changed) merged into one row.
 
+The Limit column shows the limit price and the Stop column the stop (trigger) price; a stop
+order's price is never shown as a limit (reference §11).
+
 Newest orders appear on top. Finished orders stay visible (greyed) so the user sees what filled
 or was cancelled today; :meth:`OrdersModel.is_cancellable` tells the view which may be cancelled.
 """
@@ -14,7 +17,13 @@ from PySide6.QtGui import QColor
 from ibkr_desktop.models.columns import Column, Kind
 from ibkr_desktop.models.table import Record, RecordTableModel
 from ibkr_desktop.protocol.events import OrderUpdate
-from ibkr_desktop.protocol.orders import ACTIVE_STATUSES, DONE_STATUSES, OrderStatus
+from ibkr_desktop.protocol.orders import (
+    ACTIVE_STATUSES,
+    DONE_STATUSES,
+    STOP_PRICED_TYPES,
+    OrderStatus,
+    parse_order_type,
+)
 
 ORDER_COLUMNS: tuple[Column, ...] = (
     Column("time", "Time", Kind.TIME, sources=("last_execution_ms",), tooltip="Last activity"),
@@ -23,7 +32,7 @@ ORDER_COLUMNS: tuple[Column, ...] = (
     Column("order_type", "Type", Kind.TEXT, chars=6),
     Column("quantity", "Quantity", Kind.SIZE),
     Column("price", "Limit", Kind.PRICE, tooltip="Limit price"),
-    Column("aux_price", "Stop", Kind.PRICE, visible=False, tooltip="Stop / trigger price"),
+    Column("aux_price", "Stop", Kind.PRICE, tooltip="Stop / trigger price"),
     Column("tif", "TIF", Kind.TEXT, chars=4, tooltip="Time in force"),
     Column("status", "Status", Kind.TEXT, chars=12),
     Column("filled", "Filled", Kind.SIZE),
@@ -55,6 +64,8 @@ class OrdersModel(RecordTableModel):
                 changes["status"] = str(changes["status"])
             row = self._row_of.get(update.order_id)
             if row is not None:
+                if update.order_type is None and "price" in changes:
+                    _stop_by_stored_type(self._records[row], changes)
                 self._records[row].update(changes)
                 self._touch(row)
             else:
@@ -90,3 +101,10 @@ class OrdersModel(RecordTableModel):
             if status is OrderStatus.INACTIVE:
                 return self._colors.down
         return super()._foreground(row, col)
+
+
+def _stop_by_stored_type(record: Record, changes: dict[str, object]) -> None:
+    """A ``sor`` change without ``orderType`` to a stop order's ``price`` changes its stop."""
+    if parse_order_type(record.get("order_type")) in STOP_PRICED_TYPES:
+        stop = changes.pop("price")
+        changes.setdefault("aux_price", stop)

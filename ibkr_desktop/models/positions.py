@@ -79,7 +79,8 @@ class PositionsModel(RecordTableModel):
             if fill.execution_id in self._executions:
                 continue
             self._executions.add(fill.execution_id)
-            if datetime.fromtimestamp(fill.time_ms / 1000).date() != today:
+            if (fill.time_ms is not None  # no trade time: /trades and str list today's fills
+                    and datetime.fromtimestamp(fill.time_ms / 1000).date() != today):
                 continue
             signed = fill.size if fill.side == "BUY" else -fill.size
             shares, cash = self._traded.get(fill.conid, (0.0, 0.0))

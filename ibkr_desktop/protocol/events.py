@@ -13,6 +13,7 @@ from typing import TypeAlias
 
 from ibkr_desktop.protocol.bars import Bar
 from ibkr_desktop.protocol.order_kinds import OrderStatus
+from ibkr_desktop.protocol.quotes import Quote
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,7 +21,7 @@ class QuoteUpdate:
     """Changed market-data values of one conid (``values`` as ``fields.parse_fields``)."""
 
     conid: int
-    values: Mapping[str, object]
+    values: Quote
     updated_ms: int | None
 
 
@@ -54,7 +55,8 @@ class OrderUpdate:
 
 @dataclass(frozen=True, slots=True)
 class Fill:
-    """One execution (``str`` frame or ``/iserver/account/trades`` item)."""
+    """One execution (``str`` frame or ``/iserver/account/trades`` item); ``time_ms`` (epoch
+    ms) is None when IBKR sent no trade time (§11)."""
 
     execution_id: str
     account: str
@@ -63,7 +65,7 @@ class Fill:
     side: str
     size: float
     price: float
-    time_ms: int
+    time_ms: int | None
     commission: float | None
     order_ref: str | None
     exchange: str | None

@@ -1,79 +1,25 @@
-"""Parsing of the gateway's order answers: placement/reply results, live orders, status, trades.
+"""Parsing of the gateway's order answers: live orders, order status and trades.
 
 The same item shapes arrive over REST (``/iserver/account/orders``, ``/trades``,
 ``/order/status``) and the WebSocket (``sor``, ``str``), so both the client's REST calls and
-``frames`` use these functions (reference §5.1-5.9, §6.9-6.10).
+``frames`` use these functions (reference §5.4-5.9, §6.9-6.10, §11). Placement answers are
+read in ``placement_answers``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from ibkr_desktop.protocol import _coerce
-from ibkr_desktop.protocol.errors import IbkrError
 from ibkr_desktop.protocol.events import Fill, OrderUpdate
-from ibkr_desktop.protocol.order_kinds import OrderStatus, parse_order_type, parse_side
-
-
-class OrderRejectedError(IbkrError):
-    """IBKR refused the order (placement/reply answered ``{"error": ...}``)."""
-
-
-@dataclass(frozen=True, slots=True)
-class OrderAccepted:
-    """Placement/reply answer: IBKR took the order."""
-
-    order_id: str
-    status: OrderStatus | None
-    coid: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class OrderQuestion:
-    """Placement/reply answer: confirm with ``POST /iserver/reply/{reply_id}``."""
-
-    reply_id: str
-    messages: tuple[str, ...]
-    message_ids: tuple[str, ...]
-
-
-def parse_placement_response(body: object) -> list[OrderAccepted | OrderQuestion]:
-    """Read the answer of order placement, modification or ``/iserver/reply`` (§5.1-5.2).
-
-    Accepts the array and the bare-object forms.
-
-    Raises:
-        OrderRejectedError: the answer is (or contains) ``{"error": ...}``, or is unreadable.
-    """
-    items = _coerce.records(body)
-    if not items:
-        raise OrderRejectedError(_coerce.text(body) or "The gateway gave no answer for the order")
-    results: list[OrderAccepted | OrderQuestion] = []
-    for item in items:
-        error = item.get("error")
-        if error:
-            raise OrderRejectedError(str(error))
-        reply_id = _coerce.text(item.get("id"))
-        order_id = _coerce.text(item.get("order_id"))
-        if reply_id is not None and "message" in item:
-            messages = item.get("message")
-            texts = [messages] if isinstance(messages, str) else messages
-            ids = item.get("messageIds")
-            results.append(OrderQuestion(
-                reply_id,
-                tuple(str(m) for m in texts) if isinstance(texts, list) else (),
-                tuple(str(m) for m in ids) if isinstance(ids, list) else (),
-            ))
-        elif order_id is not None:
-            results.append(OrderAccepted(
-                order_id, OrderStatus.parse(item.get("order_status")),
-                _coerce.text(item.get("local_order_id")),
-            ))
-        else:
-            raise OrderRejectedError(f"Unexpected order answer: {dict(item)!r}"[:300])
-    return results
+from ibkr_desktop.protocol.order_kinds import (
+    STOP_PRICED_TYPES,
+    UNPRICED_TYPES,
+    OrderStatus,
+    parse_order_type,
+    parse_side,
+)
 
 
 def _side_text(value: object) -> str | None:
@@ -87,6 +33,20 @@ def _side_text(value: object) -> str | None:
 def _order_type_text(value: object) -> str | None:
     order_type = parse_order_type(value)
     return str(order_type) if order_type else _coerce.text(value)
+
+
+def _limit_and_stop(order_type: object, price: object, stop: object,
+                    ) -> tuple[float | None, float | None]:
+    """(limit, stop) read by order type (§11): a Stop's ``price`` is its stop (2026 recording;
+    2024 has it in ``auxPrice``/``stop_price``); STOP_LIMIT has limit in ``price`` and stop in
+    ``auxPrice``; a market order's ``price`` ("0.0") is no limit."""
+    kind = parse_order_type(order_type)
+    limit, trigger = _coerce.number(price), _coerce.number(stop)
+    if kind in STOP_PRICED_TYPES:
+        return None, trigger if trigger is not None else limit
+    if kind in UNPRICED_TYPES:
+        return None, trigger
+    return limit, trigger
 
 
 def _yymmdd_ms(value: object) -> int | None:
@@ -115,7 +75,9 @@ def _positive_conid(value: object) -> int | None:
 def parse_live_order(d: Mapping[str, object]) -> OrderUpdate:
     """A ``/iserver/account/orders`` item or ``sor`` item -> OrderUpdate (absent -> None).
 
-    ``quantity`` is ``totalSize``, else filled + remaining when both are present.
+    ``quantity`` is ``totalSize``, else filled + remaining when both are present. ``price`` is
+    the limit and ``aux_price`` the stop, read by order type (a ``sor`` update without
+    ``orderType`` keeps ``price`` as sent; the orders model resolves it by the stored type).
 
     Raises:
         ValueError: no readable ``orderId``.
@@ -125,6 +87,9 @@ def parse_live_order(d: Mapping[str, object]) -> OrderUpdate:
     quantity = _coerce.number(d.get("totalSize"))
     if quantity is None and filled is not None and remaining is not None:
         quantity = filled + remaining
+    raw_type = _coerce.first(d, "orderType", "origOrderType")
+    limit, stop = _limit_and_stop(raw_type, d.get("price"),
+                                  _coerce.first(d, "auxPrice", "stop_price"))
     return OrderUpdate(
         order_id=_required_order_id(d, "orderId", "order_id"),
         account=_coerce.text(_coerce.first(d, "acct", "account")),
@@ -132,11 +97,10 @@ def parse_live_order(d: Mapping[str, object]) -> OrderUpdate:
         conid=_positive_conid(d.get("conid")),
         symbol=_coerce.text(_coerce.first(d, "ticker", "description1")),
         side=_side_text(d.get("side")),
-        order_type=_order_type_text(_coerce.first(d, "orderType", "origOrderType")),
+        order_type=_order_type_text(raw_type),
         quantity=quantity, filled=filled, remaining=remaining,
         avg_price=_coerce.number(d.get("avgPrice")),
-        price=_coerce.number(d.get("price")),
-        aux_price=_coerce.number(_coerce.first(d, "auxPrice", "stop_price")),
+        price=limit, aux_price=stop,
         tif=_coerce.text(d.get("timeInForce")),
         order_ref=_coerce.text(d.get("order_ref")),
         description=_coerce.text(d.get("orderDesc")),
@@ -149,23 +113,36 @@ def parse_live_order(d: Mapping[str, object]) -> OrderUpdate:
 def parse_order_status(d: Mapping[str, object]) -> OrderUpdate:
     """``/iserver/account/order/status/{id}`` (snake_case) -> OrderUpdate.
 
+    Both spellings are read (§5.5, §11): documented ``cum_fill``/``size`` (= remaining)/
+    ``average_price``/``account``, and recorded ``filled_quantity``/``remaining_quantity``/
+    ``avg_fill_price``/``order_clearing_account``, where ``size`` is the order's size.
+
     Raises:
         ValueError: no readable ``order_id``.
     """
+    size = _coerce.number(d.get("size"))
+    quantity = _coerce.number(d.get("total_size"))
+    remaining = _coerce.number(d.get("remaining_quantity"))
+    if remaining is None:
+        remaining = size  # documented shape: "size" is what is left
+    elif quantity is None:
+        quantity = size  # recorded shape: "size" is the order's size
+    raw_type = d.get("order_type")
+    limit, stop = _limit_and_stop(raw_type, _coerce.first(d, "limit_price", "price"),
+                                  d.get("stop_price"))
     return OrderUpdate(
         order_id=_required_order_id(d, "order_id", "orderId"),
-        account=_coerce.text(d.get("account")),
+        account=_coerce.text(_coerce.first(d, "account", "order_clearing_account")),
         status=OrderStatus.parse(d.get("order_status")),
         conid=_positive_conid(d.get("conid")),
         symbol=_coerce.text(_coerce.first(d, "symbol", "contract_description_1")),
         side=_side_text(d.get("side")),
-        order_type=_order_type_text(d.get("order_type")),
-        quantity=_coerce.number(d.get("total_size")),
-        filled=_coerce.number(d.get("cum_fill")),
-        remaining=_coerce.number(d.get("size")),
-        avg_price=_coerce.number(d.get("average_price")),
-        price=_coerce.number(d.get("limit_price")),
-        aux_price=_coerce.number(d.get("stop_price")),
+        order_type=_order_type_text(raw_type),
+        quantity=quantity,
+        filled=_coerce.number(_coerce.first(d, "cum_fill", "filled_quantity")),
+        remaining=remaining,
+        avg_price=_coerce.number(_coerce.first(d, "average_price", "avg_fill_price")),
+        price=limit, aux_price=stop,
         tif=_coerce.text(d.get("tif")),
         order_ref=_coerce.text(d.get("order_ref")),
         description=_coerce.text(d.get("order_description")),
@@ -188,26 +165,30 @@ def _trade_time_ms(d: Mapping[str, object]) -> int | None:
 
 
 def parse_trade(d: Mapping[str, object]) -> Fill:
-    """A ``/iserver/account/trades`` or ``str`` item -> Fill (conid str or int, side B/S).
+    """A ``/iserver/account/trades`` or ``str`` item -> Fill (conid str or int, side B/S/BOT).
+
+    Every other field is optional (§11): an execution without ``trade_time``/``trade_time_r``
+    is still a fill (``time_ms`` None).
 
     Raises:
-        ValueError: execution id, conid, side, size, price or time is missing/unreadable.
+        ValueError: execution id, conid, side, size or price is missing/unreadable.
     """
     execution_id = _coerce.text(d.get("execution_id"))
     conid = _coerce.integer(_coerce.first(d, "conid", "conidEx", "conidex"))
     side = _side_text(d.get("side"))
     size = _coerce.number(d.get("size"))
     price = _coerce.number(d.get("price"))
-    time_ms = _trade_time_ms(d)
-    if (execution_id is None or conid is None or side is None or size is None or price is None
-            or time_ms is None):
-        raise ValueError(f"unreadable trade: {dict(d)!r}"[:300])
+    if execution_id is None or conid is None or side is None or size is None or price is None:
+        named = (("execution_id", execution_id), ("conid", conid), ("side", side),
+                 ("size", size), ("price", price))
+        missing = ", ".join(name for name, value in named if value is None)
+        raise ValueError(f"no readable {missing} in {dict(d)!r}"[:300])
     return Fill(
         execution_id=execution_id,
         account=_coerce.text(_coerce.first(d, "account", "accountCode")) or "",
         conid=conid,
         symbol=_coerce.text(_coerce.first(d, "symbol", "contract_description_1")) or "",
-        side=side, size=size, price=price, time_ms=time_ms,
+        side=side, size=size, price=price, time_ms=_trade_time_ms(d),
         commission=_coerce.number(d.get("commission")),
         order_ref=_coerce.text(d.get("order_ref")),
         exchange=_coerce.text(d.get("exchange")),

@@ -11,7 +11,8 @@ from enum import StrEnum
 
 
 class OrderType(StrEnum):
-    """IBKR ``orderType`` values accepted on placement."""
+    """IBKR ``orderType`` values accepted on placement (MOC/LOC: §11, listed back as
+    ``MARKETONCLOSE``/``LIMITONCLOSE``)."""
 
     LMT = "LMT"
     MKT = "MKT"
@@ -20,6 +21,8 @@ class OrderType(StrEnum):
     TRAIL = "TRAIL"
     TRAILLMT = "TRAILLMT"
     MIDPRICE = "MIDPRICE"
+    MOC = "MOC"
+    LOC = "LOC"
 
 
 class Side(StrEnum):
@@ -82,8 +85,15 @@ _TYPE_ALIASES = {
     "STOPLIMIT": OrderType.STOP_LIMIT, "STPLMT": OrderType.STOP_LIMIT,
     "TRAILINGSTOP": OrderType.TRAIL, "TRAILLIMIT": OrderType.TRAILLMT,
     "TRAILINGSTOPLIMIT": OrderType.TRAILLMT, "TRAILINGLIMIT": OrderType.TRAILLMT,
-    "MIDPRICE": OrderType.MIDPRICE,
+    "MIDPRICE": OrderType.MIDPRICE, "MARKETONCLOSE": OrderType.MOC,
+    "LIMITONCLOSE": OrderType.LOC,
 } | {t.value.replace("_", ""): t for t in OrderType}
+
+STOP_PRICED_TYPES: frozenset[OrderType] = frozenset({OrderType.STP, OrderType.TRAIL})
+"""Types whose ``price`` is the stop (trigger) price: they have no limit price (§5.1, §11)."""
+
+UNPRICED_TYPES: frozenset[OrderType] = frozenset({OrderType.MKT, OrderType.MOC})
+"""Types with neither limit nor stop; a ``price`` they carry ("0.0") means nothing."""
 
 _SIDE_ALIASES = {"BUY": Side.BUY, "B": Side.BUY, "BOT": Side.BUY,
                  "SELL": Side.SELL, "S": Side.SELL, "SLD": Side.SELL}

@@ -2,8 +2,9 @@
 
 One ticket type serves the order-entry widget (``validate`` shows problems inline), the client
 (``to_json`` is the IBKR body item) and the demo gateway (``from_json`` reads what any client
-sends). The order vocabulary lives in ``order_kinds`` and answer parsing in ``order_answers``;
-both are re-exported here so callers need only ``protocol.orders`` (reference §5).
+sends). The order vocabulary lives in ``order_kinds`` and answer parsing in ``order_answers`` and
+``placement_answers``; all are re-exported here so callers need only ``protocol.orders``
+(reference §5).
 """
 
 from __future__ import annotations
@@ -14,18 +15,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ibkr_desktop.protocol import _coerce
-from ibkr_desktop.protocol.order_answers import (
-    OrderAccepted,
-    OrderQuestion,
-    OrderRejectedError,
-    parse_live_order,
-    parse_order_status,
-    parse_placement_response,
-    parse_trade,
-)
+from ibkr_desktop.protocol.order_answers import parse_live_order, parse_order_status, parse_trade
 from ibkr_desktop.protocol.order_kinds import (
     ACTIVE_STATUSES,
     DONE_STATUSES,
+    STOP_PRICED_TYPES,
     OrderStatus,
     OrderType,
     Side,
@@ -34,12 +28,25 @@ from ibkr_desktop.protocol.order_kinds import (
     parse_side,
     parse_tif,
 )
+from ibkr_desktop.protocol.placement_answers import (
+    OrderAccepted,
+    OrderNotTransmitted,
+    OrderQuestion,
+    OrderRefused,
+    OrderRejectedError,
+    PlacementAnswer,
+    parse_placement_response,
+    placed_anything,
+    refusal_texts,
+)
 
 __all__ = [
-    "ACTIVE_STATUSES", "DONE_STATUSES", "OrderAccepted", "OrderQuestion", "OrderRejectedError",
-    "OrderStatus", "OrderTicket", "OrderType", "Problem", "Side", "TicketError", "TimeInForce",
-    "new_coid", "parse_live_order", "parse_order_status", "parse_order_type",
-    "parse_placement_response", "parse_side", "parse_tif", "parse_trade", "validate",
+    "ACTIVE_STATUSES", "DONE_STATUSES", "STOP_PRICED_TYPES", "OrderAccepted",
+    "OrderNotTransmitted", "OrderQuestion", "OrderRefused", "OrderRejectedError", "OrderStatus",
+    "OrderTicket", "OrderType", "PlacementAnswer", "Problem", "Side", "TicketError",
+    "TimeInForce", "new_coid", "parse_live_order", "parse_order_status", "parse_order_type",
+    "parse_placement_response", "parse_side", "parse_tif", "parse_trade", "placed_anything",
+    "refusal_texts", "validate",
 ]
 
 
@@ -84,7 +91,11 @@ class OrderTicket:
     is_single_group: bool = False
 
     def to_json(self) -> dict[str, object]:
-        """The IBKR order body item (camelCase); unset optional fields are left out."""
+        """The IBKR order body item (camelCase); unset optional fields are left out.
+
+        A STP/TRAIL stop always travels in ``price``: a body with the stop only in ``auxPrice``
+        is refused ("invalid order price fields", reference §11).
+        """
         body: dict[str, object] = {}
         if self.account:
             body["acctId"] = self.account
@@ -94,8 +105,11 @@ class OrderTicket:
         whole = float(self.quantity).is_integer()
         body["quantity"] = int(self.quantity) if whole else self.quantity
         body["tif"] = str(self.tif)
+        price, aux_price = self.price, self.aux_price
+        if self.order_type in STOP_PRICED_TYPES and price is None:
+            price, aux_price = aux_price, None  # IBKR refuses a stop sent only as auxPrice (§11)
         optional: dict[str, object | None] = {
-            "price": self.price, "auxPrice": self.aux_price, "cOID": self.coid,
+            "price": price, "auxPrice": aux_price, "cOID": self.coid,
             "parentId": self.parent_id, "listingExchange": self.listing_exchange,
             "trailingAmt": self.trailing_amount, "trailingType": self.trailing_type,
         }
@@ -138,7 +152,7 @@ class OrderTicket:
             raise TicketError(problems)
         price = _coerce.number(d.get("price"))
         aux_price = _coerce.number(d.get("auxPrice"))
-        if order_type in (OrderType.STP, OrderType.TRAIL) and price is None:
+        if order_type in STOP_PRICED_TYPES and price is None:
             price, aux_price = aux_price, None
         return cls(
             conid=conid, side=side, quantity=quantity, order_type=order_type, tif=tif,
@@ -157,6 +171,7 @@ _TYPE_WORDS = {
     OrderType.LMT: "a limit order", OrderType.MKT: "a market order", OrderType.STP: "a stop order",
     OrderType.STOP_LIMIT: "a stop-limit order", OrderType.TRAIL: "a trailing stop order",
     OrderType.TRAILLMT: "a trailing stop-limit order", OrderType.MIDPRICE: "a midprice order",
+    OrderType.MOC: "a market-on-close order", OrderType.LOC: "a limit-on-close order",
 }
 # order type -> ((attribute, label) that must be set)
 _REQUIRED_PRICES: dict[OrderType, tuple[tuple[str, str], ...]] = {
@@ -165,6 +180,7 @@ _REQUIRED_PRICES: dict[OrderType, tuple[tuple[str, str], ...]] = {
     OrderType.STOP_LIMIT: (("price", "Limit price"), ("aux_price", "Stop price")),
     OrderType.TRAILLMT: (("price", "Limit price"), ("trailing_amount", "Trailing amount")),
     OrderType.TRAIL: (("trailing_amount", "Trailing amount"),),
+    OrderType.LOC: (("price", "Limit price"),),
 }
 _PRICE_LABELS = {"price": "Price", "aux_price": "Stop price", "trailing_amount": "Trailing amount"}
 

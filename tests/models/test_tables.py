@@ -17,7 +17,12 @@ from ibkr_desktop.protocol.events import (
     PnlUpdate,
     Position,
 )
-from ibkr_desktop.protocol.orders import OrderStatus
+from ibkr_desktop.protocol.orders import (
+    OrderStatus,
+    parse_live_order,
+    parse_order_status,
+    parse_trade,
+)
 
 
 def text(model: RecordTableModel, row: int, key: str) -> str:
@@ -85,6 +90,82 @@ def test_orders_merge_partial_updates_newest_first(qtmodeltester) -> None:
     assert not model.is_cancellable(1)
     assert model.order_id(1) == 1
     qtmodeltester.check(model)
+
+
+STOP_2026 = {"orderId": 46184815, "conid": 756733, "ticker": "SPY", "side": "SELL",
+             "orderType": "Stop", "price": "0.50", "totalSize": 1.0, "status": "PreSubmitted",
+             "timeInForce": "GTC", "parentId": 46184813,
+             "orderDesc": "Sell 1 SPY Stop 0.50, GTC"}
+
+
+def test_stop_order_shows_its_stop_not_a_limit(qtmodeltester) -> None:
+    """§11: the 2026 Stop (stop in price), the 2024 stop (auxPrice/stop_price) and a
+    STOP_LIMIT each show the stop in Stop and only a real limit in Limit."""
+    model = OrdersModel()
+    model.apply([
+        parse_live_order(STOP_2026),
+        parse_live_order({"orderId": 2, "ticker": "SPY", "orderType": "Stop",
+                          "auxPrice": "0.50", "stop_price": "0.50", "parentId": 1}),
+        parse_live_order({"orderId": 3, "ticker": "SPY", "orderType": "Stop Limit",
+                          "price": "101.50", "auxPrice": "100"}),
+    ])
+    rows = {model.order_id(r): r for r in range(model.rowCount())}
+    assert [(text(model, rows[i], "price"), text(model, rows[i], "aux_price"))
+            for i in (46184815, 2, 3)] == [("", "0.5000"), ("", "0.5000"), ("101.50", "100.00")]
+    assert model.headerData(model.column_index("aux_price"), Qt.Orientation.Horizontal) == "Stop"
+    assert model.headerData(model.column_index("price"), Qt.Orientation.Horizontal) == "Limit"
+    qtmodeltester.check(model)
+
+
+def test_sor_price_change_without_type_moves_a_stop(qtmodeltester) -> None:
+    """A sor change that carries only price (no orderType) moves a stop order's stop."""
+    model = OrdersModel()
+    model.apply([parse_live_order(STOP_2026)])
+    model.apply([parse_live_order({"orderId": 46184815, "price": "0.45"})])
+    assert (text(model, 0, "price"), text(model, 0, "aux_price")) == ("", "0.4500")
+    model.apply([parse_live_order({"orderId": 7, "orderType": "Limit", "price": "5"})])
+    model.apply([parse_live_order({"orderId": 7, "price": "5.5"})])
+    assert (text(model, 0, "price"), text(model, 0, "aux_price")) == ("5.50", "")
+    qtmodeltester.check(model)
+
+
+def test_order_status_recorded_spellings_in_the_table() -> None:
+    """§11 recorded status: filled 1, remaining 0, average 647.09, account U1234567."""
+    model = OrdersModel()
+    model.apply([parse_order_status({
+        "order_id": 473740665, "conid": 756733, "symbol": "SPY", "side": "BUY",
+        "order_status": "Filled", "order_type": "Market", "size": "1.0",
+        "filled_quantity": "1.0", "remaining_quantity": "0.0", "avg_fill_price": "647.09",
+        "total_size": "1.0", "price": "0.0", "tif": "DAY",
+        "order_clearing_account": "U1234567"})])
+    shown = {key: text(model, 0, key) for key in
+             ("filled", "remaining", "avg_price", "account", "quantity", "status", "price")}
+    assert shown == {"filled": "1", "remaining": "0", "avg_price": "647.09",
+                     "account": "U1234567", "quantity": "1", "status": "Filled", "price": ""}
+
+
+def test_execution_without_time_is_shown(qtmodeltester) -> None:
+    """§11: an execution without trade_time/trade_time_r appears, below timed ones."""
+    model = FillsModel()
+    untimed = parse_trade({"execution_id": "00018fae.67890abc.01.01", "conid": 756733,
+                           "symbol": "SPY", "side": "BOT", "size": 1.0, "price": 647.09,
+                           "order_ref": "Order123", "submitter": "U1234567"})
+    assert model.add([untimed, fill("e1", 1_000)]) == 2
+    assert model.keys() == ["e1", "00018fae.67890abc.01.01"]
+    assert [text(model, 1, k) for k in ("time", "symbol", "side", "size", "price")] == [
+        "", "SPY", "BUY", "1", "647.09"]
+    qtmodeltester.check(model)
+
+
+def test_positions_count_an_untimed_fill_as_today() -> None:
+    """A fill without a trade time still counts in today's P&L (/trades lists today's)."""
+    now_s = 1_750_000_000.0
+    model = PositionsModel(clock=lambda: now_s)
+    model.add_fills([Fill("x1", "DU1", 1, "AAPL", "BUY", 50.0, 104.0, None, 1.0,
+                          None, None, None, None)])
+    model.set_positions([position(1, "AAPL", 50, avg=104.0)])
+    model.apply_quotes({1: {"last": 105.0, "change": 3.0}})
+    assert text(model, 0, "daily_pnl") == "+50.00"
 
 
 def test_fills_dedupe_by_execution_id(qtmodeltester) -> None:

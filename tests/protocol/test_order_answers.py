@@ -8,13 +8,17 @@ from ibkr_desktop.protocol.errors import IbkrError, is_retryable
 from ibkr_desktop.protocol.events import Fill, OrderUpdate
 from ibkr_desktop.protocol.orders import (
     OrderAccepted,
+    OrderNotTransmitted,
     OrderQuestion,
+    OrderRefused,
     OrderRejectedError,
     OrderStatus,
     parse_live_order,
     parse_order_status,
     parse_placement_response,
     parse_trade,
+    placed_anything,
+    refusal_texts,
 )
 
 ACCEPTED = [{"order_id": "1234567890", "order_status": "PreSubmitted", "encrypt_message": "1"}]
@@ -66,20 +70,77 @@ def test_multi_ticket_answer_keeps_order() -> None:
     ]
 
 
+REFUSED_LEG_AND_INACTIVE = [
+    {"order_id": "-1", "order_status": "Failed",
+     "text": "The size, 1, does not conform to the minimum variation of 100",
+     "warning_message": "Order rejected by the exchange."},
+    {"order_id": "1760268467", "order_status": "Inactive"},
+]
+
+
+def test_refused_leg_and_untransmitted_order() -> None:
+    """§11: a Failed "-1" row is a refusal with IBKR's reason, an Inactive row was not sent;
+    neither is an accepted order, and the texts for the user carry both."""
+    answers = parse_placement_response(REFUSED_LEG_AND_INACTIVE)
+    assert answers == [
+        OrderRefused("The size, 1, does not conform to the minimum variation of 100 "
+                     "(Order rejected by the exchange.)", None),
+        OrderNotTransmitted("1760268467", "Inactive", None),
+    ]
+    assert not placed_anything(answers)
+    assert refusal_texts(answers) == [
+        "IBKR refused the order: The size, 1, does not conform to the minimum variation of 100 "
+        "(Order rejected by the exchange.)",
+        "Order 1760268467 was not transmitted (status Inactive)",
+    ]
+
+
 @pytest.mark.parametrize(
-    "body",
+    ("row", "expected"),
     [
-        {"error": "We cannot accept an order at the limit price you selected. ..."},
-        [{"error": "Order couldn't be submitted: Local order ID=my-order-0001 is already used."}],
+        ({"order_id": "55", "order_status": "Cancelled"}, OrderNotTransmitted("55", "Cancelled")),
+        ({"order_id": "55", "order_status": "Rejected", "text": "No margin"},
+         OrderRefused("No margin", "55")),
+        ({"order_id": "55", "order_status": "Weird"}, OrderNotTransmitted("55", "Weird")),
+        ({"order_id": 0, "order_status": "Submitted"},
+         OrderRefused("IBKR refused the order (status Submitted)")),
+        ({"order_id": "56", "order_status": "Filled"},
+         OrderAccepted("56", OrderStatus.FILLED, None)),
+        ({"order_id": "57", "order_status": "PreSubmitted",
+          "text": "Order held while securities are located."},
+         OrderAccepted("57", OrderStatus.PRE_SUBMITTED, None,
+                       "Order held while securities are located.")),
+        ({"order_id": "58"}, OrderAccepted("58", None, None)),
     ],
 )
-def test_rejection(body: object) -> None:
-    """Shape 3 raises OrderRejectedError carrying IBKR's text; it is not retryable."""
+def test_rows_are_classified_by_id_and_status(row: dict[str, object], expected: object) -> None:
+    """Only a real id with a working (or filled) status is accepted; the rest say why not."""
+    assert parse_placement_response([row]) == [expected]
+
+
+def test_bracket_with_one_refused_leg_still_placed_the_rest() -> None:
+    """An accepted parent and a refused child: something was placed, the refusal is reported."""
+    answers = parse_placement_response(ACCEPTED + REFUSED_LEG_AND_INACTIVE[:1])
+    assert placed_anything(answers)
+    assert refusal_texts(answers) == [
+        "IBKR refused the order: The size, 1, does not conform to the minimum variation of 100 "
+        "(Order rejected by the exchange.)"]
+
+
+def test_rejection_object() -> None:
+    """Shape 3 (a bare error object) raises OrderRejectedError with IBKR's text; not retryable."""
     with pytest.raises(OrderRejectedError) as info:
-        parse_placement_response(body)
-    assert info.value.message.startswith(("We cannot accept", "Order couldn't be submitted"))
+        parse_placement_response(
+            {"error": "We cannot accept an order at the limit price you selected. ..."})
+    assert info.value.message.startswith("We cannot accept")
     assert isinstance(info.value, IbkrError)
     assert not is_retryable(info.value)
+
+
+def test_error_row_is_a_refusal() -> None:
+    """An error row inside the array is a refused order carrying IBKR's text."""
+    text = "Order couldn't be submitted: Local order ID=my-order-0001 is already used."
+    assert parse_placement_response([{"error": text}]) == [OrderRefused(text)]
 
 
 @pytest.mark.parametrize("body", [[], None, "Internal Server Error", [{"foo": 1}], 42])
@@ -125,6 +186,49 @@ def test_live_order_string_id_and_missing_id() -> None:
         parse_live_order({"status": "Filled"})
 
 
+STOP_2026 = {"orderId": 46184815, "conid": 756733, "ticker": "SPY", "side": "SELL",
+             "orderType": "Stop", "price": "0.50", "totalSize": 1.0, "status": "PreSubmitted",
+             "timeInForce": "GTC", "parentId": 46184813,
+             "orderDesc": "Sell 1 SPY Stop 0.50, GTC"}
+
+
+@pytest.mark.parametrize(
+    ("item", "limit", "stop"),
+    [
+        (STOP_2026, None, 0.5),  # 2026: the stop in price
+        ({"orderId": 1, "orderType": "Stop", "auxPrice": "0.50", "stop_price": "0.50"},
+         None, 0.5),  # 2024 bracket child: the stop in auxPrice/stop_price, no price
+        ({"orderId": 1, "orderType": "STP", "price": "", "auxPrice": 0.5}, None, 0.5),
+        ({"orderId": 1, "orderType": "Stop Limit", "price": "101.5", "auxPrice": "100"},
+         101.5, 100.0),
+        ({"orderId": 1, "orderType": "STOP_LIMIT", "price": 101.5, "stop_price": "100"},
+         101.5, 100.0),
+        ({"orderId": 1, "orderType": "Trail", "price": "99"}, None, 99.0),
+        ({"orderId": 1, "orderType": "Limit", "price": "372.00"}, 372.0, None),
+        ({"orderId": 1, "orderType": "Market", "price": "0.0"}, None, None),
+        ({"orderId": 1, "orderType": "LIMITONCLOSE", "price": "372"}, 372.0, None),
+    ],
+)
+def test_live_order_limit_and_stop_by_order_type(item: dict[str, object], limit: float | None,
+                                                 stop: float | None) -> None:
+    """§11: the stop is read by order type from whichever key holds it, never as a limit."""
+    update = parse_live_order(item)
+    assert (update.price, update.aux_price) == (limit, stop)
+
+
+def test_stop_child_of_a_bracket() -> None:
+    """The recorded 2026 stop child: SELL 1 SPY stop 0.50 GTC, parent 46184813."""
+    update = parse_live_order(STOP_2026)
+    assert (update.order_type, update.side, update.quantity, update.status, update.tif,
+            update.parent_id) == ("STP", "SELL", 1.0, OrderStatus.PRE_SUBMITTED, "GTC", "46184813")
+
+
+def test_on_close_order_types() -> None:
+    """MOC/LOC are listed back as MARKETONCLOSE/LIMITONCLOSE with tif CLOSE (§11)."""
+    moc = parse_live_order({"orderId": 2, "orderType": "MARKETONCLOSE", "timeInForce": "CLOSE"})
+    assert (moc.order_type, moc.tif) == ("MOC", "CLOSE")
+
+
 ORDER_STATUS = {
     "sub_type": None, "request_id": "209", "server_id": "0", "order_id": 1799796559,
     "conidex": "265598", "conid": 265598, "symbol": "AAPL", "side": "S",
@@ -166,6 +270,36 @@ def test_order_status_limit_and_stop_prices() -> None:
     )
 
 
+RECORDED_STATUS = {"order_id": 473740665, "conid": 756733, "symbol": "SPY", "side": "BUY",
+                   "order_status": "Filled", "order_type": "Market", "size": "1.0",
+                   "filled_quantity": "1.0", "remaining_quantity": "0.0",
+                   "avg_fill_price": "647.09", "total_size": "1.0", "price": "0.0",
+                   "tif": "DAY", "order_clearing_account": "U1234567"}
+
+
+def test_order_status_recorded_spellings() -> None:
+    """§11: the recorded spellings read as filled 1, remaining 0, average 647.09 on U1234567;
+    the market order's "0.0" price is no limit."""
+    assert parse_order_status(RECORDED_STATUS) == OrderUpdate(
+        order_id=473740665, account="U1234567", status=OrderStatus.FILLED, conid=756733,
+        symbol="SPY", side="BUY", order_type="MKT", quantity=1.0, filled=1.0, remaining=0.0,
+        avg_price=647.09, price=None, aux_price=None, tif="DAY",
+    )
+
+
+def test_order_status_recorded_without_total_size() -> None:
+    """With remaining_quantity present, "size" is the order's size."""
+    item = {k: v for k, v in RECORDED_STATUS.items() if k != "total_size"} | {"size": "3"}
+    update = parse_order_status(item | {"remaining_quantity": "2", "filled_quantity": "1"})
+    assert (update.quantity, update.filled, update.remaining) == (3.0, 1.0, 2.0)
+
+
+def test_order_status_stop_order_price_is_its_stop() -> None:
+    """A status row of a Stop order with only "price" shows it as the stop."""
+    update = parse_order_status({"order_id": 9, "order_type": "Stop", "price": "0.50"})
+    assert (update.price, update.aux_price) == (None, 0.5)
+
+
 TRADE = {
     "execution_id": "0000e0d5.6576fd38.01.01", "symbol": "AAPL", "supports_tax_opt": "1",
     "side": "S", "order_description": "Sold 5 @ 192.26 on ISLAND",
@@ -197,6 +331,17 @@ def test_trade_string_conid_and_text_time() -> None:
 
 
 def test_trade_without_price_is_rejected() -> None:
-    """A trade missing its price cannot become a fill."""
-    with pytest.raises(ValueError):
+    """A trade missing its price cannot become a fill; the error names what is missing."""
+    with pytest.raises(ValueError, match="no readable price"):
         parse_trade({k: v for k, v in TRADE.items() if k != "price"})
+
+
+def test_trade_without_time_fields_is_a_fill() -> None:
+    """§11: the recorded execution without trade_time/trade_time_r is a BUY 1 SPY at 647.09."""
+    fill = parse_trade({"execution_id": "00018fae.67890abc.01.01", "conid": 756733,
+                        "symbol": "SPY", "side": "BOT", "size": 1.0, "price": 647.09,
+                        "order_ref": "Order123", "submitter": "U1234567"})
+    assert fill == Fill(
+        execution_id="00018fae.67890abc.01.01", account="", conid=756733, symbol="SPY",
+        side="BUY", size=1.0, price=647.09, time_ms=None, commission=None,
+        order_ref="Order123", exchange=None, net_amount=None, description=None)

@@ -54,6 +54,30 @@ def test_to_json_all_optional_fields() -> None:
     }
 
 
+@pytest.mark.parametrize(
+    ("price", "aux_price"), [(0.5, None), (None, 0.5)], ids=["stop-as-price", "stop-as-aux"])
+def test_stop_order_body_puts_the_stop_in_price(price: float | None,
+                                                aux_price: float | None) -> None:
+    """§11: IBKR refuses a STP body with the stop only in auxPrice, so it always goes in price."""
+    body = _ticket(order_type=OrderType.STP, side=Side.SELL, quantity=1, price=price,
+                   aux_price=aux_price, tif=TimeInForce.GTC).to_json()
+    assert (body["orderType"], body["price"], "auxPrice" in body) == ("STP", 0.5, False)
+
+
+def test_stop_limit_body_keeps_limit_in_price_and_stop_in_aux() -> None:
+    body = _ticket(order_type=OrderType.STOP_LIMIT, price=101.5, aux_price=100.0).to_json()
+    assert (body["price"], body["auxPrice"]) == (101.5, 100.0)
+
+
+def test_on_close_orders() -> None:
+    """MOC needs no price, LOC a limit; both read back from IBKR's listing spellings (§11)."""
+    assert validate(_ticket(order_type=OrderType.MOC, price=None)) == []
+    assert validate(_ticket(order_type=OrderType.LOC, price=None)) == [
+        Problem("price", "Limit price is required for a limit-on-close order")]
+    assert OrderTicket.from_json({"conid": 1, "side": "BUY", "quantity": 1,
+                                  "orderType": "LOC", "price": 10}).order_type is OrderType.LOC
+
+
 def test_from_json_round_trip() -> None:
     """to_json -> from_json gives the same ticket back."""
     ticket = _ticket(account="DU1", coid="c1", tif=TimeInForce.GTC, outside_rth=True)
