@@ -8,9 +8,10 @@ drops, stalls (no heartbeat and no data within a bound) or loses authentication.
 reconnect it asks for a REST re-sync (:attr:`StreamWorker.resync_requested`), since IBKR
 replays nothing.
 
-Frames are parsed by ``protocol.frames.parse_frame``. Events are coalesced per event-loop turn:
-quotes into one ``{conid: changed values}`` dict, the other kinds into tuples, and each kind is
-emitted at most once per turn, like ib_async's ``pendingTickers``.
+The worker only moves bytes: each received frame goes to ``protocol.batching.FrameBatcher``
+(decoded with orjson), and at the end of the event-loop turn the drained batch is emitted:
+quotes as one ``{conid: Quote}`` dict, the other kinds as tuples, each kind at most once per
+turn, like ib_async's ``pendingTickers``.
 """
 
 from __future__ import annotations
@@ -22,16 +23,17 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import orjson
 from PySide6.QtCore import QObject, Signal
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
-from ibkr_desktop.client.batcher import FrameBatcher
 from ibkr_desktop.client.http import client_logger
 from ibkr_desktop.client.subscriptions import Subscriptions
 from ibkr_desktop.client.tasks import TaskSet, sleep_or_wake
 from ibkr_desktop.client.tls import pinned_connection_class, websocket_ssl
 from ibkr_desktop.protocol import frames
+from ibkr_desktop.protocol.batching import FrameBatcher
 from ibkr_desktop.protocol.errors import IbkrError
 from ibkr_desktop.protocol.events import (
     AccountsInfo,
@@ -85,8 +87,8 @@ class StreamWorker(QObject):
     """The gateway WebSocket with a wanted-subscription set and batched signals.
 
     Signals:
-        quotes_updated (dict[int, dict[str, object]]): conid -> changed parsed values (names as
-            ``protocol.fields.parse_fields``, plus ``updated_ms``); one emit per loop turn.
+        quotes_updated (QuoteBatch): conid -> changed values as a ``protocol.quotes.Quote``
+            (``parse_fields`` names, plus ``updated_ms``); one emit per loop turn.
         orders_updated (tuple[OrderUpdate, ...]): ``sor`` changes (None fields = unchanged).
         fills_received (tuple[Fill, ...]): ``str`` executions (not de-duplicated here).
         pnl_updated (tuple[PnlUpdate, ...]): ``spl`` rows.
@@ -130,7 +132,7 @@ class StreamWorker(QObject):
         self._debug = log.isEnabledFor(logging.DEBUG)
         self._flush_scheduled = False
         self._loop: asyncio.AbstractEventLoop  # set by _serve before any frame arrives
-        self._batcher = FrameBatcher()
+        self._batcher = FrameBatcher(orjson.loads)
         self.status = StreamStatus(False, 0, None, "Not connected.")
 
     # -- lifecycle -----------------------------------------------------------------------------

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast
 
 from ibkr_desktop.protocol import _coerce
+from ibkr_desktop.protocol.quotes import Quote, decode_availability
 
-FieldKind = Literal["price", "size", "volume", "percent", "number", "text", "int", "flag"]
+FieldKind = Literal[
+    "price", "size", "volume", "percent", "number", "text", "int", "flag", "availability"
+]
 
 
 class F:
@@ -83,7 +86,7 @@ _TABLE: tuple[tuple[str, str, FieldKind], ...] = (
     ("201", "right", "text"), ("6004", "exchange", "text"), ("6008", "conid", "int"),
     ("6070", "sec_type", "text"), ("6072", "months", "text"), ("6073", "regular_expiry", "text"),
     ("6119", "marker", "text"), ("6457", "underlying_conid", "int"),
-    ("6508", "service_params", "text"), ("6509", "availability", "text"),
+    ("6508", "service_params", "text"), ("6509", "availability", "availability"),
     ("7051", "company_name", "text"), ("7057", "ask_exchanges", "text"),
     ("7058", "last_exchanges", "text"), ("7059", "last_size", "size"),
     ("7068", "bid_exchanges", "text"), ("7084", "implied_vol_hist_vol_pct", "percent"),
@@ -155,71 +158,101 @@ def id_of(name: str) -> str:
     return _IDS_BY_NAME[name]
 
 
+def _plain_float(value: object) -> float | None:
+    """The hot-path shortcut: a plain numeric string such as ``"189.60"`` -> float, else None.
+
+    ``float()`` also reads ``"1_000"``, ``"nan"`` and ``"inf"``, which IBKR never means as
+    numbers; those (and everything with separators, prefixes or suffixes) return None here and
+    go the long way through ``_coerce.number``.
+    """
+    if type(value) is str:
+        try:
+            result = float(value)
+        except ValueError:
+            return None
+        if result - result == 0.0 and "_" not in value:  # finite, no digit grouping
+            return result
+    return None
+
+
 def parse_price(value: object) -> float | None:
     """Price string/number -> float; drops a ``C``/``H`` prefix and separators; never raises."""
-    return _coerce.number(value, strip_markers=True)
+    result = _plain_float(value)
+    return result if result is not None else _coerce.number(value, strip_markers=True)
 
 
 def parse_size(value: object) -> float | None:
     """Size such as ``"1,300"`` (or ``"1.2K"``) -> float; None for empty/junk."""
-    return _coerce.number(value)
+    result = _plain_float(value)
+    return result if result is not None else _coerce.number(value)
 
 
-def parse_volume(value: object) -> float | None:
-    """Abbreviated volume ``"24.2M"``/``"512K"``/``"1.1B"`` or a plain number -> float."""
-    return _coerce.number(value)
+parse_volume = parse_size
+"""Abbreviated volume ``"24.2M"``/``"512K"``/``"1.1B"`` or a plain number -> float."""
 
-
-def parse_percent(value: object) -> float | None:
-    """Percent ``"0.54%"``, ``"-1.2"`` or a JSON number -> float in percent units (0.54)."""
-    return _coerce.number(value)
+parse_percent = parse_size
+"""Percent ``"0.54%"``, ``"-1.2"`` or a JSON number -> float in percent units (0.54)."""
 
 
 def parse_last(value: object) -> LastPrice:
     """Decode field 31: ``"C189.60"`` is yesterday's close, ``"H..."`` means trading is halted."""
-    prefix = ""
-    if isinstance(value, str):
-        stripped = value.strip()
-        prefix = stripped[: len(stripped) - len(stripped.lstrip("CHch"))].upper()
-    return LastPrice(parse_price(value), "C" in prefix, "H" in prefix)
+    closed, halted = _last_markers(value)
+    return LastPrice(parse_price(value), closed, halted)
 
+
+def _last_markers(value: object) -> tuple[bool, bool]:
+    """(is prior close, halted) from the ``C``/``H`` prefix of a field-31 value."""
+    if type(value) is not str or value[:1] in _UNMARKED_START:
+        return False, False
+    stripped = value.strip()
+    prefix = stripped[: len(stripped) - len(stripped.lstrip("CHch"))].upper()
+    return "C" in prefix, "H" in prefix
+
+
+_UNMARKED_START = frozenset("0123456789-+.")  # a value starting so has no prefix
 
 _PARSERS: dict[FieldKind, Callable[[object], object]] = {
     "price": parse_price,
     "size": parse_size,
     "volume": parse_volume,
     "percent": parse_percent,
-    "number": _coerce.number,
+    "number": parse_size,
     "text": _coerce.text,
     "int": _coerce.integer,
     "flag": _coerce.flag,
+    "availability": decode_availability,
+}
+
+_BY_ID: dict[str, tuple[str, Callable[[object], object]]] = {
+    spec.id: (spec.name, _PARSERS[spec.kind]) for spec in FIELDS.values()
 }
 
 
 def parse_value(field_id: str, value: object) -> object:
     """Parse one raw value by its field's kind; unknown ids give the value back unchanged."""
-    spec = FIELDS.get(field_id)
-    return _PARSERS[spec.kind](value) if spec else value
+    entry = _BY_ID.get(field_id)
+    return entry[1](value) if entry else value
 
 
-def parse_fields(raw: Mapping[str, object]) -> dict[str, object]:
-    """Known field ids of a snapshot/``smd`` object -> ``{name: parsed value}``.
+def parse_fields(raw: Mapping[str, object]) -> Quote:
+    """Known field ids of a snapshot/``smd`` object -> a :class:`~.quotes.Quote`.
 
     Keys that are not field ids (``conid``, ``_updated``, ``topic``...) are skipped. A field that
     is present but unparseable maps to None, so a blanked value clears the cell. Field 31 also
-    adds ``last_is_close`` and ``halted`` so the UI can mark a stale/halted last price.
+    adds ``last_is_close`` and ``halted`` so the UI can mark a stale/halted last price; field
+    6509 gives ``availability`` (decoded) and ``availability_code`` (IBKR's raw code).
     """
     values: dict[str, object] = {}
     for key, value in raw.items():
-        spec = FIELDS.get(key)
-        if spec is None:
+        entry = _BY_ID.get(key)
+        if entry is None:
             continue
-        values[spec.name] = _PARSERS[spec.kind](value)
+        values[entry[0]] = entry[1](value)
         if key == F.LAST:
-            last = parse_last(value)
-            values["last_is_close"] = last.is_prior_close
-            values["halted"] = last.halted
-    return values
+            values["last_is_close"], values["halted"] = _last_markers(value)
+        elif key == F.AVAILABILITY:
+            values["availability_code"] = _coerce.text(value)
+    return cast(Quote, values)
 
 
 def format_price(x: float, decimals: int = 2) -> str:

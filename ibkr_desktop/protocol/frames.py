@@ -210,11 +210,22 @@ def parse_frame(data: str | bytes) -> list[Event]:
         return [MalformedFrame(text[:_MAX_ECHO], f"not JSON: {exc}"[:_MAX_ECHO])]
     if not isinstance(frame, dict):
         return [MalformedFrame(text[:_MAX_ECHO], "not a JSON object")]
+    return frame_events(frame, text)
+
+
+def frame_events(frame: Mapping[str, object], data: str | bytes) -> list[Event]:
+    """Events of one already decoded frame (a JSON object), as :func:`parse_frame`; never raises.
+
+    ``data`` is the received text, echoed (shortened) in a MalformedFrame when the payload
+    cannot be interpreted.
+    """
     try:
         return _dispatch(frame)
     except Exception as exc:  # the contract is "never raises", whatever the payload holds
-        return [MalformedFrame(text[:_MAX_ECHO], f"unreadable {frame.get('topic')!r} frame: "
-                                                 f"{type(exc).__name__}: {exc}"[:_MAX_ECHO])]
+        echo = data[:_MAX_ECHO]
+        text = echo if isinstance(echo, str) else repr(echo)
+        return [MalformedFrame(text, f"unreadable {frame.get('topic')!r} frame: "
+                                     f"{type(exc).__name__}: {exc}"[:_MAX_ECHO])]
 
 
 # ---------------------------------------------------------------- client -> server

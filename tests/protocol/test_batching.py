@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from ibkr_desktop.client.batcher import FrameBatcher
+from ibkr_desktop.protocol.batching import FrameBatcher
 from ibkr_desktop.protocol.events import AuthStatus, Heartbeat, MalformedFrame, QuoteUpdate
 from ibkr_desktop.protocol.frames import parse_frame
 

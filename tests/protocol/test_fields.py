@@ -132,8 +132,8 @@ def test_parse_fields_snapshot() -> None:
     }
     assert parse_fields(raw) == {
         "last": 168.42, "last_is_close": False, "halted": False, "marker": "q1",
-        "availability": "RpB", "last_size": 100.0, "bid": 168.41, "ask_size": 600.0,
-        "ask": 168.42, "bid_size": 1300.0,
+        "availability": "live", "availability_code": "RpB", "last_size": 100.0, "bid": 168.41,
+        "ask_size": 600.0, "ask": 168.42, "bid_size": 1300.0,
     }
 
 

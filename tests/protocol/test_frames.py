@@ -135,8 +135,8 @@ def test_smd_quote() -> None:
         8314,
         {
             "last": 189.6, "last_is_close": False, "halted": False, "marker": "q2",
-            "availability": "RpB", "last_size": 100.0, "bid": 189.56, "ask_size": 500.0,
-            "ask": 189.61, "bid_size": 200.0,
+            "availability": "live", "availability_code": "RpB", "last_size": 100.0,
+            "bid": 189.56, "ask_size": 500.0, "ask": 189.61, "bid_size": 200.0,
         },
         1712596911593,
     )
