@@ -33,3 +33,21 @@ async def wait_until(predicate: Callable[[], Any], timeout: float = 5.0, step: f
         if loop.time() > deadline:
             raise AssertionError(f"condition not met within {timeout} s: {predicate}")
         await asyncio.sleep(step)
+
+
+class ManualClock:
+    """A monotonic clock (seconds) that moves only when the test calls :meth:`advance`.
+
+    Pass it where code takes a ``monotonic`` callable (e.g. ``DemoGateway(monotonic=clock)``) so
+    timeouts expire exactly when the test says, however busy the machine is.
+    """
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        """Move the clock forward by ``seconds``."""
+        self.now += seconds

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -68,18 +69,20 @@ THURSDAY_11_ET = 1717081200000
 
 @pytest.fixture
 async def make_gateway() -> AsyncIterator[GatewayFactory]:
-    """Start gateways with config overrides; all stopped after.
+    """Start gateways with config overrides and an optional ``monotonic`` clock; stop them after.
 
     Defaults differ from the shared fixture: pacing off (tests send bursts) and the simulated
     clock starting on a Thursday at 11:00 ET, so results do not depend on when the suite runs.
     """
     started: list[DemoGateway] = []
 
-    async def make(**overrides: Any) -> DemoGateway:
+    async def make(
+        *, monotonic: Callable[[], float] = time.monotonic, **overrides: Any
+    ) -> DemoGateway:
         overrides.setdefault("pacing", False)
         overrides.setdefault("start_ms", THURSDAY_11_ET)
         config = dataclasses.replace(GatewayConfig(seed=7, tls=False), **overrides)
-        gateway = DemoGateway(config)
+        gateway = DemoGateway(config, monotonic=monotonic)
         await gateway.start()
         started.append(gateway)
         return gateway

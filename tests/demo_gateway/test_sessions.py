@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.helpers import wait_until
+from tests.helpers import ManualClock, wait_until
 
 from .conftest import Api
 
@@ -128,20 +128,39 @@ async def test_logout_then_401_until_login_page(api: Api) -> None:
 
 
 async def test_idle_session_expires(make_gateway, http) -> None:  # type: ignore[no-untyped-def]
-    """With no request for longer than the idle timeout the session is gone (401)."""
-    gw = await make_gateway(session_idle_timeout_s=0.3)
+    """With no request for longer than the idle timeout (300 s) the session is gone (401)."""
+    clock = ManualClock()
+    gw = await make_gateway(monotonic=clock)
     api = Api(http, gw)
-    assert (await api.post("/tickle"))[0] == 200
-    await wait_until(lambda: not gw.session.logged_in, timeout=3)
+    status, body = await api.post("/tickle")
+    assert status == 200 and body["ssoExpires"] == 300_000
+    clock.advance(299.5)
+    status, body = await api.get("/sso/validate")
+    assert status == 200 and body["EXPIRES"] == 300_000  # the request itself restarts the timer
+    clock.advance(300.5)
     status, body = await api.post("/tickle")
     assert status == 401 and body["error"]
+    assert not gw.session.logged_in
+
+
+async def test_sso_expires_counts_down_to_the_idle_timeout(make_gateway, http) -> None:  # type: ignore[no-untyped-def]
+    """ssoExpires/EXPIRES is the time left since the last request, never below zero."""
+    clock = ManualClock()
+    gw = await make_gateway(monotonic=clock, session_idle_timeout_s=60.0)
+    api = Api(http, gw)
+    await api.post("/tickle")
+    clock.advance(45.0)
+    assert gw.session.sso_expires_ms() == 15_000
+    clock.advance(15.5)
+    assert gw.session.sso_expires_ms() == 0
 
 
 async def test_requests_keep_the_session_alive(make_gateway, http) -> None:  # type: ignore[no-untyped-def]
-    """Tickling more often than the idle timeout keeps the session."""
-    gw = await make_gateway(session_idle_timeout_s=1.0)
+    """Requests more often than the idle timeout keep the session, however long it runs."""
+    clock = ManualClock()
+    gw = await make_gateway(monotonic=clock, session_idle_timeout_s=1.0)
     api = Api(http, gw)
     for _ in range(4):
+        clock.advance(0.9)
         assert (await api.post("/tickle"))[0] == 200
-        await wait_until(lambda: gw.session.sso_expires_ms() < 700, timeout=2)
     assert gw.session.logged_in
