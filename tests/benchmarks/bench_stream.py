@@ -4,7 +4,10 @@ One blaster process (``bench_server.py``) serves all three clients in the same r
 
 * ours: :class:`~ibkr_desktop.client.stream.StreamWorker` on a qasync loop, frames parsed by
   ``protocol.frames`` and delivered as coalesced ``quotes_updated`` signals to a trivial slot;
-* raw: ``websockets`` + ``json.loads`` on the same qasync loop, doing nothing else (the ceiling);
+* raw: ``websockets`` + ``json.loads`` on the same qasync loop, doing nothing else (the ceiling
+  ``stream.ours_vs_raw`` is measured against); since our worker decodes with orjson, the same
+  bare client with ``orjson.loads`` is measured too (``stream.raw_orjson_fps``), for the fair
+  like-for-like ratio ``stream.ours_vs_raw_orjson``;
 * ibind: ``IbkrWsClient`` 0.2.2 (websocket-client thread) into a ``CallbackSink``, measured in
   its fastest mode (``synchronous_output_events=True``, reported as ``stream.ibind_fps``) and
   in its default mode (an ``AsyncSink`` queue and thread in front, ``stream.ibind_default_fps``).
@@ -24,12 +27,15 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
+import orjson
 from websockets.asyncio.client import connect
 
 from ibkr_desktop.client.stream import StreamTimings, StreamWorker
+from ibkr_desktop.protocol.quotes import QuoteBatch
 
 CONIDS = tuple(range(100001, 100101))
 FIRST = CONIDS[0]
@@ -64,7 +70,7 @@ async def ours_fps(port: int, n: int) -> float:
     done: asyncio.Future[None] = loop.create_future()
     marks: dict[str, float] = {}
 
-    def consume(batch: dict[int, dict[str, object]]) -> None:
+    def consume(batch: QuoteBatch) -> None:
         values = batch.get(FIRST)
         if values is not None:
             symbol = values.get("symbol")
@@ -85,15 +91,16 @@ async def ours_fps(port: int, n: int) -> float:
     return n / (marks["end"] - marks["begin"])
 
 
-async def raw_fps(port: int, n: int) -> float:
-    """Frames/s of a bare websockets + json client (same loop, same connection options)."""
+async def raw_fps(port: int, n: int,
+                  loads: Callable[[str | bytes], Any] = json.loads) -> float:
+    """Frames/s of a bare websockets + ``loads`` client (same loop, same connection options)."""
     marks: dict[str, float] = {}
     async with connect(_url(port, n), compression=None, max_queue=256,
                        ping_interval=None) as ws:
         for conid in CONIDS:
             await ws.send(f"smd+{conid}{SUBSCRIBE}")
         async for message in ws:
-            frame = json.loads(message)
+            frame = loads(message)
             if frame.get("conid") == FIRST:
                 symbol = frame.get("55")
                 if symbol == "BEGIN":
@@ -110,7 +117,7 @@ async def ours_latency(port: int, rate: float, seconds: float) -> tuple[float, f
     done: asyncio.Future[None] = loop.create_future()
     samples: list[float] = []
 
-    def consume(batch: dict[int, dict[str, object]]) -> None:
+    def consume(batch: QuoteBatch) -> None:
         now = time.time()
         for values in batch.values():
             sent = values.get("open")
@@ -183,11 +190,14 @@ def run(loop: asyncio.AbstractEventLoop, *, quick: bool = False) -> dict[str, fl
         raw = loop.run_until_complete(raw_fps(port, n_fast))
         ours = max(ours, loop.run_until_complete(ours_fps(port, n_fast)))
         raw = max(raw, loop.run_until_complete(raw_fps(port, n_fast)))
+        raw_orjson = max(loop.run_until_complete(raw_fps(port, n_fast, orjson.loads))
+                         for _ in range(2))
         p50, p99 = loop.run_until_complete(ours_latency(port, 5000, 2 if quick else 4))
         # ibind's rate swings with thread scheduling: keep its best of two runs
         ibind = max(ibind_fps(port, n_ibind), ibind_fps(port, n_ibind))
         ibind_default = ibind_fps(port, n_ibind, synchronous=False)
-    return {"stream.ours_fps": ours, "stream.raw_fps": raw, "stream.ibind_fps": ibind,
+    return {"stream.ours_fps": ours, "stream.raw_fps": raw, "stream.raw_orjson_fps": raw_orjson,
+            "stream.ours_vs_raw_orjson": ours / raw_orjson, "stream.ibind_fps": ibind,
             "stream.ibind_default_fps": ibind_default, "stream.ours_p50_ms": p50,
             "stream.ours_p99_ms": p99}
 
