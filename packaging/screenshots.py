@@ -23,12 +23,13 @@ import qasync  # noqa: E402
 from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from ibkr_desktop.app.controller import AppController, Connection  # noqa: E402
+from ibkr_desktop.app.presenters.session import Endpoint  # noqa: E402
 from ibkr_desktop.app.settings import APPLICATION, ORGANISATION  # noqa: E402
+from ibkr_desktop.app.startup import App, build  # noqa: E402
 from ibkr_desktop.protocol.orders import OrderQuestion, OrderTicket, OrderType, Side  # noqa: E402
 
 
-async def place(controller: AppController, ticket: OrderTicket) -> None:
+async def place(controller: App, ticket: OrderTicket) -> None:
     """Place an order and confirm any questions (demo only)."""
     assert controller.broker is not None
     answers = await controller.broker.place_order(ticket)
@@ -49,12 +50,12 @@ async def until(predicate, timeout: float = 15.0) -> None:  # type: ignore[no-un
 
 async def shoot(out: Path, wait: float) -> None:
     app = QApplication.instance()
-    controller = AppController(app)  # type: ignore[arg-type]
+    controller = build(app)  # type: ignore[arg-type]
     window = controller.window
     window.resize(1440, 900)
     window.show()
-    await controller.connect_to(Connection(demo=True))
-    await until(lambda: controller.account.account is not None and controller.quote_batches > 5)
+    await controller.connect_to(Endpoint(demo=True))
+    await until(lambda: controller.account.account is not None and controller.feed.batches > 5)
     await place(controller, OrderTicket(265598, Side.BUY, 100, OrderType.MKT))
     last = controller.watchlist.record(controller.watchlist.row_of(272093) or 0).get("last")
     limit = round(float(last) * 0.98, 2) if isinstance(last, float) else 400.0
@@ -64,7 +65,7 @@ async def shoot(out: Path, wait: float) -> None:
     out.mkdir(parents=True, exist_ok=True)
     window.watchlist.table.select_row(2)
     for theme in ("dark", "light"):
-        controller.set_theme(theme)
+        controller.presenters.settings.set_theme(theme)
         await asyncio.sleep(0.6)
         path = out / f"main-window-{theme}.png"
         window.grab().save(str(path))

@@ -1,4 +1,4 @@
-"""Small modal dialogs the controller opens: gateway help, certificate trust, About.
+"""Small dialogs the presenters open: gateway help, certificate trust, About, error notices.
 
 Always called from plain (non-coroutine) slots, because a modal ``exec()`` inside a running
 qasync task would re-enter the loop.
@@ -60,3 +60,16 @@ def show_about(parent: QWidget) -> None:
     QMessageBox.about(parent, "About ibkr-desktop",
                       f"<b>ibkr-desktop</b> {ver}<br>A desktop client for the IBKR Client Portal "
                       f"Web API.<br><br>Settings: {settings_file()}<br>Logs: {log_dir()}")
+
+
+def notice_dialog(parent: QWidget, level: str, text: str) -> QMessageBox:
+    """A notice the user must acknowledge, shown window-modal without blocking the loop.
+
+    ``open()`` rather than ``exec()``: it can be shown from any slot or coroutine.
+    """
+    icon = QMessageBox.Icon.Critical if level == "error" else QMessageBox.Icon.Warning
+    box = QMessageBox(icon, "ibkr-desktop", text, QMessageBox.StandardButton.Ok, parent)
+    box.setObjectName("noticeDialog")
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.open()
+    return box

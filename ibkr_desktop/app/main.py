@@ -1,9 +1,9 @@
 """``ibkr-desktop`` / ``python -m ibkr_desktop``: parse the command line, boot Qt + qasync, run.
 
 A flat, logged start-up (qutebrowser's ``_init_modules``): logging and the crash reporter first,
-then the QApplication and its qasync loop, then the controller, then the connection. Shutdown
-is one path: the window closes -> the controller stops the broker and any demo gateway -> the
-loop ends.
+then the QApplication and its qasync loop, then the app (``startup.build``: shared objects,
+window, presenters), then the connection. Shutdown is one path: the window closes -> the
+session presenter stops the broker and any demo gateway -> the loop ends.
 """
 
 from __future__ import annotations
@@ -85,39 +85,41 @@ def choose_connection(args: argparse.Namespace) -> tuple[bool, str]:
 
 async def run(args: argparse.Namespace, app: QApplication, reporter: CrashReporter,
               demo_gateway: Future[Any] | None = None) -> int:
-    """Build the window, connect, and wait until the window closes."""
-    from ibkr_desktop.app.controller import AppController, Connection
+    """Build the app, connect, and wait until the window closes."""
+    from ibkr_desktop.app.presenters.session import Endpoint
+    from ibkr_desktop.app.startup import build
 
     started = _PROCESS_START
     loop = asyncio.get_running_loop()
     reporter.install_loop(loop)
-    controller = AppController(app)
-    reporter.window = controller.window
+    parts = build(app)
+    window = parts.window
+    reporter.window = window
     if args.theme:
-        controller.set_theme(args.theme)
+        parts.presenters.settings.set_theme(args.theme)
     closed = asyncio.Event()
-    controller.window.closing.connect(closed.set)
-    controller.window.show()
-    controller.window.tray.show_if_available()
-    signal.signal(signal.SIGINT, lambda *_: loop.call_soon_threadsafe(controller.window.close))
-    wake = QTimer(controller)  # lets Python see SIGINT while Qt sleeps
+    window.closing.connect(closed.set)
+    window.show()
+    window.tray.show_if_available()
+    signal.signal(signal.SIGINT, lambda *_: loop.call_soon_threadsafe(window.close))
+    wake = QTimer(parts)  # lets Python see SIGINT while Qt sleeps
     wake.start(250)
     if args.smoke:
-        loop.call_later(args.smoke, controller.window.close)
+        loop.call_later(args.smoke, window.close)
     demo, url = choose_connection(args)
     _log.info("starting (%s)", "demo gateway" if demo else f"gateway {url}")
     try:
-        await controller.connect_to(Connection(demo, url), demo_gateway if demo else None)
+        await parts.connect_to(Endpoint(demo, url), demo_gateway if demo else None)
     except Exception as exc:  # noqa: BLE001 -- startup failure must reach the user, not vanish
         reporter.report(type(exc), exc, exc.__traceback__, "start-up")
     await closed.wait()
     wake.stop()
-    await controller.shutdown()
+    await parts.shutdown()
     if args.smoke:
-        first = controller.first_quote_at
+        first = parts.presenters.watchlist.first_quote_at
         latency = f"{first - started:.2f}s" if first is not None else "none"
         ok = reporter.count == 0 and (first is not None or not demo)
-        print(f"SMOKE {'OK' if ok else 'FAILED'} quote_batches={controller.quote_batches} "
+        print(f"SMOKE {'OK' if ok else 'FAILED'} quote_batches={parts.feed.batches} "
               f"first_quote={latency} errors={reporter.count}", flush=True)
         return 0 if ok else 1
     return 0
@@ -134,7 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setApplicationDisplayName("ibkr-desktop")
     app.setDesktopFileName("ibkr-desktop")
     app.setWindowIcon(app_icon())
-    app.setQuitOnLastWindowClosed(False)  # the controller decides when to quit
+    app.setQuitOnLastWindowClosed(False)  # run() decides when to quit
     garbage_collector = GuiThreadGarbageCollector(app)
     garbage_collector.start()  # before the demo gateway's thread starts allocating
     if args.profile_dir:
@@ -147,7 +149,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     asyncio.set_event_loop(loop)
     try:
         with loop:
-            return loop.run_until_complete(run(args, app, reporter, demo_gateway))
+            code: int = loop.run_until_complete(run(args, app, reporter, demo_gateway))
+            return code
     finally:
         reporter.uninstall()
         asyncio.set_event_loop(None)

@@ -1,13 +1,15 @@
 """The main window: mode banner + watchlist in the centre, docks around it, doctor at the bottom.
 
 Layout only: it owns the widgets, menus, docks and the saved/default layout (versioned, so a
-layout saved by an older build is ignored rather than misapplied). The app controller feeds it
-data and handles its requests.
+layout saved by an older build is ignored rather than misapplied). The presenters feed it data
+and handle its requests; the status bar has a message line (left, fed by the app's notifier)
+and the connection doctor (right).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
@@ -20,7 +22,7 @@ from ibkr_desktop.models.positions import PositionsModel
 from ibkr_desktop.widgets.icons import app_icon
 from ibkr_desktop.widgets.mode_banner import MODES, ModeBanner
 from ibkr_desktop.widgets.orders_panel import OrdersTable
-from ibkr_desktop.widgets.status_bar import ConnectionDoctor
+from ibkr_desktop.widgets.status_bar import ConnectionDoctor, MessageLine
 from ibkr_desktop.widgets.table_view import DataTable
 from ibkr_desktop.widgets.tray import TrayIcon
 from ibkr_desktop.widgets.watchlist_panel import WatchlistPanel
@@ -34,12 +36,14 @@ class MainWindow(QMainWindow):
         settings_requested(): File > Settings.
         theme_requested(str): View > Theme.
         help_requested(str): Help menu topics ("gateway", "logs", "about").
+        message(str): a status text of the window itself ("Layout restored to the default").
     """
 
     closing = Signal()
     settings_requested = Signal()
     theme_requested = Signal(str)
     help_requested = Signal(str)
+    message = Signal(str)
 
     def __init__(self, watchlist: WatchlistPanel, orders: OrdersTable, positions: PositionsModel,
                  fills: FillsModel, account: AccountModel) -> None:
@@ -73,15 +77,15 @@ class MainWindow(QMainWindow):
             self.docks[table.title] = self._dock(table)
         self._arrange_default()
 
+        self.message_line = MessageLine(self)
         self.doctor = ConnectionDoctor(self)
-        self.statusBar().addPermanentWidget(self.doctor, 1)
+        self.statusBar().addWidget(self.message_line, 1)  # left: what just happened
+        self.statusBar().addPermanentWidget(self.doctor)  # right: the connection, always
         self.statusBar().setSizeGripEnabled(False)
         self.tray = TrayIcon(self)
         self._busy_tokens: dict[str, int] = {}
         for table in self.tables:
-            table.message.connect(self.show_message)
             table.busy.connect(lambda on, text, t=table.title: self._table_busy(t, on, text))
-        watchlist.message.connect(self.show_message)
         self._build_menus()
         self._default_state = self.saveState(LAYOUT_VERSION)
         self.set_mode("DEMO", None)
@@ -100,10 +104,6 @@ class MainWindow(QMainWindow):
             self._busy_tokens[table] = self.doctor.begin_busy(text)
         elif table in self._busy_tokens:
             self.doctor.end_busy(self._busy_tokens.pop(table))
-
-    def show_message(self, text: str, timeout_ms: int = 6000) -> None:
-        """A transient status-bar message (results of user actions, notices)."""
-        self.statusBar().showMessage(text, timeout_ms)
 
     # -- layout ---------------------------------------------------------------------------
     def _dock(self, table: DataTable) -> QDockWidget:
@@ -165,7 +165,7 @@ class MainWindow(QMainWindow):
         for table in self.tables:
             table.reset_columns()
         self.save_layout()
-        self.show_message("Layout restored to the default")
+        self.message.emit("Layout restored to the default")
 
     # -- menus ----------------------------------------------------------------------------
     def _build_menus(self) -> None:
@@ -202,8 +202,8 @@ class MainWindow(QMainWindow):
         view.addAction("&Restore default layout", self.restore_default_layout)
         self._action(view, "Focus &watchlist", self.watchlist.table.setFocus, None, "Alt+1")
         for n, title in enumerate(("Positions", "Orders", "Executions", "Account"), start=2):
-            self._action(view, f"Focus {title.lower()}",
-                         lambda t=title: self._focus_dock(t), None, f"Alt+{n}")
+            self._action(view, f"Focus {title.lower()}", partial(self._focus_dock, title), None,
+                         f"Alt+{n}")
 
         help_menu = bar.addMenu("&Help")
         help_menu.addAction("How to &connect to IBKR…", lambda: self.help_requested.emit("gateway"))

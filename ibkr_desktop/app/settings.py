@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from PySide6.QtCore import QByteArray, QSettings
 
@@ -56,7 +56,7 @@ class Key(Generic[T]):
         if self.type is dict or self.type is list:
             store.setValue(self.name, json.dumps(value))
         elif self.type is bytes:
-            store.setValue(self.name, QByteArray(value))  # type: ignore[arg-type]
+            store.setValue(self.name, QByteArray(cast(bytes, value)))
         else:
             store.setValue(self.name, value)
 
@@ -75,11 +75,12 @@ class Keys:
     TLS_PIN = Key[str]("gateway/tls_pin", str, "",
                        "SHA-256 fingerprint of a trusted self-signed gateway certificate.")
     THEME = Key[str]("ui/theme", str, "dark", "'dark' or 'light'.")
-    WATCHLISTS = Key[dict]("watchlist/lists", dict, {}, "Named watchlists and the current one.")
-    WATCHLIST_COLUMNS = Key[dict]("watchlist/columns", dict, {},
-                                  "Visible watchlist columns, order and widths.")
-    TABLE_COLUMNS = Key[dict]("tables/columns", dict, {},
-                              "Column layout of the dock tables, by table name.")
+    WATCHLISTS = Key[dict[str, Any]]("watchlist/lists", dict, {},
+                                     "Named watchlists and the current one.")
+    WATCHLIST_COLUMNS = Key[dict[str, Any]]("watchlist/columns", dict, {},
+                                            "Visible watchlist columns, order and widths.")
+    TABLE_COLUMNS = Key[dict[str, Any]]("tables/columns", dict, {},
+                                        "Column layout of the dock tables, by table name.")
     GEOMETRY = Key[bytes]("window/geometry", bytes, b"", "Main window geometry.")
     WINDOW_STATE = Key[bytes]("window/state", bytes, b"", "Dock and toolbar layout.")
     LAYOUT_VERSION = Key[int]("window/layout_version", int, 0,

@@ -1,12 +1,16 @@
-"""The one path for user-facing messages from the client (style §2.6).
+"""The one path for user-facing messages (style §2.6, §7).
 
 Everything the user should read — a refused order, a rate limit, an IBKR bulletin, an
-untrusted certificate — becomes one :class:`Notice` on :attr:`NoticeBoard.notice`, which the
-Broker re-emits for the status bar and the tray. Every notice is logged as well.
+untrusted certificate, a fill, an export result — becomes one :class:`Notice`. Inside the
+client a :class:`NoticeBoard` turns client events into notices (the Broker re-emits them); the
+app has one :class:`Notifier` that the broker's notices, the quote feed, the presenters and the
+widgets' ``message`` signals all feed, and that the status bar, dialogs and tray subscribe to.
+Every notice is logged once, by the board that made it.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Signal, Slot
@@ -26,10 +30,18 @@ class Notice:
     Attributes:
         level: "info", "warning" or "error".
         text: Plain-language text.
+        title: A short headline for a desktop pop-up (e.g. "Order filled"); "" = no pop-up.
+        needs_user: The user must read and acknowledge it (an error dialog, not just the
+            status bar).
     """
 
     level: str
     text: str
+    title: str = ""
+    needs_user: bool = False
+
+
+LEVELS = ("info", "warning", "error")
 
 
 class NoticeBoard(QObject):
@@ -41,10 +53,16 @@ class NoticeBoard(QObject):
 
     notice = Signal(object)
 
-    def post(self, level: str, text: str) -> None:
-        """Log and emit one notice."""
-        log.info("notice (%s): %s", level, text)
-        self.notice.emit(Notice(level, text))
+    def post(self, level: str, text: str, *, title: str = "", needs_user: bool = False) -> None:
+        """Log and emit one notice (``level`` one of :data:`LEVELS`)."""
+        self.publish(Notice(level, text, title, needs_user))
+
+    @Slot(object)
+    def publish(self, notice: Notice) -> None:
+        """Log and emit a notice made elsewhere (the quote feed's, for example)."""
+        log_at = logging.INFO if notice.level == "info" else logging.WARNING
+        log.log(log_at, "notice (%s): %s", notice.level, notice.text)
+        self.notice.emit(notice)
 
     @Slot(object)
     def on_stream_message(self, message: Notification | Bulletin | StreamError) -> None:
@@ -68,3 +86,16 @@ class NoticeBoard(QObject):
         """A background refresh failed for a reason the session state does not already show."""
         if not isinstance(error, SESSION_PROBLEMS + (RateLimited,)):
             self.post("warning", f"A refresh failed: {error.message}")
+
+
+class Notifier(NoticeBoard):
+    """The app-wide message path: one per app, outliving every broker.
+
+    Feed it with :meth:`post`/:meth:`publish` (logs, then emits) or, for notices a broker's
+    board already logged, :meth:`relay` (emits only). Subscribe to ``notice``.
+    """
+
+    @Slot(object)
+    def relay(self, notice: Notice) -> None:
+        """Pass on a notice that was logged where it was made (``Broker.notice``)."""
+        self.notice.emit(notice)

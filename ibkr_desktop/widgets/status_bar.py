@@ -1,9 +1,11 @@
-"""The connection doctor: session state in plain words, the one action that fixes it, and gauges.
+"""The status bar's two parts: the message line and the connection doctor.
 
-Shows, left to right: a coloured state dot and sentence, the fix button (start the gateway, log
-in, take over, reauthenticate), stream health (heartbeat age, reconnects), the pacing meter
-(requests/s against IBKR's 10/s, queue depth, 429 count) and a progress indicator for long
-operations. It reads plain value objects and emits ``action_requested``; the app acts.
+:class:`MessageLine` (left) shows the latest user-facing notice with a severity icon and colour
+until it times out; the app's notifier feeds it. :class:`ConnectionDoctor` (right) shows, left
+to right: a coloured state dot and sentence, the fix button (start the gateway, log in, take
+over, reauthenticate), stream health (heartbeat age, reconnects), the pacing meter (requests/s
+against IBKR's 10/s, queue depth, 429 count) and a progress indicator for long operations. It
+reads plain value objects and emits ``action_requested``; the app acts.
 """
 
 from __future__ import annotations
@@ -14,18 +16,26 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QSizePolicy, QWidget
 
+from ibkr_desktop.client.notices import Notice
 from ibkr_desktop.protocol.events import SessionKind, SessionState
 
 
 class StreamInfo(Protocol):
     """What the doctor reads from ``Broker.stream_state_changed`` (client.stream.StreamStatus)."""
 
-    connected: bool
-    reconnects: int
-    last_heartbeat_ms: int | None
-    reason: str
+    @property
+    def connected(self) -> bool: ...
+
+    @property
+    def reconnects(self) -> int: ...
+
+    @property
+    def last_heartbeat_ms(self) -> int | None: ...
+
+    @property
+    def reason(self) -> str: ...
 
 
 class PacingInfo(Protocol):
@@ -60,6 +70,49 @@ ADVICE: dict[SessionKind, Advice] = {
 }
 
 _DOT = {"ok": "#2ea043", "busy": "#d29922", "bad": "#f85149"}
+
+_SEVERITY = {"info": ("ℹ", "#58a6ff", 5000), "warning": ("⚠", "#d29922", 10000),
+             "error": ("✖", "#f85149", 15000)}
+"""level -> (icon, colour, milliseconds shown)."""
+
+
+class MessageLine(QLabel):
+    """The latest notice, left in the status bar: icon and colour by severity, then it fades.
+
+    The full text is also the tooltip (a text too long for the space left of the doctor is cut).
+    ``level`` and ``plain_text`` say what is shown ("" when nothing is).
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("messageLine")
+        self.setTextFormat(Qt.TextFormat.RichText)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setMinimumWidth(120)
+        self.level = ""
+        self.plain_text = ""
+        self._expire = QTimer(self)
+        self._expire.setSingleShot(True)
+        self._expire.timeout.connect(self.clear_message)
+
+    def show_notice(self, notice: Notice) -> None:
+        """Show ``notice`` now, replacing the one shown; it clears after a severity timeout."""
+        icon, colour, timeout_ms = _SEVERITY.get(notice.level, _SEVERITY["info"])
+        self.level = notice.level
+        self.plain_text = f"{icon} {notice.text}"
+        text = html.escape(notice.text)
+        if notice.level != "info":
+            text = f'<span style="color:{colour}">{text}</span>'
+        self.setText(f'<span style="color:{colour}">{icon}</span> {text}')
+        self.setToolTip(notice.text)
+        self._expire.start(timeout_ms)
+
+    def clear_message(self) -> None:
+        """Show nothing."""
+        self._expire.stop()
+        self.level = self.plain_text = ""
+        self.clear()
+        self.setToolTip("")
 
 
 class ConnectionDoctor(QWidget):

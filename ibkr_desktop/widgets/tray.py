@@ -1,4 +1,4 @@
-"""The tray icon: mode-coloured badge, a tooltip with mode and connection, fill pop-ups.
+"""The tray icon: mode-coloured badge, a tooltip with mode and connection, notice pop-ups.
 
 Only shown where the desktop has a tray; everything else (offscreen, bare X) works without it.
 """
@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon, QWidget
 
+from ibkr_desktop.client.notices import Notice
 from ibkr_desktop.widgets.icons import app_icon
 from ibkr_desktop.widgets.mode_banner import MODES
 
@@ -40,10 +41,20 @@ class TrayIcon(QSystemTrayIcon):
         self.connection = text
         self._update_tooltip()
 
-    def notify(self, title: str, text: str) -> None:
-        """A desktop pop-up (fills), only when a tray exists."""
-        if self.isVisible() and self.supportsMessages():
-            self.showMessage(title, text, QSystemTrayIcon.MessageIcon.Information, 4000)
+    def show_notice(self, notice: Notice) -> bool:
+        """Pop up a notice that has a title (fills) or is an error; True when one was shown.
+
+        Only where a tray exists and is shown; everything else reaches the user through the
+        status bar (the notifier feeds both).
+        """
+        if not (notice.title or notice.level == "error"):
+            return False
+        if not (self.isVisible() and self.supportsMessages()):
+            return False
+        icon = (QSystemTrayIcon.MessageIcon.Critical if notice.level == "error"
+                else QSystemTrayIcon.MessageIcon.Information)
+        self.showMessage(notice.title or "ibkr-desktop", notice.text, icon, 4000)
+        return True
 
     def show_if_available(self) -> None:
         """Show only where a tray host exists (never offscreen)."""

@@ -11,10 +11,10 @@ import pytest
 import shiboken6
 from PySide6.QtCore import QSettings, Qt
 
-from ibkr_desktop.app.controller import AppController
 from ibkr_desktop.app.crash import CrashReporter
 from ibkr_desktop.app.main import choose_connection, parse_args
 from ibkr_desktop.app.settings import LAYOUT_VERSION, Keys
+from ibkr_desktop.app.startup import App, build
 from ibkr_desktop.protocol.events import ContractMatch
 from ibkr_desktop.protocol.redaction import RedactingFilter, redact
 
@@ -47,7 +47,8 @@ def test_log_redacts_sessions_cookies_and_tokens(caplog) -> None:
     assert secret not in record.getMessage()
 
 
-def test_crash_reporter_logs_and_announces_every_source(qtbot, caplog, tmp_path) -> None:
+def test_crash_reporter_logs_and_announces_every_source(qtbot, caplog, tmp_path,
+                                                        expected_errors) -> None:
     """sys.excepthook, threading.excepthook and the loop handler all end in one report."""
     reporter = CrashReporter(str(tmp_path / "app.log"), show_dialogs=False)
     reporter.install()
@@ -74,7 +75,7 @@ def test_crash_reporter_logs_and_announces_every_source(qtbot, caplog, tmp_path)
     assert "unexpected error in thread worker" in caplog.text
 
 
-def test_crash_dialog_shows_the_log_path(qtbot, tmp_path) -> None:
+def test_crash_dialog_shows_the_log_path(qtbot, tmp_path, expected_errors) -> None:
     """The error dialog names what failed and where the full report is."""
     reporter = CrashReporter(str(tmp_path / "app.log"))
     try:
@@ -101,16 +102,16 @@ def test_command_line_and_gateway_choice() -> None:
         parse_args(["--gateway", "localhost:5000"])
 
 
-def _new_controller(qapp) -> AppController:
-    controller = AppController(qapp)
-    controller.window.show()
-    return controller
+def _new_controller(qapp) -> App:
+    app = build(qapp)
+    app.window.show()
+    return app
 
 
-def _close(controller: AppController) -> None:
-    controller.window.close()
-    shiboken6.delete(controller.window)
-    shiboken6.delete(controller)
+def _close(app: App) -> None:
+    app.window.close()
+    shiboken6.delete(app.window)
+    shiboken6.delete(app)
 
 
 def test_watchlists_columns_and_layout_persist(qtbot, qapp) -> None:
@@ -126,7 +127,7 @@ def test_watchlists_columns_and_layout_persist(qtbot, qapp) -> None:
     header.moveSection(header.visualIndex(first.watchlist.column_index("volume")), 1)
     first.window.docks["Account"].hide()
     first.window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, first.window.docks["Orders"])
-    first.set_theme("light")
+    first.presenters.settings.set_theme("light")
     columns = table.column_state()
     _close(first)
     assert Keys.LAYOUT_VERSION.get() == LAYOUT_VERSION
@@ -140,7 +141,7 @@ def test_watchlists_columns_and_layout_persist(qtbot, qapp) -> None:
         assert second.window.docks["Account"].isHidden()
         area = second.window.dockWidgetArea(second.window.docks["Orders"])
         assert area == Qt.DockWidgetArea.LeftDockWidgetArea
-        assert second.theme == "light"
+        assert second.presenters.settings.theme == "light"
         second.window.restore_default_layout()
         assert not second.window.docks["Account"].isHidden()
         assert "open" in second.window.watchlist.table.column_state()["order"]

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 
-from ibkr_desktop.app.controller import AppController
+from ibkr_desktop.app.presenters.session import Endpoint
+from ibkr_desktop.app.startup import App, build
 from ibkr_desktop.models.table import Role
 from ibkr_desktop.protocol.events import SessionKind
 from ibkr_desktop.protocol.orders import OrderQuestion, OrderTicket, OrderType, Side
@@ -19,14 +20,14 @@ from tests.helpers import wait_until
 AAPL, MSFT = 265598, 272093
 
 
-def shown(controller: AppController, conid: int, key: str) -> str:
+def shown(controller: App, conid: int, key: str) -> str:
     model = controller.watchlist
     row = model.row_of(conid)
     assert row is not None
     return model.data(model.index(row, model.column_index(key)))
 
 
-async def place(controller: AppController, ticket: OrderTicket) -> None:
+async def place(controller: App, ticket: OrderTicket) -> None:
     """Place through the broker, confirming any order questions (as the ticket would)."""
     assert controller.broker is not None
     answers = await controller.broker.place_order(ticket)
@@ -40,8 +41,8 @@ async def test_quotes_reach_the_watchlist_within_two_seconds(qapp) -> None:
     controller = await start_app(qapp)
     try:
         await wait_until(lambda: all(shown(controller, c, "last") for c in (AAPL, MSFT)), 2.0)
-        assert controller.first_quote_at is not None
-        assert controller.first_quote_at - started < 2.0
+        assert controller.presenters.watchlist.first_quote_at is not None
+        assert controller.presenters.watchlist.first_quote_at - started < 2.0
         assert "DEMO" in controller.window.windowTitle()
         assert controller.window.banner.mode == "DEMO"
         assert controller.window.tray.toolTip().startswith("ibkr-desktop — DEMO")
@@ -57,10 +58,10 @@ async def test_repaints_are_coalesced_by_the_frame_clock(qapp) -> None:
     async with running_app(qapp) as app_controller:
         flushes_before = app_controller.watchlist.flush_count
         frames_before = app_controller.clock.frames
-        batches_before = app_controller.quote_batches
+        batches_before = app_controller.feed.batches
         await wait_until(lambda: app_controller.clock.frames - frames_before >= 30, timeout=3)
         flushes = app_controller.watchlist.flush_count - flushes_before
-        assert app_controller.quote_batches > batches_before
+        assert app_controller.feed.batches > batches_before
         assert flushes <= app_controller.clock.frames - frames_before
 
 
@@ -71,7 +72,7 @@ async def test_a_symbol_that_stops_updating_is_dimmed(qapp) -> None:
         await wait_until(lambda: shown(app_controller, AAPL, "last"))
         model.stale_after = 0.6
         assert app_controller.broker is not None
-        app_controller.broker.unsubscribe_quotes([AAPL])
+        app_controller.broker.unsubscribe_quotes([AAPL])  # behind the feed's back: no quotes
         row = model.row_of(AAPL)
         await wait_until(lambda: model.data(model.index(row, 0), Role.STALE), timeout=4)
         color = model.data(model.index(row, 0), Qt.ItemDataRole.ForegroundRole)
@@ -94,7 +95,7 @@ async def test_fill_shows_in_positions_orders_executions(qapp) -> None:
         fill = c.fills.record(0)
         assert fill["symbol"] == "MSFT" and fill["side"] == "BUY" and fill["size"] == 7
         await wait_until(lambda: c.account.value("net_liquidation"))
-        assert MSFT in c.subscribed
+        assert MSFT in c.feed.live
 
 
 async def test_working_order_cancelled_from_the_orders_table(qapp) -> None:
@@ -123,8 +124,8 @@ async def test_dropped_socket_is_shown_and_recovered(qapp) -> None:
         fault(app_controller, "drop_sockets")
         await wait_until(lambda: doctor.stream.reconnects >= 1 and doctor.stream.connected, 8)
         assert "1 reconnect" in doctor.stream_label.text()
-        batches = app_controller.quote_batches
-        await wait_until(lambda: app_controller.quote_batches > batches)
+        batches = app_controller.feed.batches
+        await wait_until(lambda: app_controller.feed.batches > batches)
 
 
 async def test_expired_session_offers_reauthenticate(qapp) -> None:
@@ -182,15 +183,14 @@ async def test_paper_mode_and_account_selector(qapp) -> None:
     covered in tests/widgets.)
     """
     accounts, mode = ("DU111", "DU222"), "PAPER"
-    from ibkr_desktop.app.controller import Connection
     from ibkr_desktop.demo_gateway.server import ThreadedGateway
 
     gateway = ThreadedGateway(fast_config(accounts=accounts))
     gateway.start()
-    controller = AppController(qapp, client_timings=FAST)
+    controller = build(qapp, client_timings=FAST)
     try:
         controller.window.show()
-        await controller.connect_to(Connection(demo=False, url=gateway.base_url))
+        await controller.connect_to(Endpoint(demo=False, url=gateway.base_url))
         banner = controller.window.banner
         await wait_until(lambda: banner.account is not None, timeout=8)
         assert banner.mode == mode
@@ -215,13 +215,12 @@ async def test_contract_search_goes_through_the_gateway(qapp) -> None:
         await wait_until(lambda: any(m.symbol == "NFLX" for m in panel.search.matches), 5)
         panel.add_contract(next(m for m in panel.search.matches if m.symbol == "NFLX"))
         await wait_until(lambda: shown(c, 15124833, "last"), timeout=5)
-        assert 15124833 in c.subscribed
+        assert 15124833 in c.feed.live
 
 
 async def test_self_signed_gateway_is_trusted_once_and_pinned(qapp, monkeypatch) -> None:
     """A real gateway with a self-signed certificate: the user trusts it once, it is pinned."""
-    from ibkr_desktop.app import controller as controller_module
-    from ibkr_desktop.app.controller import Connection
+    from ibkr_desktop.app.presenters import session as session_module
     from ibkr_desktop.app.settings import Keys
     from ibkr_desktop.demo_gateway.server import ThreadedGateway
 
@@ -231,12 +230,12 @@ async def test_self_signed_gateway_is_trusted_once_and_pinned(qapp, monkeypatch)
         asked.append(info.fingerprint)
         return info.fingerprint
 
-    monkeypatch.setattr(controller_module, "ask_trust_certificate", trust)
+    monkeypatch.setattr(session_module, "ask_trust_certificate", trust)
     gateway = ThreadedGateway(fast_config(tls=True))
     gateway.start()
-    controller = AppController(qapp, client_timings=FAST)
+    controller = build(qapp, client_timings=FAST)
     try:
-        await controller.connect_to(Connection(demo=False, url=gateway.base_url))
+        await controller.connect_to(Endpoint(demo=False, url=gateway.base_url))
         await wait_until(lambda: controller.window.doctor.headline() == "Connected", 10)
         assert len(asked) == 1 and Keys.TLS_PIN.get() == asked[0]
         assert controller.window.banner.mode == "PAPER"
