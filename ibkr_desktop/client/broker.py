@@ -136,9 +136,11 @@ class Broker(QObject):
         sync.account_summary_updated.connect(self.account_summary_updated)
         stream.state_changed.connect(self.stream_state_changed)
         stream.auth_status_received.connect(self.keeper.on_auth_status)
+        stream.session_problem.connect(self.keeper.report_problem)
         stream.message_received.connect(self.notices.on_stream_message)
         stream.resync_requested.connect(lambda: sync.resync(everything=True))
         sync.failed.connect(self.notices.on_refresh_failed)
+        sync.notice.connect(self.notices.post)
         self.keeper.state_changed.connect(self.session_state_changed)
         self.keeper.session_ready.connect(self._on_session_ready)
         self.rest.pacing_changed.connect(self.pacing_changed)
@@ -210,11 +212,11 @@ class Broker(QObject):
         return parse_search_results(body) if body is not None else []
 
     async def snapshot(self, conids: Iterable[int], fields: Iterable[str] = WATCHLIST_FIELDS,
-                       ) -> dict[int, dict[str, object]]:
+                       ) -> QuoteBatch:
         """One-off quotes ({conid: parsed values}); asks twice if the first is a pre-flight."""
         ids = list(dict.fromkeys(int(c) for c in conids))
         params = {"conids": ids, "fields": list(fields)}
-        result: dict[int, dict[str, object]] = {}
+        result: QuoteBatch = {}
         for _ in range(2):
             body = await self._user_get("/iserver/marketdata/snapshot", params, "Quote snapshot")
             for item in body if isinstance(body, list) else ():

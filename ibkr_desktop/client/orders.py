@@ -23,6 +23,7 @@ from ibkr_desktop.protocol.errors import (
     ServiceUnavailable,
 )
 from ibkr_desktop.protocol.orders import (
+    OrderAccepted,
     OrderRejectedError,
     OrderTicket,
     PlacementAnswer,
@@ -104,6 +105,8 @@ class OrderDesk(QObject):
             raise OrderRejectedError("; ".join(problems), answers=tuple(answers))
         for text in problems:
             self.notice.emit("error", text)
+        if any(isinstance(a, OrderAccepted) and a.status is None for a in answers):
+            self.orders_uncertain.emit()  # an id without a status: the Orders view tells
         return answers
 
     async def _send(self, method: str, path: str, body: object,

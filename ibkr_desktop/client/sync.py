@@ -21,8 +21,9 @@ from ibkr_desktop.client.scheduler import Lane
 from ibkr_desktop.client.tasks import TaskSet
 from ibkr_desktop.protocol.errors import IbkrError
 from ibkr_desktop.protocol.events import Fill, Position
-from ibkr_desktop.protocol.orders import parse_live_order, parse_trade
-from ibkr_desktop.protocol.portfolio import parse_pnl_partitioned, parse_positions, parse_summary
+from ibkr_desktop.protocol.item_lists import read_items, unreadable_text
+from ibkr_desktop.protocol.orders import parse_live_order, parse_order_status, parse_trade
+from ibkr_desktop.protocol.portfolio import parse_pnl_partitioned, parse_position, parse_summary
 
 log = client_logger("ibkr_desktop.client.sync")
 
@@ -41,6 +42,9 @@ class AccountSync(QObject):
         pnl_updated (tuple[PnlUpdate, ...]): partitioned P&L rows.
         account_summary_updated (AccountSummaryUpdate): the account summary.
         failed (IbkrError): a refresh failed (shown to the user as a notice).
+        notice (str, str): level and text for the user, e.g. ("warning", "Could not read 1
+            execution from /iserver/account/trades: ...") when an answer holds an item the
+            client cannot read (it is never dropped silently).
     """
 
     orders_updated = Signal(object)
@@ -49,6 +53,7 @@ class AccountSync(QObject):
     pnl_updated = Signal(object)
     account_summary_updated = Signal(object)
     failed = Signal(object)
+    notice = Signal(str, str)
 
     def __init__(self, queue: RestQueue, *, positions_delay_s: float = 0.5,
                  parent: QObject | None = None) -> None:
@@ -92,22 +97,34 @@ class AccountSync(QObject):
 
     async def orders(self, lane: Lane = Lane.USER) -> None:
         """Live orders, calling again while the gateway answers ``snapshot: false`` (§8.3)."""
+        path = "/iserver/account/orders"
         for _ in range(MAX_PRIMING_CALLS):
-            body = await self._get("/iserver/account/orders", lane)
+            body = await self._get(path, lane)
             if body is None:
                 return
             items = body.get("orders") if isinstance(body, Mapping) else body
-            updates = _parse_each(items, parse_live_order)
+            updates = self._read(items, parse_live_order, "order", path)
             if updates:
                 self.orders_updated.emit(updates)
             if not isinstance(body, Mapping) or body.get("snapshot") is not False:
                 return
 
+    async def order_status(self, order_id: int | str, lane: Lane = Lane.USER) -> None:
+        """One order's status (§5.5); it arrives on ``orders_updated`` like a live order."""
+        path = f"/iserver/account/order/status/{order_id}"
+        body = await self._get(path, lane)
+        if body is None:
+            return
+        updates = self._read([body], parse_order_status, "order status", path)
+        if updates:
+            self.orders_updated.emit(updates)
+
     async def trades(self, lane: Lane = Lane.USER) -> None:
         """Recent executions; only unseen ones are reported."""
-        body = await self._get("/iserver/account/trades", lane)
+        path = "/iserver/account/trades"
+        body = await self._get(path, lane)
         if body is not None:
-            self.accept_fills(_parse_each(body, parse_trade))
+            self.accept_fills(self._read(body, parse_trade, "execution", path))
 
     async def positions(self, lane: Lane = Lane.USER) -> None:
         """Every position of the account (all pages)."""
@@ -115,11 +132,11 @@ class AccountSync(QObject):
             return
         positions: list[Position] = []
         for page in range(20):
-            body = await self._get(f"/portfolio/{self.account}/positions/{page}", lane)
+            path = f"/portfolio/{self.account}/positions/{page}"
+            body = await self._get(path, lane)
             if body is None:
                 return
-            chunk = parse_positions(body)
-            positions.extend(chunk)
+            positions.extend(self._read(body, parse_position, "position", path))
             if not isinstance(body, list) or len(body) < POSITIONS_PAGE_SIZE:
                 break
         self.positions_updated.emit(tuple(positions))
@@ -153,15 +170,12 @@ class AccountSync(QObject):
             return None
         return body if body is not None else []
 
-
-def _parse_each(items: object, parse: Callable[[Mapping[str, object]], T]) -> tuple[T, ...]:
-    """Parse each mapping in ``items``; unreadable ones are skipped with a log line."""
-    parsed = []
-    for item in items if isinstance(items, list) else ():
-        if not isinstance(item, Mapping):
-            continue
-        try:
-            parsed.append(parse(item))
-        except ValueError as exc:
-            log.info("skipped an unreadable item: %s", exc)
-    return tuple(parsed)
+    def _read(self, items: object, parse: Callable[[Mapping[str, object]], T], noun: str,
+              path: str) -> tuple[T, ...]:
+        """Parse a list answer; items that cannot be read become one warning for the user."""
+        read = read_items(items, parse)
+        if read.problems:
+            text = unreadable_text(read.problems, noun, path)
+            log.warning("%s", text)
+            self.notice.emit("warning", text)
+        return read.items

@@ -18,6 +18,7 @@ from ibkr_desktop.protocol.events import (
     PnlUpdate,
     Position,
 )
+from ibkr_desktop.protocol.item_lists import read_items
 
 # Ledger row keys that describe the row rather than hold an amount.
 _LEDGER_META = frozenset({"key", "secondkey", "acctcode", "currency", "severity", "timestamp",
@@ -69,7 +70,8 @@ def parse_accounts(body: object) -> AccountsInfo:
 
 
 def parse_position(d: Mapping[str, object]) -> Position:
-    """One ``/portfolio/{acct}/positions`` item -> Position.
+    """One ``/portfolio/{acct}/positions`` or ``/portfolio2/{acct}/positions`` item -> Position
+    (portfolio2: string conid, ``description``, ``marketPrice``/``marketValue``; §11).
 
     Raises:
         ValueError: conid or position size missing/unreadable.
@@ -77,15 +79,18 @@ def parse_position(d: Mapping[str, object]) -> Position:
     conid = _coerce.integer(d.get("conid"))
     quantity = _coerce.number(d.get("position"))
     if conid is None or quantity is None:
-        raise ValueError(f"unreadable position: {dict(d)!r}"[:300])
+        missing = " and ".join(n for n, v in (("conid", conid), ("position", quantity))
+                               if v is None)
+        raise ValueError(f"no readable {missing} in {dict(d)!r}"[:300])
+    symbol = _coerce.first(d, "ticker", "contractDesc", "description", "fullName")
     return Position(
         account=_coerce.text(_coerce.first(d, "acctId", "accountId")) or "",
         conid=conid,
-        symbol=_coerce.text(_coerce.first(d, "ticker", "contractDesc", "fullName")) or str(conid),
+        symbol=_coerce.text(symbol) or str(conid),
         quantity=quantity,
         avg_cost=_coerce.number(d.get("avgCost")),
-        market_price=_coerce.number(d.get("mktPrice")),
-        market_value=_coerce.number(d.get("mktValue")),
+        market_price=_coerce.number(_coerce.first(d, "mktPrice", "marketPrice")),
+        market_value=_coerce.number(_coerce.first(d, "mktValue", "marketValue")),
         unrealized_pnl=_coerce.number(d.get("unrealizedPnl")),
         realized_pnl=_coerce.number(d.get("realizedPnl")),
         currency=_coerce.text(d.get("currency")),
@@ -93,14 +98,9 @@ def parse_position(d: Mapping[str, object]) -> Position:
 
 
 def parse_positions(body: object) -> list[Position]:
-    """A positions page (array); unreadable items are skipped."""
-    positions = []
-    for item in _coerce.records(body):
-        try:
-            positions.append(parse_position(item))
-        except ValueError:
-            continue
-    return positions
+    """The readable positions of a page (array); the client uses
+    ``read_items(body, parse_position)`` so that unreadable items are reported."""
+    return list(read_items(body, parse_position).items)
 
 
 def pnl_rows(rows: object) -> list[PnlUpdate]:
