@@ -1,0 +1,60 @@
+"""The status bar's message line and the tray's notice pop-ups."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QTextDocument
+from PySide6.QtWidgets import QWidget
+
+from ibkr_desktop.client.notices import Notice
+from ibkr_desktop.widgets.status_bar import MessageLine
+from ibkr_desktop.widgets.tray import TrayIcon
+
+
+def visible_text(line: MessageLine) -> str:
+    doc = QTextDocument()
+    doc.setHtml(line.text())
+    return doc.toPlainText()
+
+
+def test_each_severity_has_its_icon_and_colour(qtbot) -> None:
+    """Info, warning and error read differently: icon first, warnings and errors coloured."""
+    line = MessageLine()
+    qtbot.addWidget(line)
+    line.show_notice(Notice("info", "Exported 10 rows to /tmp/w.csv"))
+    assert visible_text(line) == "ℹ Exported 10 rows to /tmp/w.csv"
+    assert line.toolTip() == "Exported 10 rows to /tmp/w.csv"
+    line.show_notice(Notice("warning", "Export failed: No such file or directory"))
+    assert visible_text(line).startswith("⚠ Export failed") and "#d29922" in line.text()
+    line.show_notice(Notice("error", "The gateway's certificate changed. <b>Refused</b>"))
+    assert visible_text(line) == "✖ The gateway's certificate changed. <b>Refused</b>"
+    assert "#f85149" in line.text() and line.level == "error"
+
+
+def test_a_message_clears_after_its_timeout(qtbot) -> None:
+    """The line empties on its own (waiting on the widget, not a fixed sleep)."""
+    line = MessageLine()
+    qtbot.addWidget(line)
+    line.show_notice(Notice("info", "Added NFLX"))
+    line._expire.setInterval(10)
+    line._expire.start()
+    qtbot.waitUntil(lambda: line.text() == "", timeout=2000)
+    assert line.level == "" and line.toolTip() == ""
+
+
+def test_tray_pops_up_titled_notices_and_errors_only(qtbot, monkeypatch) -> None:
+    """Fills (titled) and errors pop up where a tray is shown; plain info stays in the bar."""
+    window = QWidget()
+    qtbot.addWidget(window)
+    tray = TrayIcon(window)
+    shown: list[tuple[str, str]] = []
+    monkeypatch.setattr(tray, "isVisible", lambda: True)
+    monkeypatch.setattr(tray, "supportsMessages", lambda: True)
+    monkeypatch.setattr(tray, "showMessage",
+                        lambda title, text, icon, ms: shown.append((title, text)))
+    assert tray.show_notice(Notice("info", "BUY 7 MSFT @ 425.50", title="Order filled"))
+    assert not tray.show_notice(Notice("info", "Added NFLX"))
+    assert tray.show_notice(Notice("error", "Certificate changed"))
+    assert shown == [("Order filled", "BUY 7 MSFT @ 425.50"),
+                     ("ibkr-desktop", "Certificate changed")]
+    monkeypatch.setattr(tray, "isVisible", lambda: False)
+    assert not tray.show_notice(Notice("error", "no tray shown"))
