@@ -16,11 +16,20 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from .accounts import DEFAULT_STARTING_CASH
+from .brokerage_error import BrokerageError
 from .order_book import OrderBook
 from .order_desk import OrderDesk
-from .order_entry import BrokerageError
 from .order_views import live_order, trade
-from .orders import Contract, Execution, Order, Quote, match, reference_price, working_status
+from .orders import (
+    Contract,
+    Execution,
+    Order,
+    Quote,
+    closing_auction,
+    match,
+    reference_price,
+    working_status,
+)
 from .portfolio import Portfolio
 from .questions import ReplyBook
 
@@ -33,6 +42,7 @@ SPL_INTERVAL_MS = 1_000
 DAY_MS = 86_400_000
 _VENUES = {"NASDAQ.NMS": ("ISLAND", "NASDAQ", "BATS", "IEX"), "NYSE": ("NYSE", "ARCA", "BATS")}
 _DEFAULT_VENUES = ("ARCA", "BATS", "IEX", "EDGX")
+TRADE_TIME_KEYS = ("trade_time", "trade_time_r")
 
 
 def _wall_clock_ms() -> int:
@@ -50,6 +60,8 @@ class Brokerage:
         rng: Randomness for order/execution/reply ids and venues (seeded = reproducible).
         username: Shown as the ``submitter`` of executions.
         starting_cash: Opening cash of every account, in USD.
+        opening_positions: conid -> quantity the first account holds from the prior day.
+        positions_cache_ms: Age at which the ``/portfolio`` positions cache rebuilds itself.
     """
 
     def __init__(
@@ -63,13 +75,15 @@ class Brokerage:
         username: str = "demo_user",
         starting_cash: float = DEFAULT_STARTING_CASH,
         opening_positions: Mapping[int, float] | None = None,
+        positions_cache_ms: int = 60_000,
     ) -> None:
         self._market = market
         self._universe = universe
         self._clock = clock
         self._rng = rng or random.Random()
         self._username = username
-        self.portfolio = Portfolio(accounts, starting_cash, self.mark, self.contract, clock)
+        self.portfolio = Portfolio(accounts, starting_cash, self.mark, self.contract, clock,
+                                   positions_cache_ms)
         self.book = OrderBook(first_order_id=1_000_000_000 + self._rng.randrange(10**8))
         self.replies = ReplyBook(self._rng)
         self.executions: list[Execution] = []
@@ -81,6 +95,9 @@ class Brokerage:
         self._rth: bool | None = None
         self._last_spl: tuple[int, dict[str, Any]] | None = None
         self._filled_since_spl = False
+        self.trim_trade_times = False
+        """When True, trades (REST and ``str``) leave out ``trade_time``/``trade_time_r``, as a
+        recorded list did (§11); the ``trim_trade_times`` fault switches it."""
         self._open_positions(opening_positions or {})
 
     def _open_positions(self, quantities: Mapping[int, float]) -> None:
@@ -157,19 +174,30 @@ class Brokerage:
     def on_market(self, conids: Iterable[int]) -> None:
         """Match working orders on the conids that just ticked, then publish changes.
 
-        Also expires DAY orders when regular trading hours end.
+        When regular trading hours end: the closing auction fills on-close orders, then DAY
+        orders expire.
         """
         now = self._clock()
         rth = self._market.is_rth(now)
         if self._rth and not rth:
-            self.book.expire("DAY")
+            self._close_session(now)
         self._rth = rth
         self.match_now(self.book.working(set(conids)), now)
 
     def expire_day_orders(self) -> None:
-        """Cancel every working DAY order now (session end on demand)."""
+        """End the trading day now: closing auction, then every working DAY order expires."""
+        now = self._clock()
+        self._close_session(now)
+        self.publish(now)
+
+    def _close_session(self, now: int) -> None:
+        """MOC/LOC fill at the close (:func:`~.orders.closing_auction`); DAY orders expire."""
+        for order in self.book.working():
+            quote = self.quote(order.conid)
+            terms = closing_auction(order, quote) if quote is not None else None
+            if terms is not None:
+                self._execute(order, terms[0], terms[1], now)
         self.book.expire("DAY")
-        self.publish(self._clock())
 
     def match_now(self, orders: list[Order], now: int) -> None:
         """Give ``orders`` a matching pass now (new/modified orders), then publish."""
@@ -206,7 +234,7 @@ class Brokerage:
             exchange=venue, order_ref=order.coid,
         )
         self.executions.append(execution)
-        self._new_trades.append(trade(execution, contract, self._username))
+        self._new_trades.append(self._trade_row(execution))
         self.book.after_fill(order, size)
         self._filled_since_spl = True
 
@@ -250,9 +278,16 @@ class Brokerage:
         """Executions of ``account_id`` in the last ``days`` (1-7) days, newest first."""
         since = self._clock() - max(1, min(days, 7)) * DAY_MS
         return [
-            trade(e, self.contract(e.conid), self._username) for e in reversed(self.executions)
+            self._trade_row(e) for e in reversed(self.executions)
             if e.account == account_id and e.time_ms >= since
         ]
+
+    def _trade_row(self, execution: Execution) -> dict[str, Any]:
+        row = trade(execution, self.contract(execution.conid), self._username)
+        if self.trim_trade_times:
+            for key in TRADE_TIME_KEYS:
+                row.pop(key)
+        return row
 
     def pnl_payload(self) -> dict[str, Any]:
         """``spl`` args: one ``"<acct>.Core"`` row per account, excess liquidity as ``uel``."""

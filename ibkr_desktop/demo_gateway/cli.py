@@ -30,6 +30,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--speed", type=float, default=1.0,
                         help="simulated seconds per real second (default 1)")
     parser.add_argument("--no-pacing", action="store_true", help="never answer 429")
+    parser.add_argument("--pacing", choices=("tolerant", "strict"), default="tolerant",
+                        help="tolerant (default): short bursts over IBKR's documented rates "
+                             "pass, sustained excess gets 429; strict: every window exactly")
     parser.add_argument("--verbose", action="store_true", help="log one line per request")
     args = parser.parse_args(argv)
     if args.speed <= 0:
@@ -64,7 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     config = GatewayConfig(
         host=args.host, port=args.port, seed=args.seed, tls=not args.no_tls, speed=args.speed,
-        pacing=not args.no_pacing, verbose=args.verbose,
+        pacing=not args.no_pacing, pacing_mode=args.pacing, verbose=args.verbose,
     )
     try:
         asyncio.run(serve(config))

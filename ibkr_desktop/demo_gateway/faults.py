@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
+from .brokerage import Brokerage
 from .market import MarketSimulator
 from .pacing_gate import PacingGate
 from .sessions import GatewaySession
@@ -33,6 +34,8 @@ class FaultHost(Protocol):
     def market(self) -> MarketSimulator: ...
     @property
     def pacing(self) -> PacingGate: ...
+    @property
+    def brokerage(self) -> Brokerage: ...
     @property
     def hub(self) -> _Sockets: ...
 
@@ -62,6 +65,7 @@ class Faults:
         self.failure_status = 503
         self.delay_s = 0.0
         self.heartbeats_stopped = False
+        self.no_bridge = False
 
     def drop_sockets(self) -> int:
         """Abort every WebSocket connection without a close frame; returns how many."""
@@ -87,6 +91,33 @@ class Faults:
     def set_delay(self, seconds: float) -> None:
         """Delay every API answer by ``seconds`` (0 turns it off)."""
         self.delay_s = max(0.0, seconds)
+
+    def drop_bridge(self, dropped: bool = True) -> None:
+        """Lose the brokerage bridge while the SSO session stays up (§11 "no bridge").
+
+        Every ``/iserver/*`` call then answers ``400 {"error": "Bad Request: no bridge",
+        "statusCode": 400}`` while ``/tickle`` still says authenticated, until the client
+        calls ``POST /iserver/auth/ssodh/init`` (a new brokerage session: ``/iserver/accounts``
+        is needed again). Retrying the failing call changes nothing.
+        """
+        self.no_bridge = dropped
+
+    def check_bridge(self, path: str) -> None:
+        """Raise the no-bridge error for ``path`` (relative to ``/v1/api``) while it is down.
+
+        ``/iserver/auth/ssodh/init`` repairs the bridge and goes through.
+        """
+        if not self.no_bridge or not path.startswith("/iserver/"):
+            return
+        if path == "/iserver/auth/ssodh/init":
+            self.no_bridge = False
+            return
+        raise ApiError(400, "Bad Request: no bridge")
+
+    def trim_trade_times(self, trimmed: bool = True) -> None:
+        """Leave ``trade_time``/``trade_time_r`` out of trades (REST and ``str``), as a recorded
+        list did (§11), so a client can be tested against executions without times."""
+        self._gateway.brokerage.trim_trade_times = trimmed
 
     def log_out(self) -> None:
         """Log the user out, as ``POST /logout`` or a login elsewhere would."""
@@ -120,6 +151,8 @@ class Faults:
             "set_competing": lambda b: self.set_competing(_flag(b, "competing", True)),
             "fail_next": lambda b: self.fail_next(_int(b, "count", 1), _int(b, "status", 503)),
             "set_delay": lambda b: self.set_delay(_float(b, "seconds", 0.0)),
+            "no_bridge": lambda b: self.drop_bridge(_flag(b, "dropped", True)),
+            "trim_trade_times": lambda b: self.trim_trade_times(_flag(b, "trimmed", True)),
             "log_out": lambda b: self.log_out(),
             "log_in": lambda b: self.log_in(),
             "restart": lambda b: self._schedule_restart(),

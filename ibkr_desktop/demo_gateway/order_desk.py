@@ -12,21 +12,29 @@ from collections.abc import Iterable
 from functools import partial
 from typing import Any, Protocol
 
-from ibkr_desktop.protocol.orders import OrderStatus
-
+from .brokerage_error import BrokerageError
 from .order_book import OrderBook
 from .order_entry import (
-    BrokerageError,
     Draft,
     build_drafts,
     draft_order,
     duplicate_coid_error,
     link_batch,
     parse_ticket,
+    size_refusal,
     ticket_items,
 )
+from .order_request import OrderRequest
 from .order_views import order_status
-from .orders import Contract, Order, Quote, reference_price, working_status
+from .orders import (
+    FILTER_WORDS,
+    INACTIVE,
+    Contract,
+    Order,
+    Quote,
+    reference_price,
+    working_status,
+)
 from .portfolio import Portfolio
 from .questions import ReplyBook, questions_for
 
@@ -54,8 +62,14 @@ CAP_BAND = 0.03
 """Mandatory cap/floor distance for market orders outside regular hours (o10153)."""
 
 
+def _failed(reason: str) -> dict[str, Any]:
+    """The row of a leg IBKR refused: still HTTP 200, with a fake id (§11)."""
+    return {"order_id": "-1", "order_status": "Failed", "text": reason,
+            "warning_message": reason}
+
+
 def _accepted(order: Order) -> dict[str, Any]:
-    """One item of IBKR's accepted-order array (§5.1 shape 1)."""
+    """One item of IBKR's accepted-order array (§5.1 shape 1); ``Inactive`` = not transmitted."""
     answer = {"order_id": str(order.order_id), "order_status": str(order.status),
               "encrypt_message": "1"}
     if order.coid:
@@ -87,7 +101,7 @@ class OrderDesk:
         drafts = build_drafts(tickets, account_id, self._b.book, self._b.contract, now)
         rth = self._b.is_rth(now)
         questions = []
-        for draft in drafts:
+        for draft in (d for d in drafts if d.refusal is None):
             if draft.parent_index is None and draft.order.parent_id is None:
                 order = draft.order
                 price = order.limit_price or order.stop_price or self._b.mark(order.conid) or 0.0
@@ -96,32 +110,40 @@ class OrderDesk:
                                        draft.contract.exchange,
                                        self._b.quote(draft.order.conid), rth)
         self._b.replies.discard_pending()
+        if all(d.refusal for d in drafts):
+            return self._accept(drafts)
         return self._b.replies.start(questions, partial(self._accept, drafts), now)
 
     def _accept(self, drafts: list[Draft]) -> list[dict[str, Any]]:
-        """Book confirmed drafts, give them a chance to fill, answer IBKR's accepted array."""
+        """Book confirmed drafts, give them a chance to fill; one answer row per leg.
+
+        Refused legs answer a ``Failed`` row and are not booked; an untransmitted order
+        (``"transmit": false``) is booked ``Inactive`` and never works.
+        """
         now = self._b.now()
-        for draft in drafts:
+        booked = [d for d in drafts if d.refusal is None]
+        for draft in booked:
             if draft.order.coid and self._b.book.coid_taken(draft.order.coid):
                 raise duplicate_coid_error(draft.order.coid)
-        for draft in drafts:
+        for draft in booked:
             draft.order.order_id = self._b.book.next_order_id()
             draft.order.created_ms = now
         link_batch(drafts, self._b.book)
         rth = self._b.is_rth(now)
-        answers = []
-        for draft in drafts:
+        for draft in booked:
             order = draft.order
             quote = self._b.quote(order.conid)
             if order.order_type == "MKT" and not rth and quote is not None:
                 reference = reference_price(quote) or 0.0
                 band = 1 + CAP_BAND if order.side == "BUY" else 1 - CAP_BAND
                 order.cap_price = round(reference * band, 2)
-            order.status = working_status(order, rth or order.outside_rth)
+            if draft.ticket.transmit:
+                order.status = working_status(order, rth or order.outside_rth)
+            else:
+                order.status = INACTIVE
             self._b.book.add(order)
-            answers.append(_accepted(order))
-        self._b.match_now([d.order for d in drafts], now)
-        return answers
+        self._b.match_now([d.order for d in booked], now)
+        return [_failed(d.refusal) if d.refusal else _accepted(d.order) for d in drafts]
 
     def reply(self, reply_id: str, confirmed: bool) -> Any:
         """``POST /iserver/reply/{id}``: next question or the accepted array."""
@@ -137,11 +159,13 @@ class OrderDesk:
         """``POST /iserver/account/{acct}/order/{id}``: same answers as placement."""
         self._b.portfolio.account(account_id)
         order = self._owned_order(account_id, order_id)
-        items = ticket_items(body)
-        if len(items) != 1:
+        if not isinstance(body, dict):
             raise BrokerageError("Bad Request: modify takes exactly one order object", 400)
-        ticket = parse_ticket(items[0], account_id)
-        if ticket.conid != order.conid or str(ticket.side) != order.side:
+        ticket = parse_ticket(body, account_id)
+        refusal = size_refusal(ticket.quantity)
+        if refusal:
+            return [_failed(refusal)]
+        if ticket.conid != order.conid or ticket.side != order.side:
             raise BrokerageError("Bad Request: conid and side of an order cannot be modified", 400)
         if not order.active:
             raise BrokerageError(f"Order {order_id} cannot be modified: it is {order.status}")
@@ -156,7 +180,7 @@ class OrderDesk:
         self._b.replies.discard_pending()
         return self._b.replies.start(questions, partial(self._apply_modify, order, ticket), now)
 
-    def _apply_modify(self, order: Order, ticket: Any) -> list[dict[str, Any]]:
+    def _apply_modify(self, order: Order, ticket: OrderRequest) -> list[dict[str, Any]]:
         if not order.active:
             raise BrokerageError(
                 f"Order {order.order_id} cannot be modified: it is {order.status}")
@@ -211,17 +235,23 @@ class OrderDesk:
 
         The first call of a brokerage session, and every ``force=true`` call, answers
         ``{"orders": [], "snapshot": false}``; later calls list working orders and today's
-        finished ones with ``snapshot: true``. ``filters`` are status names in IBKR's
-        lower-case form (``submitted``, ``pre_submitted``...) plus ``sort_by_time``.
+        finished ones with ``snapshot: true``. ``filters`` are IBKR's snake_case status words
+        (``submitted``, ``pre_submitted``...) plus ``sort_by_time``.
+
+        Raises:
+            BrokerageError: 500 for any other filter word (``PreSubmitted``), as IBKR answers.
         """
         self._b.portfolio.account(account_id)
         if force or not self.orders_primed:
             self.orders_primed = True
             return {"orders": [], "snapshot": False}
         names = [f.strip() for f in filters if f.strip()]
-        wanted = {status for status in map(OrderStatus.parse, names) if status is not None}
+        unknown = [n for n in names if n not in FILTER_WORDS and n != "sort_by_time"]
+        if unknown:
+            raise BrokerageError(f"unknown order status filter {unknown[0]!r}", 500)
+        wanted = {FILTER_WORDS[n] for n in names if n in FILTER_WORDS}
         items = [item for item in self._b.orders_snapshot(account_id)
-                 if not wanted or OrderStatus.parse(item["status"]) in wanted]
+                 if not wanted or item["status"] in wanted]
         if "sort_by_time" in names:
             items.sort(key=lambda item: item["lastExecutionTime_r"], reverse=True)
         return {"orders": items, "snapshot": True}

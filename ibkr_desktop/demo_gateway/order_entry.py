@@ -1,9 +1,10 @@
-"""Turning request bodies into draft orders: ticket parsing, validation, brackets and OCA.
+"""Turning request bodies into draft orders: tickets, brackets, OCA and refused legs.
 
-Placement, modification and what-if all start the same way: JSON ticket(s) -> validated
-:class:`~ibkr_desktop.protocol.orders.OrderTicket` -> draft :class:`~.orders.Order` (id 0,
-not yet in the book). This module owns those steps and the IBKR rejection texts they can
-produce, so the facade only decides what to do with a draft.
+Placement, modification and what-if all start the same way: JSON ticket(s) -> strictly parsed
+:class:`~.order_request.OrderRequest` -> draft :class:`~.orders.Order` (id 0, not yet in the
+book). A leg IBKR would refuse on its own (a size off the minimum increment, a bracket child on
+its parent's side) is not an error of the whole request: its draft carries the reason and the
+placement answers it with a ``Failed`` row (§11).
 """
 
 from __future__ import annotations
@@ -12,56 +13,31 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ibkr_desktop.protocol.orders import OrderTicket, TicketError, validate
-
+from .brokerage_error import BrokerageError
 from .order_book import OrderBook
+from .order_request import OrderRequest, parse_order
 from .orders import FILLED, Contract, Order
 
-
-class BrokerageError(Exception):
-    """A request the brokerage refuses, rendered as IBKR's ``{"error": ...}`` body.
-
-    Args:
-        message: The IBKR-style error text the client shows.
-        status: HTTP status: 200 for order rejections (IBKR's third placement shape),
-            400 for malformed requests, 503 for unknown orders / expired replies.
-    """
-
-    def __init__(self, message: str, status: int = 200) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
+SIZE_INCREMENT = 0.0001
+"""Smallest share fraction the demo's stocks trade in (IBKR fractional shares: 4 decimals)."""
 
 
 def ticket_items(body: object) -> list[Any]:
-    """The ticket list of a placement body: ``{"orders": [...]}``, a bare array, or one object."""
-    items = body.get("orders", [body]) if isinstance(body, dict) else body
+    """The ticket list of a placement body: ``{"orders": [...]}`` or a bare array (§5.1)."""
+    items = body.get("orders") if isinstance(body, dict) else body
     if not isinstance(items, list) or not items:
         raise BrokerageError("Bad Request: body must be {\"orders\": [ ... ]} or an array of "
                              "order tickets", 400)
     return items
 
 
-def parse_ticket(item: object, account: str) -> OrderTicket:
-    """Parse and validate one ticket; problems become one readable 400 error."""
-    if not isinstance(item, dict):
-        raise BrokerageError("Bad Request: each order ticket must be a JSON object", 400)
-    try:
-        ticket = OrderTicket.from_json(item)
-    except TicketError as exc:
-        raise BrokerageError(_problem_text(exc.problems), 400) from exc
-    problems = validate(ticket)
-    if problems:
-        raise BrokerageError(_problem_text(problems), 400)
+def parse_ticket(item: object, account: str) -> OrderRequest:
+    """Parse one ticket strictly and check its ``acctId`` against the path's account."""
+    ticket = parse_order(item)
     if ticket.account and ticket.account != account:
         raise BrokerageError(f"Bad Request: acctId {ticket.account} does not match the account "
                              f"in the path ({account})", 400)
     return ticket
-
-
-def _problem_text(problems: Any) -> str:
-    details = "; ".join(f"{p.field}: {p.message}" for p in problems)
-    return f"Bad Request: invalid order ticket ({details})"
 
 
 def duplicate_coid_error(coid: str) -> BrokerageError:
@@ -72,25 +48,35 @@ def duplicate_coid_error(coid: str) -> BrokerageError:
 
 @dataclass(slots=True)
 class Draft:
-    """A validated ticket turned into an order, plus how it links to its batch."""
+    """A parsed ticket turned into an order, how it links to its batch, and any refusal."""
 
-    ticket: OrderTicket
+    ticket: OrderRequest
     order: Order
     contract: Contract
     parent_index: int | None = None
+    refusal: str | None = None
+
+
+def size_refusal(quantity: float) -> str | None:
+    """The reason a size is refused (not a multiple of :data:`SIZE_INCREMENT`), or None."""
+    steps = quantity / SIZE_INCREMENT
+    if abs(steps - round(steps)) > 1e-6:
+        return (f"Order size {quantity:g} does not conform to the minimum size increment of "
+                f"{SIZE_INCREMENT:g}.")
+    return None
 
 
 def build_drafts(
-    tickets: list[OrderTicket],
+    tickets: list[OrderRequest],
     account: str,
     book: OrderBook,
     contract_of: Callable[[int], Contract],
     now_ms: int,
 ) -> list[Draft]:
-    """Make draft orders for one placement and check cOIDs and bracket parents.
+    """Make draft orders for one placement; check cOIDs, bracket parents and refused legs.
 
     A child's ``parentId`` names a parent by cOID, either in the same batch (a bracket sent
-    as one array) or an order already working.
+    as one array) or an order already working. A child of a refused parent is refused too.
     """
     batch_coids: dict[str, int] = {}
     drafts: list[Draft] = []
@@ -101,25 +87,31 @@ def build_drafts(
             batch_coids[ticket.coid] = index
         contract = contract_of(ticket.conid)
         order = draft_order(ticket, account, contract, now_ms)
-        draft = Draft(ticket, order, contract)
+        draft = Draft(ticket, order, contract, refusal=size_refusal(ticket.quantity))
         if ticket.parent_id:
             draft.parent_index = batch_coids.get(ticket.parent_id)
+            parent = drafts[draft.parent_index].order if draft.parent_index is not None else None
             if draft.parent_index is None:
                 parent = book.find_coid(ticket.parent_id)
                 if parent is None or not parent.active:
                     raise BrokerageError(
                         f"Parent order with cOID {ticket.parent_id} is not a working order")
                 order.parent_id = parent.order_id
+            elif drafts[draft.parent_index].refusal:
+                draft.refusal = draft.refusal or "Parent order was not accepted."
+            if parent is not None and parent.side == order.side:
+                draft.refusal = draft.refusal or (
+                    "A bracket child order must be on the opposite side of its parent order.")
         drafts.append(draft)
     return drafts
 
 
-def draft_order(ticket: OrderTicket, account: str, contract: Contract, now_ms: int) -> Order:
+def draft_order(ticket: OrderRequest, account: str, contract: Contract, now_ms: int) -> Order:
     """A not-yet-booked :class:`Order` carrying ``ticket``'s terms (order id 0)."""
     order = Order(
-        order_id=0, account=account, conid=ticket.conid, side=str(ticket.side),
-        quantity=float(ticket.quantity), order_type=str(ticket.order_type),
-        tif=str(ticket.tif), created_ms=now_ms, coid=ticket.coid,
+        order_id=0, account=account, conid=ticket.conid, side=ticket.side,
+        quantity=ticket.quantity, order_type=ticket.order_type, tif=ticket.tif,
+        created_ms=now_ms, coid=ticket.coid,
         listing_exchange=ticket.listing_exchange or contract.exchange,
     )
     order.apply_terms(ticket)
@@ -130,14 +122,15 @@ def link_batch(drafts: list[Draft], book: OrderBook) -> None:
     """Give booked drafts their parent ids, hold children, and form OCA groups.
 
     Children of one bracket parent share a reduce-type OCA group (IBKR brackets); a batch
-    sent with ``isSingleGroup`` is one cancel-on-fill OCA group.
+    sent with ``isSingleGroup`` is one cancel-on-fill OCA group. Refused drafts are skipped.
     """
-    if any(d.ticket.is_single_group for d in drafts):
+    booked = [d for d in drafts if d.refusal is None]
+    if any(d.ticket.is_single_group for d in booked):
         group = book.new_group()
-        for draft in drafts:
+        for draft in booked:
             draft.order.oca_group = group
     bracket_groups: dict[int, int] = {}
-    for draft in drafts:
+    for draft in booked:
         order = draft.order
         if draft.parent_index is not None:
             order.parent_id = drafts[draft.parent_index].order.order_id

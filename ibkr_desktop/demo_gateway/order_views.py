@@ -12,6 +12,7 @@ from typing import Any
 
 from ibkr_desktop.protocol.fields import format_price
 
+from .order_request import ON_CLOSE_TYPES
 from .orders import FILLED, Contract, Execution, Order
 
 _TYPE_NAMES = {
@@ -22,7 +23,11 @@ _TYPE_NAMES = {
     "TRAIL": ("Trail", "TRAIL"),
     "TRAILLMT": ("Trail Limit", "TRAILLMT"),
     "MIDPRICE": ("MidPrice", "MIDPRICE"),
+    "MOC": ("MARKETONCLOSE", "MARKETONCLOSE"),
+    "LOC": ("LIMITONCLOSE", "LIMITONCLOSE"),
 }
+STOP_PRICED = frozenset({"STP", "TRAIL"})
+"""Types whose live-order ``price`` is the stop (2026 recording, §11); no ``auxPrice``."""
 _STATUS_DESCRIPTIONS = {"PreSubmitted": "Order Presubmitted", "Submitted": "Order Submitted",
                         "Filled": "Order Filled", "Cancelled": "Order Cancelled",
                         "Inactive": "Order Inactive", "PendingSubmit": "Order Pending Submit"}
@@ -37,25 +42,45 @@ def _clock_text(ms: int, pattern: str) -> str:
     return time.strftime(pattern, time.gmtime(ms / 1000))
 
 
-def order_description(order: Order) -> str:
-    """``Buy 100 Limit 372.00, GTC`` / ``Sold 5 Market, DAY`` (past tense once filled)."""
+def _time_in_force(order: Order) -> str:
+    """``CLOSE`` for on-close orders (as IBKR lists them), else the ticket's TIF."""
+    return "CLOSE" if order.order_type in ON_CLOSE_TYPES else order.tif
+
+
+def order_description(order: Order, symbol: str) -> str:
+    """``Sell 1 SPY Stop 0.50, GTC`` / ``Sold 5 AAPL Market, DAY`` (past tense once filled)."""
     done = order.status == FILLED
     verb = ("Bought" if done else "Buy") if order.side == "BUY" else ("Sold" if done else "Sell")
     words = _TYPE_NAMES.get(order.order_type, (order.order_type, order.order_type))[0]
     prices = [format_price(p) for p in (order.limit_price, order.stop_price) if p is not None]
     detail = f" {' '.join(prices)}" if prices else ""
-    return f"{verb} {_qty(order.quantity)} {words}{detail}, {order.tif}"
+    return f"{verb} {_qty(order.quantity)} {symbol} {words}{detail}, {_time_in_force(order)}"
+
+
+def _price_fields(order: Order) -> dict[str, Any]:
+    """``price``/``auxPrice`` as IBKR lists them (§11).
+
+    STP and TRAIL: the stop in ``price`` and no ``auxPrice``; STOP_LIMIT and TRAILLMT: the limit
+    in ``price`` and the stop in ``auxPrice``; others: the limit (or ``""``) in ``price``.
+    """
+    if order.order_type in STOP_PRICED:
+        return {"price": order.stop_price if order.stop_price is not None else ""}
+    fields: dict[str, Any] = {
+        "price": order.limit_price if order.limit_price is not None else ""}
+    if order.stop_price is not None:
+        fields["auxPrice"] = order.stop_price
+    return fields
 
 
 def live_order(order: Order, contract: Contract) -> dict[str, Any]:
-    """One ``/iserver/account/orders`` item; also the full ``sor`` item (§5.4, §6.9)."""
+    """One ``/iserver/account/orders`` item; also the full ``sor`` item (§5.4, §6.9, §11)."""
     avg = order.avg_price
     item: dict[str, Any] = {
         "acct": order.account, "account": order.account, "conidex": str(order.conid),
         "conid": order.conid, "orderId": order.order_id, "cashCcy": "USD",
         "sizeAndFills": (_qty(order.filled) if order.status == FILLED
                          else f"{_qty(order.filled)}/{_qty(order.quantity)}"),
-        "orderDesc": order_description(order), "description1": contract.symbol,
+        "orderDesc": order_description(order, contract.symbol), "description1": contract.symbol,
         "ticker": contract.symbol, "secType": contract.sec_type,
         "listingExchange": contract.exchange, "remainingQuantity": order.remaining,
         "filledQuantity": order.filled, "totalSize": order.quantity,
@@ -68,12 +93,10 @@ def live_order(order: Order, contract: Contract) -> dict[str, Any]:
         "lastExecutionTime_r": order.last_exec_ms or order.created_ms,
         "orderType": _TYPE_NAMES.get(order.order_type, (order.order_type, ""))[0],
         "bgColor": "#000000", "fgColor": "#00F000" if order.side == "BUY" else "#F00000",
-        "timeInForce": order.tif, "side": order.side,
-        "price": order.limit_price if order.limit_price is not None else "",
+        "timeInForce": _time_in_force(order), "side": order.side,
         "outsideRTH": order.outside_rth, "isEventTrading": "0",
+        **_price_fields(order),
     }
-    if order.stop_price is not None:
-        item["auxPrice"] = order.stop_price
     if order.trailing_amount is not None:
         item["trailingAmount"] = order.trailing_amount
         item["trailingType"] = order.trailing_type or "amt"
@@ -85,35 +108,40 @@ def live_order(order: Order, contract: Contract) -> dict[str, Any]:
 
 
 def order_status(order: Order, contract: Contract) -> dict[str, Any]:
-    """``/iserver/account/order/status/{id}`` (§5.5): snake_case, sizes as strings, side B/S."""
+    """``/iserver/account/order/status/{id}`` (§5.5) with the spellings IBKR was recorded with.
+
+    §11: ``size`` is the order's size, fills are ``filled_quantity``/``remaining_quantity``,
+    the average is ``avg_fill_price``; sizes are strings, side ``B``/``S``.
+    """
     avg = order.avg_price
     status = str(order.status)
     type_word = _TYPE_NAMES.get(order.order_type, ("", order.order_type))[1]
-    described = order_description(order)
+    described = order_description(order, contract.symbol)
     result: dict[str, Any] = {
         "sub_type": None, "request_id": str(order.order_id % 1000), "server_id": "0",
         "order_id": order.order_id, "conidex": str(order.conid), "conid": order.conid,
         "symbol": contract.symbol, "side": "B" if order.side == "BUY" else "S",
         "contract_description_1": contract.symbol, "listing_exchange": contract.exchange,
-        "option_acct": "c", "company_name": contract.name, "size": str(order.remaining),
-        "total_size": str(order.quantity), "currency": "USD", "account": order.account,
-        "order_type": type_word, "cum_fill": str(order.filled), "order_status": status,
+        "option_acct": "c", "company_name": contract.name, "size": str(order.quantity),
+        "total_size": str(order.quantity), "filled_quantity": str(order.filled),
+        "remaining_quantity": str(order.remaining), "currency": "USD",
+        "account": order.account, "order_type": type_word, "order_status": status,
         "order_ccp_status": status,
         "order_status_description": _STATUS_DESCRIPTIONS.get(status, status),
-        "tif": order.tif, "fg_color": "#FFFFFF", "bg_color": "#000000",
+        "tif": _time_in_force(order), "fg_color": "#FFFFFF", "bg_color": "#000000",
         "order_not_editable": not order.active, "editable_fields": "\u001e",
         "cannot_cancel_order": not order.active, "deactivate_order": False,
         "outside_rth": order.outside_rth, "all_or_none": False, "use_price_mgmt_algo": False,
         "sec_type": contract.sec_type, "available_chart_periods": "#R|1",
-        "order_description": described,
-        "order_description_with_contract": _with_contract(described, contract.symbol),
+        "order_description": _without_contract(described, contract.symbol),
+        "order_description_with_contract": described,
         "alert_active": 1, "child_order_type": "0", "order_clearing_account": order.account,
         "size_and_fills": _qty(order.filled), "allowed_duplicate_opposite": True,
         "order_time": _clock_text(order.created_ms, "%y%m%d%H%M%S"),
         "clearing_id": "IB", "clearing_name": "IB",
     }
     if avg is not None:
-        result["average_price"] = format_price(avg)
+        result["avg_fill_price"] = format_price(avg)
         verb = "Bought" if order.side == "BUY" else "Sold"
         result["exit_strategy_chart_description"] = (
             f"{verb} {_qty(order.filled)} @ {format_price(avg)}")
@@ -126,10 +154,9 @@ def order_status(order: Order, contract: Contract) -> dict[str, Any]:
     return result
 
 
-def _with_contract(description: str, symbol: str) -> str:
-    """Insert the symbol after the size: ``Sold 5 Market, DAY`` -> ``Sold 5 AAPL Market, DAY``."""
-    verb, size, rest = description.split(" ", 2)
-    return f"{verb} {size} {symbol} {rest}"
+def _without_contract(description: str, symbol: str) -> str:
+    """``Sold 5 AAPL Market, DAY`` -> ``Sold 5 Market, DAY`` (the status's short description)."""
+    return description.replace(f" {symbol} ", " ", 1)
 
 
 def trade(execution: Execution, contract: Contract, submitter: str) -> dict[str, Any]:

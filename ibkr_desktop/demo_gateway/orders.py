@@ -11,11 +11,33 @@ quote's displayed size so large orders fill over several ticks. Order-to-order r
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Protocol
 
-from ibkr_desktop.protocol.orders import OrderStatus, OrderTicket
-
 from .accounts import commission_for
+from .order_request import ON_CLOSE_TYPES, OrderRequest
+
+
+class OrderStatus(StrEnum):
+    """Order statuses as IBKR spells them in answers (§5.11)."""
+
+    INACTIVE = "Inactive"
+    PENDING_SUBMIT = "PendingSubmit"
+    PRE_SUBMITTED = "PreSubmitted"
+    SUBMITTED = "Submitted"
+    FILLED = "Filled"
+    PENDING_CANCEL = "PendingCancel"
+    CANCELLED = "Cancelled"
+    WARN_STATE = "WarnState"
+
+
+FILTER_WORDS: dict[str, OrderStatus] = {
+    "inactive": OrderStatus.INACTIVE, "pending_submit": OrderStatus.PENDING_SUBMIT,
+    "pre_submitted": OrderStatus.PRE_SUBMITTED, "submitted": OrderStatus.SUBMITTED,
+    "filled": OrderStatus.FILLED, "pending_cancel": OrderStatus.PENDING_CANCEL,
+    "cancelled": OrderStatus.CANCELLED, "warn_state": OrderStatus.WARN_STATE,
+}
+"""The snake_case status words live-order ``filters`` take (§5.4); nothing else is read."""
 
 PENDING_SUBMIT = OrderStatus.PENDING_SUBMIT
 PRE_SUBMITTED = OrderStatus.PRE_SUBMITTED
@@ -25,7 +47,7 @@ CANCELLED = OrderStatus.CANCELLED
 INACTIVE = OrderStatus.INACTIVE
 WORKING = frozenset({PENDING_SUBMIT, PRE_SUBMITTED, SUBMITTED})
 
-MARKET_LIKE = frozenset({"MKT", "STP", "TRAIL"})
+MARKET_LIKE = frozenset({"MKT", "STP", "TRAIL", "MOC"})
 STOP_TYPES = frozenset({"STP", "STOP_LIMIT", "TRAIL", "TRAILLMT"})
 TRAILING_TYPES = frozenset({"TRAIL", "TRAILLMT"})
 DEFAULT_LOT = 100.0
@@ -97,30 +119,31 @@ class Order:
         """Average execution price, or None before the first fill."""
         return self.fill_value / self.filled if self.filled else None
 
-    def apply_terms(self, ticket: OrderTicket) -> None:
+    def apply_terms(self, ticket: OrderRequest) -> None:
         """Copy a ticket's prices/quantity/TIF onto the order (placement and modify).
 
-        STP and TRAIL carry their trigger in ``price`` (IBKR's convention, with ``auxPrice``
-        accepted too); STOP_LIMIT and TRAILLMT put the limit in ``price`` and the stop in
-        ``auxPrice``. TRAILLMT keeps the limit as an offset from the moving stop.
+        STP and TRAIL carry their trigger in ``price`` (IBKR's convention; the parser refuses
+        a STP without it); STOP_LIMIT and TRAILLMT put the limit in ``price`` and the stop in
+        ``auxPrice``. TRAILLMT keeps the limit as an offset from the moving stop. MOC and LOC
+        wait for the closing auction (``triggered`` False until then).
         """
-        kind = str(ticket.order_type)
+        kind = ticket.order_type
         self.order_type = kind
-        self.quantity = float(ticket.quantity)
-        self.tif = str(ticket.tif)
+        self.quantity = ticket.quantity
+        self.tif = ticket.tif
         self.outside_rth = bool(ticket.outside_rth)
         self.trailing_amount = ticket.trailing_amount
         self.trailing_type = ticket.trailing_type
         if kind in ("STP", "TRAIL"):
             self.limit_price = None
-            self.stop_price = ticket.price if ticket.price is not None else ticket.aux_price
+            self.stop_price = ticket.price
         elif kind in ("STOP_LIMIT", "TRAILLMT"):
             self.limit_price, self.stop_price = ticket.price, ticket.aux_price
         else:
             self.limit_price, self.stop_price = ticket.price, None
         if kind == "TRAILLMT" and self.limit_price is not None and self.stop_price is not None:
             self.limit_offset = self.limit_price - self.stop_price
-        self.triggered = kind not in STOP_TYPES
+        self.triggered = kind not in STOP_TYPES and kind not in ON_CLOSE_TYPES
 
     def add_execution(self, size: float, price: float, now_ms: int) -> float:
         """Record a fill and return the commission it is charged.
@@ -254,3 +277,22 @@ class Execution:
     commission: float
     exchange: str
     order_ref: str | None
+
+
+def closing_auction(order: Order, quote: Quote) -> tuple[float, float] | None:
+    """The (size, price) an on-close order gets when regular hours end, or None.
+
+    The demo's closing price is the reference price (last trade, else midpoint) at the moment
+    regular trading hours end; MOC takes its whole remainder there, LOC only when that close
+    is at or better than its limit (otherwise it is left to expire with the other DAY orders).
+    """
+    if order.order_type not in ON_CLOSE_TYPES or order.held or not order.active:
+        return None
+    close = reference_price(quote)
+    if close is None:
+        return None
+    limit = order.limit_price
+    if order.order_type == "LOC" and limit is not None:
+        if close > limit if order.side == "BUY" else close < limit:
+            return None
+    return order.quantity - order.filled, close

@@ -14,7 +14,7 @@ from typing import Any
 from ibkr_desktop.protocol.portfolio import is_paper_account
 
 from .accounts import Metrics, PaperAccount, commission_for
-from .order_entry import BrokerageError
+from .brokerage_error import BrokerageError
 from .orders import Contract, Order
 from .portfolio_views import (
     PAGE_SIZE,
@@ -46,6 +46,8 @@ class Portfolio:
         mark: Valuation price of a conid (None without market data).
         contract_of: Instrument facts of a conid.
         clock: Epoch milliseconds now.
+        positions_cache_ms: Age at which the positions cache rebuilds itself (IBKR's cache is
+            stale or incomplete until then, §11).
     """
 
     def __init__(
@@ -55,6 +57,7 @@ class Portfolio:
         mark: Callable[[int], float | None],
         contract_of: Callable[[int], Contract],
         clock: Callable[[], int],
+        positions_cache_ms: int = 60_000,
     ) -> None:
         self.accounts = {
             a: PaperAccount(a, cash=starting_cash, start_value=starting_cash) for a in account_ids
@@ -63,7 +66,8 @@ class Portfolio:
         self._mark = mark
         self._contract_of = contract_of
         self._clock = clock
-        self._cache: dict[str, list[dict[str, Any]]] = {}
+        self._cache_ms = positions_cache_ms
+        self._cache: dict[str, tuple[int, list[dict[str, Any]]]] = {}
 
     def account(self, account_id: str) -> PaperAccount:
         """The paper account ``account_id``.
@@ -81,9 +85,8 @@ class Portfolio:
         return self.account(account_id).metrics(self._mark)
 
     def book_fill(self, order: Order, size: float, price: float, commission: float) -> None:
-        """Book an execution of ``order`` and drop the account's positions cache."""
+        """Book an execution of ``order`` (the positions cache does not notice, like IBKR's)."""
         self.accounts[order.account].apply_fill(order.conid, order.side, size, price, commission)
-        self._cache.pop(order.account, None)
 
     # -- /iserver/accounts and account switching ------------------------------------------
 
@@ -157,18 +160,21 @@ class Portfolio:
     def positions(self, account_id: str, page: int) -> list[dict[str, Any]]:
         """``GET /portfolio/{acct}/positions/{page}``: 100 per page, served from a cache.
 
-        The cache is filled by the first read and kept (prices included) until
-        :meth:`invalidate` or a fill in the account, like IBKR's portfolio cache.
+        As IBKR's (§11): the list is built by the first read and then served as it was
+        (prices, and holdings: a position a later fill opened or closed is missing or stale)
+        until :meth:`invalidate` or until it is ``positions_cache_ms`` old.
         """
         account = self.account(account_id)
-        rows = self._cache.get(account_id)
-        if rows is None:
+        now = self._clock()
+        cached = self._cache.get(account_id)
+        if cached is None or now - cached[0] >= self._cache_ms:
             rows = [
                 position_object(account_id, h, account.valuation(h, self._mark),
                                 self._contract_of(h.conid))
                 for h in account.open_holdings()
             ]
-            self._cache[account_id] = rows
+            cached = self._cache[account_id] = (now, rows)
+        rows = cached[1]
         return rows[page * PAGE_SIZE:(page + 1) * PAGE_SIZE] if page >= 0 else []
 
     def invalidate(self, account_id: str) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from .order_entry import BrokerageError
+from .brokerage_error import BrokerageError
 from .orders import STOP_TYPES, Order, Quote, reference_price, stop_is_through_market
 
 PRICE_CONSTRAINT = 0.03
@@ -147,14 +147,16 @@ class ReplyBook:
         """Resolve a reply: the next question, or the action's result after the last one.
 
         Raises:
-            BrokerageError: 503 when ``reply_id`` is unknown, answered, superseded or expired
-                (IBKR's late-confirmation timeout); 400 when the question was declined, which
-                also ends the chain.
+            BrokerageError: 400 ``reply id not found: '<id>'`` when ``reply_id`` is unknown,
+                already answered or superseded by a later order request (§11); 503 when it
+                expired (IBKR's late-confirmation timeout); 400 when the question was
+                declined, which also ends the chain.
         """
         pending = self._pending.pop(reply_id, None)
-        if pending is None or now_ms - pending.asked_ms > REPLY_TTL_MS:
-            raise BrokerageError(f"Reply id {reply_id} is not valid: it expired, was already "
-                                 "answered or was superseded by another order request", 503)
+        if pending is None:
+            raise BrokerageError(f"reply id not found: '{reply_id}'", 400, status_code=False)
+        if now_ms - pending.asked_ms > REPLY_TTL_MS:
+            raise BrokerageError(f"Reply id {reply_id} is not valid: it expired", 503)
         if not confirmed:
             raise BrokerageError("order not confirmed", 400)
         return self.start(pending.questions[1:], pending.action, now_ms)

@@ -3,7 +3,7 @@
 Thin adapters: each handler checks the session tier it needs (``session.require_brokerage``
 for ``/iserver``, ``session.require_portfolio`` for ``/portfolio``), reads the request
 leniently (:mod:`.web_util`), calls the :class:`~.brokerage.Brokerage` and answers JSON.
-A :class:`~.order_entry.BrokerageError` becomes IBKR's ``{"error": ...}`` body with its status.
+A :class:`~.brokerage_error.BrokerageError` becomes IBKR's ``{"error": ...}`` body with its status.
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ from typing import Any
 from aiohttp import web
 
 from .brokerage import Brokerage
-from .order_entry import BrokerageError
-from .web_util import ApiError, ApiRouter, json_response, parse_bool, query_bool, read_json
+from .brokerage_error import BrokerageError
+from .order_request import parse_confirmed
+from .web_util import ApiError, ApiRouter, json_response, query_bool, read_json
 
 MAX_SUPPRESSED_IDS = 51
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -30,7 +31,7 @@ def _answers(handler: Handler) -> Handler:
         try:
             return await handler(request)
         except BrokerageError as exc:
-            return ApiError(exc.status, exc.message, status_code=exc.status != 200).response()
+            return ApiError(exc.status, exc.message, status_code=exc.status_code).response()
         except ApiError as exc:
             return exc.response()
 
@@ -143,10 +144,7 @@ class BrokerageRoutes:
     async def reply(self, request: web.Request) -> web.StreamResponse:
         """``POST /iserver/reply/{replyId}`` ``{"confirmed": true|false}``."""
         self._session.require_brokerage(request)
-        body = await read_json(request)
-        confirmed = parse_bool(body.get("confirmed")) if isinstance(body, dict) else None
-        if confirmed is None:
-            raise BrokerageError('Bad Request: body must be {"confirmed": true|false}', 400)
+        confirmed = parse_confirmed(await read_json(request))
         return json_response(self._b.desk.reply(request.match_info["replyId"], confirmed))
 
     async def suppress(self, request: web.Request) -> web.StreamResponse:

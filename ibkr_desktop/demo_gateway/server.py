@@ -45,8 +45,8 @@ class DemoGateway:
     public for tests and the app: ``market`` (:class:`MarketSimulator`), ``brokerage``,
     ``session`` (:class:`GatewaySession`), ``faults`` (:class:`Faults`), ``hub`` (WebSocket).
 
-    ``monotonic`` (seconds) times the session's idle timeout; tests pass a clock they advance
-    by hand, so expiry does not depend on how busy the machine is.
+    ``monotonic`` (seconds) times the session's idle timeout and the pacing limits; tests pass
+    a clock they advance by hand, so expiry does not depend on how busy the machine is.
     """
 
     def __init__(
@@ -70,11 +70,13 @@ class DemoGateway:
             self.market, self.universe, accounts=config.accounts, clock=self.clock.now_ms,
             rng=random.Random(f"{config.seed}:brokerage"), username=config.username,
             opening_positions=dict(config.opening_positions),
+            positions_cache_ms=int(config.positions_cache_s * 1000),
         )
         self.faults = Faults(self)
         self.hub = WsHub(self)
         self.marketdata = MarketDataRoutes(self.market, config.history_latency_s)
-        self.pacing = PacingGate(config.penalty_strikes, config.penalty_box_s)
+        self.pacing = PacingGate(config.pacing_mode, config.penalty_strikes,
+                                 config.penalty_box_s, monotonic)
         self.certificate: SelfSignedCertificate | None = None
         self._runner: web.AppRunner | None = None
         self._port = config.port

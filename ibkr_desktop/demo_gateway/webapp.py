@@ -128,8 +128,7 @@ def _make_gate(gateway: AppHost) -> Callable[..., Any]:
         if not is_api_path(request.path) or api_path(request.path) == "/ws":
             return await handler(request)
         if gateway.config.pacing:
-            gateway.pacing.check(request.remote or "", request.method, api_path(request.path),
-                                 time.monotonic())
+            gateway.pacing.check(request.remote or "", request.method, api_path(request.path))
         faults = gateway.faults
         if faults.delay_s:
             await asyncio.sleep(faults.delay_s)
@@ -139,6 +138,8 @@ def _make_gate(gateway: AppHost) -> Callable[..., Any]:
         session = gateway.session
         session.check_idle()
         session.touch()
+        if session.logged_in:
+            faults.check_bridge(api_path(request.path))
         session.guard(request)
         return await handler(request)
 

@@ -8,7 +8,7 @@ import pytest
 
 from ibkr_desktop.demo_gateway.accounts import commission_for
 from ibkr_desktop.demo_gateway.brokerage import Brokerage
-from ibkr_desktop.demo_gateway.order_entry import BrokerageError
+from ibkr_desktop.demo_gateway.brokerage_error import BrokerageError
 from ibkr_desktop.demo_gateway.orders import Order
 from ibkr_desktop.protocol.orders import parse_live_order, parse_order_status, parse_trade
 from ibkr_desktop.protocol.portfolio import (
@@ -130,8 +130,9 @@ def test_trailing_stop_amount_ratchets_up_and_triggers_on_the_pullback() -> None
     assert order.stop_price == pytest.approx(103.0) and order.filled == 0
     desk.tick(AAPL, 102.9)
     assert order.status == "Filled" and order.avg_price == pytest.approx(102.89)
-    stops = [u["auxPrice"] for u in desk.published("sor") if "auxPrice" in u]
-    assert 103.0 in stops
+    stops = [u["price"] for u in desk.published("sor") if "price" in u]
+    assert 103.0 in stops  # a trailing stop lists its current stop in ``price`` (§11)
+    assert not any("auxPrice" in u for u in desk.published("sor"))
 
 
 def test_trailing_stop_percent_for_a_buy() -> None:

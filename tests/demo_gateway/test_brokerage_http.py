@@ -75,11 +75,11 @@ async def test_full_order_life_cycle(rest: LoopbackApi) -> None:
 
     rest.desk.tick(AAPL, 94.9)
     status = await rest.call("GET", f"/v1/api/iserver/account/order/status/{order_id}")
-    assert status["order_status"] == "Submitted" and status["cum_fill"] == "300.0"
+    assert status["order_status"] == "Submitted" and status["filled_quantity"] == "300.0"
     assert status["side"] == "B" and status["limit_price"] == "95.00"
     rest.desk.tick(AAPL, 94.9)
     status = await rest.call("GET", f"/v1/api/iserver/account/order/status/{order_id}")
-    assert status["order_status"] == "Filled" and status["average_price"] == "94.91"
+    assert status["order_status"] == "Filled" and status["avg_fill_price"] == "94.91"
 
     trades = await rest.call("GET", "/v1/api/iserver/account/trades/")
     assert [t["size"] for t in trades] == [200, 300]
@@ -110,18 +110,17 @@ async def test_iserver_requests_need_the_accounts_query_first(rest: LoopbackApi)
 
 
 async def test_reply_ids_die_when_declined_superseded_or_unknown(rest: LoopbackApi) -> None:
-    """Declining answers 400; a superseded, used or unknown reply id answers 503."""
+    """Declining answers 400; a superseded, used or unknown reply id is "not found" (400)."""
     [first] = await rest.call("POST", ORDERS, [ticket("BUY", 10, "LMT", price=50.0)])
     declined = await rest.call("POST", f"/v1/api/iserver/reply/{first['id']}",
                               {"confirmed": False}, status=400)
     assert declined["error"] == "order not confirmed"
-    await rest.call("POST", f"/v1/api/iserver/reply/{first['id']}", {"confirmed": True}, status=503)
-    [second] = await rest.call("POST", ORDERS, [ticket("BUY", 10, "LMT", price=50.0)])
-    await rest.call("POST", ORDERS, [ticket("BUY", 10, "LMT", price=51.0)])
-    stale = await rest.call("POST", f"/v1/api/iserver/reply/{second['id']}",
-                           {"confirmed": True}, status=503)
-    assert stale["statusCode"] == 503
-    await rest.call("POST", "/v1/api/iserver/reply/not-a-reply", {"confirmed": True}, status=503)
+    used = await rest.call("POST", f"/v1/api/iserver/reply/{first['id']}", {"confirmed": True},
+                           status=400)
+    assert used == {"error": f"reply id not found: '{first['id']}'"}
+    unknown = await rest.call("POST", "/v1/api/iserver/reply/not-a-reply", {"confirmed": True},
+                              status=400)
+    assert unknown == {"error": "reply id not found: 'not-a-reply'"}
 
 
 async def test_duplicate_client_order_id_is_rejected(rest: LoopbackApi) -> None:
@@ -206,9 +205,10 @@ async def test_unknown_order_status_is_503(rest: LoopbackApi) -> None:
     ("body", "fragment"),
     [
         ({"orders": []}, "body must be"),
-        ([ticket("BUY", 1, "LMT")], "Limit price is required"),
-        ([ticket("BUY", -5)], "Quantity must be a positive number"),
-        ([{"conid": AAPL, "side": "HOLD", "orderType": "MKT", "quantity": 1}], "Side"),
+        ([ticket("BUY", 1, "LMT")], "invalid order price fields"),
+        ([ticket("BUY", -5)], "'quantity' must be positive"),
+        ([ticket("HOLD", 1)], "side must be BUY or SELL"),
+        ([{"conid": AAPL, "side": "BUY", "orderType": "MKT", "quantity": 1}], "'tif' is required"),
         ([ticket("BUY", 1, acctId="U999")], "does not match"),
         ([ticket("BUY", 1, conid=999999)], "contract 999999 not found"),
     ],
