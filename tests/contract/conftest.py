@@ -4,7 +4,8 @@ gateway (open market, no pacing) with a small JSON client, and the client parts 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+import gc
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
 import aiohttp
@@ -16,6 +17,7 @@ from ibkr_desktop.client.orders import OrderDesk
 from ibkr_desktop.client.rest_queue import RestQueue
 from ibkr_desktop.client.sync import AccountSync
 from ibkr_desktop.demo_gateway.server import DemoGateway, GatewayConfig
+from ibkr_desktop.protocol.orders import new_coid
 from ibkr_desktop.protocol.pacing import Pacer
 from tests.client.conftest import FAST, fast_config
 from tests.demo_gateway.conftest import Api
@@ -61,6 +63,22 @@ class Replay:
         self.requests.append((request.method, path, body))
         status, body = self.answers.get((request.method, path), (404, {"error": "not recorded"}))
         return web.json_response(body, status=status)
+
+
+@pytest.fixture(autouse=True)
+def collect_on_gui_thread() -> Iterator[None]:
+    """No automatic garbage collection while the REST threads run: a collection started on
+    one of them could free Qt objects of the GUI thread (like ``threaded_gateway`` and the
+    app's ``gc_guard``); garbage is collected on this thread before and after the test."""
+    gc.collect()
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+        gc.collect()
 
 
 @pytest.fixture
@@ -175,7 +193,7 @@ async def poll(fetch: Callable[[], Awaitable[tuple[int, Any]]], timeout: float =
 async def trades_after_fill(api: Api) -> list[Any]:
     """Place a market order and return ``/iserver/account/trades`` once it lists the fill."""
     await place(api, {"conid": 265598, "orderType": "MKT", "side": "BUY", "quantity": 1,
-                      "tif": "DAY"})
+                      "tif": "DAY", "cOID": new_coid()})
     return await poll(lambda: api.get("/iserver/account/trades"))  # type: ignore[no-any-return]
 
 

@@ -21,6 +21,7 @@ from ibkr_desktop.protocol.orders import (
     OrderType,
     Side,
     TimeInForce,
+    parse_live_order,
 )
 from tests.contract.conftest import ACCOUNT, Replay, Seen, live_orders, place, trades_after_fill
 from tests.contract.shapes import assert_same_shape, load, shape_mismatches
@@ -236,16 +237,23 @@ async def test_gateway_live_orders_shape(api: Api) -> None:
 @pytest.mark.xfail(strict=True, reason="gateway: a Stop order lists its stop in auxPrice "
                    "with price \"\", not IBKR's 2026 shape (stop in price as a string)")
 async def test_gateway_live_stop_order_shape(api: Api, gateway: DemoGateway) -> None:
-    """The stop child of a bracket is listed like the 2026 recording (stop in price)."""
+    """The stop child of a bracket is listed like the 2026 recording: the stop in price,
+    an integer parentId, and the client shows it in the Stop column."""
     bid = gateway.market.quote(AAPL).bid
+    stop = round(bid * 0.9, 2)
     await place(api,
                 {"conid": AAPL, "orderType": "LMT", "side": "BUY", "quantity": 1,
                  "price": round(bid * 0.99, 2), "tif": "GTC", "cOID": "contract-parent"},
                 {"conid": AAPL, "orderType": "STP", "side": "SELL", "quantity": 1,
-                 "price": round(bid * 0.9, 2), "tif": "GTC", "parentId": "contract-parent"})
+                 "price": stop, "tif": "GTC", "parentId": "contract-parent"})
     body = await live_orders(api)
     stops = [o for o in body["orders"] if o.get("orderType") == "Stop"]
     assert_same_shape("live_orders_stop", {**body, "orders": stops})
+    assert float(stops[0]["price"]) == stop
+    model = OrdersModel()
+    model.apply([parse_live_order(stops[0])])
+    assert (cell(model, stops[0]["orderId"], "aux_price"),
+            cell(model, stops[0]["orderId"], "price")) == (f"{stop:,.2f}", "")
 
 
 @pytest.mark.xfail(strict=True, reason="gateway: LOC not accepted or not listed as "
