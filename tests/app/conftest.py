@@ -13,8 +13,17 @@ from ibkr_desktop.app.presenters.session import Endpoint
 from ibkr_desktop.app.startup import App, build
 from ibkr_desktop.demo_gateway.server import GatewayConfig
 from ibkr_desktop.protocol.events import SessionKind
+from ibkr_desktop.protocol.orders import OrderQuestion, OrderTicket
 from tests.client.conftest import FAST, fast_config
 from tests.helpers import wait_until
+
+
+async def place(app: App, ticket: OrderTicket) -> None:
+    """Place through the broker, confirming any order questions (as the ticket would)."""
+    assert app.broker is not None
+    answers = await app.broker.place_order(ticket)
+    while questions := [a for a in answers if isinstance(a, OrderQuestion)]:
+        answers = await app.broker.reply(questions[0].reply_id, True)
 
 
 def fault(app: App, name: str, *args: Any) -> Any:

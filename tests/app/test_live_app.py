@@ -12,8 +12,8 @@ from ibkr_desktop.app.presenters.session import Endpoint
 from ibkr_desktop.app.startup import App, build
 from ibkr_desktop.models.table import Role
 from ibkr_desktop.protocol.events import SessionKind
-from ibkr_desktop.protocol.orders import OrderQuestion, OrderTicket, OrderType, Side
-from tests.app.conftest import dispose, fault, running_app, start_app
+from ibkr_desktop.protocol.orders import OrderTicket, OrderType, Side
+from tests.app.conftest import dispose, fault, place, running_app, start_app
 from tests.client.conftest import FAST, fast_config
 from tests.helpers import wait_until
 
@@ -25,14 +25,6 @@ def shown(controller: App, conid: int, key: str) -> str:
     row = model.row_of(conid)
     assert row is not None
     return model.data(model.index(row, model.column_index(key)))
-
-
-async def place(controller: App, ticket: OrderTicket) -> None:
-    """Place through the broker, confirming any order questions (as the ticket would)."""
-    assert controller.broker is not None
-    answers = await controller.broker.place_order(ticket)
-    while questions := [a for a in answers if isinstance(a, OrderQuestion)]:
-        answers = await controller.broker.reply(questions[0].reply_id, True)
 
 
 async def test_quotes_reach_the_watchlist_within_two_seconds(qapp) -> None:

@@ -13,8 +13,8 @@ from PySide6.QtWidgets import QFileDialog
 
 from ibkr_desktop.app.presenters.session import Endpoint
 from ibkr_desktop.app.startup import App
-from ibkr_desktop.protocol.orders import OrderQuestion, OrderTicket, OrderType, Side
-from tests.app.conftest import running_app
+from ibkr_desktop.protocol.orders import OrderTicket, OrderType, Side
+from tests.app.conftest import place, running_app
 from tests.helpers import wait_until
 
 AAPL, MSFT, NFLX = 265598, 272093, 15124833
@@ -122,14 +122,6 @@ async def test_cancel_and_fill_results_are_shown(qapp) -> None:
         assert f"order {order_id}" in await shows(app, "Cancel requested")
         await place(app, OrderTicket(MSFT, Side.BUY, 3, OrderType.MKT))
         assert "MSFT" in await shows(app, "BUY 3 MSFT @")
-
-
-async def place(app: App, ticket: OrderTicket) -> None:
-    """Place through the broker, confirming order questions (as the ticket would)."""
-    assert app.broker is not None
-    answers = await app.broker.place_order(ticket)
-    while questions := [a for a in answers if isinstance(a, OrderQuestion)]:
-        answers = await app.broker.reply(questions[0].reply_id, True)
 
 
 async def test_a_chart_subscribes_a_symbol_off_the_watchlist_and_releases_it(qapp) -> None:
