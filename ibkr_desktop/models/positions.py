@@ -58,7 +58,7 @@ class PositionsModel(RecordTableModel):
         self._executions: set[str] = set()
 
     def conids(self) -> list[int]:
-        """Conids held (the app subscribes quotes for them)."""
+        """Conids held (the positions presenter holds their quotes in the quote feed)."""
         return [int(k) for k in self._keys]  # type: ignore[call-overload]
 
     def set_positions(self, positions: Iterable[Position]) -> None:

@@ -1,4 +1,4 @@
-"""The streaming watchlist table: one row per contract, fed by ``Broker.quotes_updated`` batches.
+"""The streaming watchlist table: one row per contract, fed quote batches by the quote feed.
 
 :meth:`WatchlistModel.apply` is O(changed): it merges a batch into the rows it names, notes
 up/down ticks for the flash and marks those rows dirty. The frame clock's :meth:`flush` repaints
@@ -104,7 +104,7 @@ class WatchlistModel(RecordTableModel):
                 for k, r in zip(self._keys, self._records, strict=True)]
 
     def conids(self) -> list[int]:
-        """Conids in row order (what must be subscribed)."""
+        """Conids in row order (what the watchlist holds in the quote feed)."""
         return [int(k) for k in self._keys]  # type: ignore[call-overload]
 
     def set_items(self, items: Iterable[WatchItem]) -> None:
@@ -139,7 +139,7 @@ class WatchlistModel(RecordTableModel):
 
     # -- streaming ----------------------------------------------------------------------------
     def apply(self, batch: Mapping[int, Mapping[str, object]]) -> int:
-        """Merge one ``quotes_updated`` batch; O(conids in the batch). Returns rows touched."""
+        """Merge one quote batch (``{conid: changed values}``); O(conids). Returns rows touched."""
         now = self._clock()
         touched = 0
         row_of = self._row_of
