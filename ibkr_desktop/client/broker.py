@@ -41,6 +41,7 @@ from ibkr_desktop.protocol.fields import WATCHLIST_FIELDS, parse_fields
 from ibkr_desktop.protocol.orders import OrderTicket
 from ibkr_desktop.protocol.pacing import ENDPOINT_LIMITS, EndpointLimit, Pacer
 from ibkr_desktop.protocol.portfolio import parse_search_results, trading_mode
+from ibkr_desktop.protocol.quotes import QuoteBatch
 
 log = client_logger("ibkr_desktop.client.broker")
 
@@ -67,8 +68,8 @@ class Broker(QObject):
     ``OrderRejectedError``) so the ticket can show why the order did not go.
 
     Signals:
-        quotes_updated (dict[int, dict[str, object]]): conid -> changed parsed values (names
-            as ``protocol.fields.parse_fields``, plus ``updated_ms``); one emit per batch.
+        quotes_updated (QuoteBatch): conid -> changed values as a ``protocol.quotes.Quote``
+            (names as ``protocol.fields.parse_fields``, plus ``updated_ms``); one emit per batch.
         orders_updated (tuple[OrderUpdate, ...]): order changes (None fields = unchanged).
         fills_received (tuple[Fill, ...]): executions, each reported once (by execution id).
         positions_updated (tuple[Position, ...]): the full set for the selected account.

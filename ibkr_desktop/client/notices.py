@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject, Signal, Slot
 
 from ibkr_desktop.client.http import client_logger
-from ibkr_desktop.client.rest_queue import SESSION_PROBLEMS, RestFailure
-from ibkr_desktop.protocol.errors import IbkrError, RateLimited
+from ibkr_desktop.client.rest_queue import RestFailure
+from ibkr_desktop.protocol.errors import Failure, IbkrError, RateLimited, classify_failure
 from ibkr_desktop.protocol.events import Bulletin, Notification, StreamError
 
 log = client_logger("ibkr_desktop.client.notices")
@@ -84,7 +84,7 @@ class NoticeBoard(QObject):
     @Slot(object)
     def on_refresh_failed(self, error: IbkrError) -> None:
         """A background refresh failed for a reason the session state does not already show."""
-        if not isinstance(error, SESSION_PROBLEMS + (RateLimited,)):
+        if classify_failure(error) is Failure.FATAL:
             self.post("warning", f"A refresh failed: {error.message}")
 
 

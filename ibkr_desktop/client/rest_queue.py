@@ -6,10 +6,11 @@ small pool of HTTP threads, so a slow history call never holds an order behind i
 back two ways: the ``concurrent.futures.Future`` from :meth:`RestQueue.submit` (awaited from the
 qasync loop by :meth:`RestQueue.call`), and Qt signals emitted on the thread the queue lives in.
 
-Failures are classified (``protocol.errors``): 429s back off for everyone and retry safe
-requests; 503s and "query /accounts first" retry safe requests; session-level problems
-(unreachable, timeouts, 401, no bridge, accounts, maintenance) are also announced on
-:attr:`RestQueue.session_problem` for the session keeper. An order POST is never re-sent.
+Failures are classified by ``protocol.errors.classify_failure`` alone: the scheduler re-sends
+retry-safe requests after RETRY and SESSION failures (429s back off for everyone), and every
+RETRY or SESSION failure except a 429 (unreachable, timeouts, maintenance, 401, no bridge,
+accounts) is also announced on :attr:`RestQueue.session_problem` for the session keeper. FATAL
+failures go to the caller only. An order POST is never re-sent.
 """
 
 from __future__ import annotations
@@ -26,22 +27,16 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 from ibkr_desktop.client.http import TIMEOUTS, HttpAnswer, HttpTransport, Timeouts, client_logger
 from ibkr_desktop.client.scheduler import RETRY, Job, Lane, RestRequest, RetryPolicy, Scheduler
 from ibkr_desktop.protocol.errors import (
-    AccountsNotQueried,
     ApiError,
-    GatewayUnreachable,
+    Failure,
     IbkrError,
-    NoBridge,
-    NotAuthenticated,
-    RequestTimedOut,
-    ServiceUnavailable,
+    RateLimited,
     classify,
+    classify_failure,
 )
 from ibkr_desktop.protocol.pacing import Pacer
 
 log = client_logger("ibkr_desktop.client.rest")
-
-SESSION_PROBLEMS = (GatewayUnreachable, RequestTimedOut, NotAuthenticated, NoBridge,
-                    AccountsNotQueried, ServiceUnavailable)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,8 +88,8 @@ class RestQueue(QObject):
     Signals:
         request_finished (RestResult): a call succeeded.
         request_failed (RestFailure): a call failed for good.
-        session_problem (IbkrError): a failure that says the session or gateway is unwell,
-            also while the request is being retried (for the session keeper).
+        session_problem (IbkrError): a RETRY or SESSION failure other than a 429: the session
+            or gateway is unwell; also while the request is being retried (for the keeper).
         pacing_changed (PacingStats): meter update, at most every ``stats_interval_s``.
         throttling_changed (bool): the pacer started/stopped holding requests back.
 
@@ -273,8 +268,9 @@ class RestQueue(QObject):
             return
         if outcome.final:
             self.request_failed.emit(RestFailure(outcome.request, outcome.error))
-        if isinstance(outcome.error, SESSION_PROBLEMS):
-            self.session_problem.emit(outcome.error)
+        error = outcome.error
+        if classify_failure(error) is not Failure.FATAL and not isinstance(error, RateLimited):
+            self.session_problem.emit(error)
 
     @Slot(object)
     def _publish_stats(self, stats: PacingStats) -> None:

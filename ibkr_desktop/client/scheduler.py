@@ -27,12 +27,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from enum import IntEnum
 
-from ibkr_desktop.protocol.errors import (
-    AccountsNotQueried,
-    IbkrError,
-    RateLimited,
-    ServiceUnavailable,
-)
+from ibkr_desktop.protocol.errors import Failure, IbkrError, RateLimited, classify_failure
 from ibkr_desktop.protocol.pacing import GLOBAL_LIMIT, HISTORY_MAX_CONCURRENT, Pacer
 
 SAFETY_MARGIN_S = 0.02
@@ -215,22 +210,27 @@ class Scheduler:
                          retry_after: float | None = None) -> bool:
         """Apply the back-off for ``error``; True when ``job`` was queued again.
 
-        A 429 holds every lane (the gateway's penalty box is per client); the request itself
-        is re-sent only if it is retry-safe. 503s and "query /accounts first" are retried for
-        retry-safe requests after a short delay (the session keeper repairs accounts meanwhile).
+        What to do is ``protocol.errors.classify_failure``'s answer. FATAL is never retried.
+        RETRY re-sends a retry-safe request after an exponential back-off; a 429 also holds
+        every lane (the gateway's penalty box is per client). SESSION re-sends a retry-safe
+        request after a longer, linear delay, while the session keeper (told by the queue)
+        repairs the session. A failure without any answer (unreachable, timed out) goes back
+        to the caller at once: a timed-out request may have run, and the callers that repeat
+        such calls (the keeper's back-off, the refresh timers) keep their own cadence.
         """
+        failure = classify_failure(error)
+        if failure is Failure.FATAL or error.status is None:
+            return False
         if isinstance(error, RateLimited):
             self.rate_limited += 1
             self._consecutive_429 += 1
             backoff = self._retry.rate_limit_base_s * 2 ** (self._consecutive_429 - 1)
             delay = min(self._retry.rate_limit_cap_s, max(backoff, retry_after or 0.0))
             self._penalty_until = max(self._penalty_until, now + delay)
-        elif isinstance(error, ServiceUnavailable):
+        elif failure is Failure.RETRY:
             delay = self._retry.unavailable_base_s * 2**job.attempts
-        elif isinstance(error, AccountsNotQueried):
-            delay = self._retry.unavailable_base_s * 2 * (job.attempts + 1)
         else:
-            return False
+            delay = self._retry.unavailable_base_s * 2 * (job.attempts + 1)
         if not job.request.retry_safe or job.attempts >= self._retry.max_retries:
             return False
         job.attempts += 1

@@ -6,7 +6,10 @@ send every wanted subscription once, ``tic`` every minute, re-request ``smd`` be
 lets it expire, and reconnect with capped exponential back-off and jitter when the socket
 drops, stalls (no heartbeat and no data within a bound) or loses authentication. After every
 reconnect it asks for a REST re-sync (:attr:`StreamWorker.resync_requested`), since IBKR
-replays nothing.
+replays nothing. A failed connection attempt is judged by ``protocol.errors.classify_failure``:
+RETRY reconnects with back-off; SESSION (a 401 handshake) also tells the session keeper at
+once (:attr:`StreamWorker.session_problem`); FATAL (an invalid URL, a handshake refused with a
+4xx) stops the worker with a plain message instead of retrying for ever.
 
 The worker only moves bytes: each received frame goes to ``protocol.batching.FrameBatcher``
 (decoded with orjson), and at the end of the event-loop turn the drained batch is emitted:
@@ -26,7 +29,7 @@ from dataclasses import dataclass
 import orjson
 from PySide6.QtCore import QObject, Signal
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
 
 from ibkr_desktop.client.http import client_logger
 from ibkr_desktop.client.subscriptions import Subscriptions
@@ -34,7 +37,15 @@ from ibkr_desktop.client.tasks import TaskSet, sleep_or_wake
 from ibkr_desktop.client.tls import pinned_connection_class, websocket_ssl
 from ibkr_desktop.protocol import frames
 from ibkr_desktop.protocol.batching import FrameBatcher
-from ibkr_desktop.protocol.errors import IbkrError
+from ibkr_desktop.protocol.errors import (
+    ApiError,
+    Failure,
+    GatewayUnreachable,
+    IbkrError,
+    InvalidAddress,
+    classify,
+    classify_failure,
+)
 from ibkr_desktop.protocol.events import (
     AccountsInfo,
     AccountSummaryUpdate,
@@ -60,12 +71,15 @@ class StreamStatus:
         reconnects: Connections opened after the first one.
         last_heartbeat_ms: Server time of the last ``system`` heartbeat (epoch ms).
         reason: Plain-language state ("Streaming", "Reconnecting in 2 s: …").
+        fatal: The worker gave up (see ``reason``): the address or the gateway refuses the
+            stream, and it does not retry until :meth:`StreamWorker.start` is called again.
     """
 
     connected: bool
     reconnects: int
     last_heartbeat_ms: int | None
     reason: str
+    fatal: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +113,8 @@ class StreamWorker(QObject):
         message_received (object): Notification, Bulletin or StreamError for the user.
         state_changed (StreamStatus): connection state, reconnects, heartbeat.
         resync_requested (): a reconnect happened; re-fetch orders and trades over REST.
+        session_problem (IbkrError): a connection attempt failed for a SESSION reason (a 401
+            handshake); wire it to the session keeper's ``report_problem`` so it checks now.
     """
 
     quotes_updated = Signal(object)
@@ -112,6 +128,7 @@ class StreamWorker(QObject):
     message_received = Signal(object)
     state_changed = Signal(object)
     resync_requested = Signal()
+    session_problem = Signal(object)
 
     def __init__(self, ws_url: str, *, tls_pin: str | None = None,
                  timings: StreamTimings | None = None, parent: QObject | None = None) -> None:
@@ -238,7 +255,9 @@ class StreamWorker(QObject):
         failures = 0
         while True:
             ws = await self._open(failures)
-            if ws is None:
+            if ws is Failure.FATAL:
+                return
+            if isinstance(ws, Failure):
                 failures += 1
                 continue
             received = await self._serve(ws)
@@ -247,8 +266,12 @@ class StreamWorker(QObject):
             self._set_status(False, f"Connection lost; reconnecting in {delay:.1f} s.")
             await self._sleep(delay)
 
-    async def _open(self, failures: int) -> ClientConnection | None:
-        """One connection attempt; on failure waits out the back-off and returns None."""
+    async def _open(self, failures: int) -> ClientConnection | Failure:
+        """One connection attempt, or the failure's classification.
+
+        After a RETRY or SESSION failure it first waits out the back-off (a new session or pin
+        cuts the wait short); a FATAL failure returns at once, with the state set.
+        """
         self._wake.clear()  # this attempt uses the latest session; later news wakes the sleep
         headers = {"Cookie": f"api={self._session_id}"} if self._session_id else None
         factory = pinned_connection_class(self._tls_pin) if self._tls_pin else None
@@ -259,14 +282,21 @@ class StreamWorker(QObject):
                 ping_interval=None, close_timeout=2.0, compression=None, max_size=2**24,
                 max_queue=256,
             )
-        except (OSError, TimeoutError, InvalidHandshake, InvalidURI, IbkrError) as exc:
-            reason = exc.message if isinstance(exc, IbkrError) else f"{type(exc).__name__}"
-            delay = self._backoff(failures + 1)
-            log.info("stream connect failed (%s); retry in %.1f s", reason, delay)
-            self._set_status(False, f"Cannot open the stream ({reason}); retrying in "
-                                    f"{delay:.1f} s.")
-            await self._sleep(delay)
-            return None
+        except (OSError, InvalidHandshake, InvalidURI, IbkrError) as exc:
+            error = _connect_error(exc, self._url)
+        failure = classify_failure(error)
+        if failure is Failure.FATAL:
+            log.warning("stream: not retrying, %s", error.message)
+            self._set_status(False, f"Cannot open the stream: {error.message}.", fatal=True)
+            return failure
+        if failure is Failure.SESSION:
+            self.session_problem.emit(error)
+        delay = self._backoff(failures + 1)
+        log.info("stream connect failed (%s); retry in %.1f s", error.message, delay)
+        self._set_status(False, f"Cannot open the stream ({error.message}); retrying in "
+                                f"{delay:.1f} s.")
+        await self._sleep(delay)
+        return failure
 
     async def _serve(self, ws: ClientConnection) -> bool:
         """Run one connection until it ends; True if any frame arrived on it."""
@@ -385,8 +415,30 @@ class StreamWorker(QObject):
         """Sleep, unless a new session or pin (``_wake``) says to reconnect right away."""
         await sleep_or_wake(self._wake, delay)
 
-    def _set_status(self, connected: bool, reason: str) -> None:
-        status = StreamStatus(connected, self._reconnects, self._heartbeat_ms, reason)
+    def _set_status(self, connected: bool, reason: str, *, fatal: bool = False) -> None:
+        status = StreamStatus(connected, self._reconnects, self._heartbeat_ms, reason, fatal)
         if status != self.status:
             self.status = status
             self.state_changed.emit(status)
+
+
+def _connect_error(exc: Exception, url: str) -> IbkrError:
+    """A failed connection attempt as an ``IbkrError``, for ``classify_failure``.
+
+    A handshake answered with an HTTP status is read like a REST answer (401 ->
+    NotAuthenticated, 503 -> ServiceUnavailable, another 4xx -> ApiError); an unusable URL is
+    InvalidAddress; a socket or protocol failure before any answer is GatewayUnreachable.
+    """
+    if isinstance(exc, IbkrError):
+        return exc
+    if isinstance(exc, InvalidURI):
+        return InvalidAddress(f"{url} is not a WebSocket address (ws://host:port/v1/api/ws)")
+    if isinstance(exc, InvalidStatus):
+        status = exc.response.status_code
+        error = classify(status, exc.response.body or b"")
+        if error is None or type(error) is ApiError:
+            return ApiError(status, f"the gateway refused the WebSocket connection at {url} "
+                                    f"(HTTP {status} {exc.response.reason_phrase})")
+        return error
+    return GatewayUnreachable(f"the gateway's WebSocket at {url} is not reachable "
+                              f"({type(exc).__name__})")

@@ -1,15 +1,42 @@
-"""One exception tree for everything the gateway can answer, and the rules that classify it.
+"""One exception tree for everything the gateway can answer, and the one rule that classifies it.
 
-The client turns HTTP status + body into one of these (``classify``) and decides whether to retry
-(``is_retryable``); the demo gateway builds its error bodies with ``error_body`` so both sides
-agree on the IBKR shapes of reference §1.8.
+The client turns an HTTP status + body into one of these (``classify``); a WebSocket handshake
+answer goes through the same ``classify``. Then :func:`classify_failure` alone decides what a
+failure means, for the REST scheduler, the REST queue's session reports and the stream alike:
+
+* ``Failure.RETRY``: transient; the same request or connection may work later without repair
+  (retry-safe requests are re-sent with back-off, the stream reconnects).
+* ``Failure.SESSION``: the brokerage session needs the session keeper (log-in, ``ssodh/init``,
+  ``/iserver/accounts``); it is told at once, and retry-safe requests wait for the repair.
+* ``Failure.FATAL``: waiting will not help (a bad request or address, a refused order or
+  handshake); nothing is retried and the user reads the message.
+
+The tree, with each class's classification::
+
+    Exception
+    ├── OSError (incl. TimeoutError)   RETRY    a socket failure before any answer
+    ├── IbkrError (status, message)
+    │   ├── GatewayUnreachable          RETRY    refused, reset, DNS, TLS (client.tls adds the
+    │   │                                        certificate subclasses)
+    │   ├── RequestTimedOut             RETRY    connected, but no answer in time
+    │   ├── RateLimited                 RETRY    429 (the scheduler also holds every lane)
+    │   ├── ServiceUnavailable          RETRY    502/503/504, a bare 500 while IBKR restarts
+    │   ├── NotAuthenticated            SESSION  401, or a "no session" body
+    │   ├── NoBridge                    SESSION  "no bridge": the brokerage session is not up
+    │   ├── AccountsNotQueried          SESSION  "Please query /accounts first"
+    │   ├── InvalidAddress              FATAL    the configured URL cannot be used at all
+    │   ├── ApiError                    FATAL    any other error answer (4xx, 500 with a reason)
+    │   └── (order answers' errors)     FATAL    e.g. ``placement_answers.OrderRejectedError``
+    └── anything else                   FATAL    a bug or an unforeseen failure
+
+The demo gateway builds its error bodies with ``error_body`` so both sides agree on the IBKR
+shapes of reference §1.8.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-
-_RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
+from enum import Enum
 
 
 class IbkrError(Exception):
@@ -52,6 +79,10 @@ class RateLimited(IbkrError):
 
 class ServiceUnavailable(IbkrError):
     """503, or a 500 during IBKR restarts/maintenance: transient, retry later."""
+
+
+class InvalidAddress(IbkrError):
+    """The configured gateway address cannot be used (not a ``ws://``/``wss://`` or HTTP URL)."""
 
 
 class ApiError(IbkrError):
@@ -104,16 +135,43 @@ def classify(status: int, body: object) -> IbkrError | None:
     return ApiError(status, text or f"HTTP {status}")
 
 
-def is_retryable(err: BaseException | int) -> bool:
-    """True when the same request may succeed later without user action.
+class Failure(Enum):
+    """What a failure means for whoever sent the request or opened the connection."""
 
-    Accepts an exception or an HTTP status. Session problems (401, no bridge, accounts not
-    queried) are not "retryable": the caller must repair the session first. Callers must still
-    never blindly re-send an order placement.
+    RETRY = "retry"
+    """Transient: try again later with back-off."""
+    SESSION = "session"
+    """The session keeper must repair the brokerage session; tell it at once."""
+    FATAL = "fatal"
+    """Waiting will not help: stop and show the message."""
+
+
+_SESSION_ERRORS = (NotAuthenticated, NoBridge, AccountsNotQueried)
+_TRANSIENT_ERRORS = (GatewayUnreachable, RequestTimedOut, RateLimited, ServiceUnavailable, OSError)
+
+
+def classify_failure(err: BaseException | int) -> Failure:
+    """The one rule: RETRY, SESSION or FATAL for an exception or a failed HTTP status.
+
+    Args:
+        err: An exception (an ``IbkrError``, or an ``OSError`` from a socket before any answer),
+            or the HTTP status of a failed answer or refused WebSocket handshake. A status is
+            read as ``classify(status, None)``; a status that is no error at all (a 200 or a
+            redirect where a handshake was expected) is FATAL.
+
+    Returns:
+        The classification of the module docstring's tree. Callers must still never blindly
+        re-send an order placement: RETRY says the failure is transient, not that the request
+        is safe to repeat.
     """
     if isinstance(err, int):
-        return err in _RETRYABLE_STATUSES
-    return isinstance(err, GatewayUnreachable | RequestTimedOut | RateLimited | ServiceUnavailable)
+        error = classify(err, None)
+        return Failure.FATAL if error is None else classify_failure(error)
+    if isinstance(err, _SESSION_ERRORS):
+        return Failure.SESSION
+    if isinstance(err, _TRANSIENT_ERRORS):
+        return Failure.RETRY
+    return Failure.FATAL
 
 
 def error_body(message: str, status: int | None = None) -> dict[str, object]:

@@ -4,9 +4,20 @@ from __future__ import annotations
 
 from concurrent.futures import Future
 
+import pytest
+
 from ibkr_desktop.client.scheduler import Lane, RestRequest, RetryPolicy, Scheduler
 from ibkr_desktop.client.subscriptions import Subscriptions
-from ibkr_desktop.protocol.errors import RateLimited, ServiceUnavailable
+from ibkr_desktop.protocol.errors import (
+    AccountsNotQueried,
+    ApiError,
+    GatewayUnreachable,
+    IbkrError,
+    NotAuthenticated,
+    RateLimited,
+    RequestTimedOut,
+    ServiceUnavailable,
+)
 from ibkr_desktop.protocol.pacing import Pacer
 
 
@@ -114,6 +125,41 @@ def test_503_retries_are_bounded() -> None:
         outcomes.append(scheduler.retry_or_give_up(job, ServiceUnavailable("busy", 503), now))
         now += 10
     assert outcomes == [True, True, False]
+
+
+def test_session_failures_resend_safe_requests_once_the_keeper_had_time() -> None:
+    """SESSION (accounts not queried, 401): a GET goes again after 2x, then 4x the base delay
+    (linear, giving the keeper time to repair); a POST is given up at once."""
+    scheduler = Scheduler(Pacer(limits=()), retry=RetryPolicy(unavailable_base_s=0.1))
+    get = scheduler.add(_get("/iserver/account/orders"), Lane.USER, Future())
+    post = scheduler.add(RestRequest("POST", "/iserver/account/DU1/orders"), Lane.ORDER,
+                         Future())
+    for job in (scheduler.next(0.0)[0], scheduler.next(1.0)[0]):
+        assert job is not None
+        scheduler.finished(job, 1.0)
+    assert scheduler.retry_or_give_up(post, NotAuthenticated("no session", 401), 1.0) is False
+    assert scheduler.retry_or_give_up(get, AccountsNotQueried("query", 500), 1.0) is True
+    early, wait = scheduler.next(1.1)
+    assert early is None and wait == pytest.approx(0.1)  # due at 1.0 + 0.2
+    job, _ = scheduler.next(1.2)
+    assert job is get
+    scheduler.finished(job, 1.2)
+    assert scheduler.retry_or_give_up(get, NotAuthenticated("no session", 401), 2.0) is True
+    assert scheduler.next(2.39)[0] is None and scheduler.next(2.4)[0] is get
+
+
+@pytest.mark.parametrize("error", [
+    GatewayUnreachable("refused"), RequestTimedOut("no answer"),  # RETRY, but no answer came
+    ApiError(400, "Bad Request: Conid(s) missing"), ApiError(500, "unknown"),  # FATAL
+])
+def test_fatal_and_unanswered_failures_go_back_to_the_caller(error: IbkrError) -> None:
+    """Neither a FATAL answer nor a failure without any answer is re-sent, even for a GET."""
+    scheduler = Scheduler(Pacer(limits=()))
+    job = scheduler.add(_get("/x"), Lane.USER, Future())
+    assert scheduler.next(0.0)[0] is job
+    scheduler.finished(job, 0.1)
+    assert scheduler.retry_or_give_up(job, error, 0.1) is False
+    assert scheduler.depth == 0
 
 
 def test_order_lane_keeps_a_slot_when_the_others_fill_the_pool() -> None:

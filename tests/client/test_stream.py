@@ -6,12 +6,16 @@ import asyncio
 import logging
 import re
 from dataclasses import replace
+from http import HTTPStatus
 
 import pytest
+from websockets.asyncio.server import ServerConnection, serve
+from websockets.http11 import Request, Response
 
 from ibkr_desktop.client.broker import Broker
 from ibkr_desktop.client.stream import StreamWorker
 from ibkr_desktop.demo_gateway.server import DemoGateway
+from ibkr_desktop.protocol.errors import NotAuthenticated
 from ibkr_desktop.protocol.events import Fill, LedgerUpdate, PnlUpdate, Position
 from ibkr_desktop.protocol.orders import OrderTicket, OrderType, Side
 from tests.client.conftest import FAST, Recorder, fast_config, start_broker
@@ -174,8 +178,6 @@ async def test_fills_made_while_disconnected_are_reported_once_after_reconnect(
 async def test_malformed_frames_are_ignored_with_one_log_line(
         caplog: pytest.LogCaptureFixture) -> None:
     """Garbage between good frames: each logged once, the good ones delivered, no reconnect."""
-    from websockets.asyncio.server import ServerConnection, serve
-
     async def handler(ws: ServerConnection) -> None:
         await ws.send('{"topic":"smd+1","conid":1,"31":"10.5"}')
         await ws.send("this is not json{")
@@ -203,8 +205,6 @@ async def test_malformed_frames_are_ignored_with_one_log_line(
 
 async def test_first_frame_session_fallback_when_the_cookie_is_not_taken() -> None:
     """A server that says "waiting for session" gets the session frame, then the topics."""
-    from websockets.asyncio.server import ServerConnection, serve
-
     received: list[str] = []
 
     async def handler(ws: ServerConnection) -> None:
@@ -227,3 +227,67 @@ async def test_first_frame_session_fallback_when_the_cookie_is_not_taken() -> No
     assert '{"session":"0123456789abcdef0123456789abcdef"}' in received
     assert received.index('{"session":"0123456789abcdef0123456789abcdef"}') < max(
         i for i, m in enumerate(received) if m.startswith("smd+"))
+
+
+class _RefusingServer:
+    """A WebSocket server that answers every handshake with ``status``; counts the attempts."""
+
+    def __init__(self, status: HTTPStatus) -> None:
+        self.status = status
+        self.attempts = 0
+
+    def refuse(self, connection: ServerConnection, request: Request) -> Response:
+        self.attempts += 1
+        return connection.respond(self.status, "refused by the test\n")
+
+    async def handler(self, ws: ServerConnection) -> None:  # never reached
+        await ws.close()
+
+
+async def test_handshake_refused_with_4xx_is_fatal_without_a_retry_loop() -> None:
+    """A 403 handshake: one attempt, then a fatal state with a plain message; no retry loop."""
+    server = _RefusingServer(HTTPStatus.FORBIDDEN)
+    async with serve(server.handler, "127.0.0.1", 0, process_request=server.refuse) as ws_server:
+        port = ws_server.sockets[0].getsockname()[1]
+        worker = StreamWorker(f"ws://127.0.0.1:{port}/v1/api/ws", timings=FAST.stream)
+        seen = Recorder(worker, "state_changed", "session_problem")
+        worker.start("0" * 32)
+        try:
+            await wait_until(lambda: not worker.running)  # the loop ended: nothing retries
+        finally:
+            await worker.stop()
+    assert server.attempts == 1
+    fatal = [s for s in seen["state_changed"] if s.fatal]
+    assert len(fatal) == 1 and not fatal[0].connected
+    assert "refused" in fatal[0].reason and "HTTP 403" in fatal[0].reason
+    assert "retrying" not in fatal[0].reason
+    assert seen["session_problem"] == []
+
+
+async def test_handshake_401_tells_the_session_keeper_and_keeps_retrying() -> None:
+    """A 401 handshake is a session problem: reported at once, and the worker keeps trying."""
+    server = _RefusingServer(HTTPStatus.UNAUTHORIZED)
+    async with serve(server.handler, "127.0.0.1", 0, process_request=server.refuse) as ws_server:
+        port = ws_server.sockets[0].getsockname()[1]
+        worker = StreamWorker(f"ws://127.0.0.1:{port}/v1/api/ws", timings=FAST.stream)
+        seen = Recorder(worker, "session_problem")
+        worker.start("0" * 32)
+        try:
+            await wait_until(lambda: server.attempts >= 3 and len(seen["session_problem"]) >= 3)
+            assert worker.running and not worker.status.fatal
+            assert "retrying" in worker.status.reason
+        finally:
+            await worker.stop()
+    assert all(isinstance(e, NotAuthenticated) for e in seen["session_problem"])
+
+
+async def test_an_invalid_stream_url_is_fatal_with_a_plain_message() -> None:
+    """An http:// address where ws:// belongs: fatal at once, and the message names the URL."""
+    worker = StreamWorker("http://127.0.0.1:5000/v1/api/ws", timings=FAST.stream)
+    worker.start("0" * 32)
+    try:
+        await wait_until(lambda: not worker.running)
+        assert worker.status.fatal and not worker.status.connected
+        assert "http://127.0.0.1:5000/v1/api/ws is not a WebSocket address" in worker.status.reason
+    finally:
+        await worker.stop()

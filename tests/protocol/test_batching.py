@@ -1,16 +1,20 @@
-"""The frame batcher: its quote fast path says exactly what protocol.frames.parse_frame says."""
+"""The frame batcher: its quote fast path says exactly what protocol.frames.parse_frame says,
+whichever JSON decoder it is given."""
 
 from __future__ import annotations
 
 import json
 
-from ibkr_desktop.protocol.batching import FrameBatcher
+import orjson
+import pytest
+
+from ibkr_desktop.protocol.batching import FrameBatcher, Loads
 from ibkr_desktop.protocol.events import AuthStatus, Heartbeat, MalformedFrame, QuoteUpdate
 from ibkr_desktop.protocol.frames import parse_frame
 
-FRAMES = [
+FRAMES: list[dict[str, object]] = [
     {"topic": "smd+265598", "conid": 265598, "31": "C189.60", "84": "189.56", "86": "189.61",
-     "88": "1,300", "7762": "24.2M", "_updated": 1712596911593},
+     "88": "1,300", "7762": "24.2M", "6509": "DPB", "_updated": 1712596911593},
     {"topic": "smd+8314", "conid": 8314, "31": "H186.40", "83": "0.54%", "_updated": 1712596911600},
     {"topic": "smd+265598", "conid": 265598, "31": "189.70", "85": "500",
      "_updated": 1712596911650},
@@ -31,13 +35,26 @@ def _via_parse_frame(frames: list[dict[str, object]]) -> dict[int, dict[str, obj
     return merged
 
 
-def test_quote_fast_path_equals_parse_frame() -> None:
+@pytest.mark.parametrize("loads", [json.loads, orjson.loads], ids=["json", "orjson"])
+def test_quote_fast_path_equals_parse_frame(loads: Loads) -> None:
     """Merged-then-parsed quotes equal parse_frame's events merged per conid."""
-    batcher = FrameBatcher()
+    batcher = FrameBatcher(loads)
     for frame in FRAMES:
         assert list(batcher.feed(json.dumps(frame))) == []
-    assert batcher.drain().quotes == _via_parse_frame(FRAMES)
+    quotes = batcher.drain().quotes
+    assert quotes == _via_parse_frame(FRAMES)
+    assert quotes[265598]["last"] == 189.7 and quotes[265598]["bid_size"] == 1300.0
+    assert quotes[265598]["availability"] == "delayed" and quotes[8314]["halted"] is True
+    assert quotes[265598]["updated_ms"] == 1712596911650
     assert not batcher.pending
+
+
+@pytest.mark.parametrize("data", [b"\xff not json", "[1, 2]", '{"topic": ', "nul\u0000l"])
+def test_bad_input_is_one_malformed_frame_with_either_decoder(data: str | bytes) -> None:
+    """Whatever the decoder, input that is no JSON object comes back as one MalformedFrame."""
+    for loads in (json.loads, orjson.loads):
+        events = list(FrameBatcher(loads).feed(data))
+        assert [type(e) for e in events] == [MalformedFrame]
 
 
 def test_other_frames_go_through_parse_frame() -> None:

@@ -7,16 +7,18 @@ import pytest
 from ibkr_desktop.protocol.errors import (
     AccountsNotQueried,
     ApiError,
+    Failure,
     GatewayUnreachable,
     IbkrError,
+    InvalidAddress,
     NoBridge,
     NotAuthenticated,
     RateLimited,
     RequestTimedOut,
     ServiceUnavailable,
     classify,
+    classify_failure,
     error_body,
-    is_retryable,
 )
 from ibkr_desktop.protocol.events import AuthStatus, SessionKind, TicReply
 from ibkr_desktop.protocol.frames import parse_frame
@@ -74,18 +76,30 @@ def test_success_is_not_an_error(status: int, body: object) -> None:
 
 
 @pytest.mark.parametrize(
-    ("err", "retry"),
+    ("err", "failure"),
     [
-        (GatewayUnreachable("down"), True), (RequestTimedOut("slow"), True),
-        (RateLimited("429", 429), True), (ServiceUnavailable("503", 503), True),
-        (NotAuthenticated("401", 401), False), (NoBridge("no bridge", 400), False),
-        (AccountsNotQueried("query", 500), False), (ApiError(400, "bad"), False),
-        (ValueError("x"), False), (429, True), (503, True), (500, False), (400, False),
+        (GatewayUnreachable("down"), Failure.RETRY), (RequestTimedOut("slow"), Failure.RETRY),
+        (RateLimited("429", 429), Failure.RETRY), (ServiceUnavailable("503", 503), Failure.RETRY),
+        (ConnectionRefusedError(111, "refused"), Failure.RETRY), (TimeoutError(), Failure.RETRY),
+        (NotAuthenticated("401", 401), Failure.SESSION),
+        (NoBridge("no bridge", 400), Failure.SESSION),
+        (AccountsNotQueried("query", 500), Failure.SESSION),
+        (ApiError(400, "bad"), Failure.FATAL), (ApiError(500, "unknown"), Failure.FATAL),
+        (InvalidAddress("not a ws URL"), Failure.FATAL),
+        (IbkrError("order refused"), Failure.FATAL), (ValueError("x"), Failure.FATAL),
+        (429, Failure.RETRY), (503, Failure.RETRY), (502, Failure.RETRY), (500, Failure.RETRY),
+        (401, Failure.SESSION), (400, Failure.FATAL), (403, Failure.FATAL), (404, Failure.FATAL),
+        (200, Failure.FATAL), (302, Failure.FATAL),
     ],
 )
-def test_is_retryable(err: BaseException | int, retry: bool) -> None:
-    """Transient failures are retryable; session and request errors are not."""
-    assert is_retryable(err) is retry
+def test_classify_failure(err: BaseException | int, failure: Failure) -> None:
+    """One rule for REST and stream: transient -> RETRY, session repair -> SESSION, else FATAL.
+
+    A bare status reads as ``classify(status, None)``: a bodiless 500 is IBKR restarting; a
+    status that is no error where a failure was reported (a 200 or a redirect answering a
+    WebSocket handshake) cannot be retried into success.
+    """
+    assert classify_failure(err) is failure
 
 
 def test_error_body() -> None:

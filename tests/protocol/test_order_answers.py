@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ibkr_desktop.protocol.errors import IbkrError, is_retryable
+from ibkr_desktop.protocol.errors import Failure, IbkrError, classify_failure
 from ibkr_desktop.protocol.events import Fill, OrderUpdate
 from ibkr_desktop.protocol.orders import (
     OrderAccepted,
@@ -134,7 +134,7 @@ def test_rejection_object() -> None:
             {"error": "We cannot accept an order at the limit price you selected. ..."})
     assert info.value.message.startswith("We cannot accept")
     assert isinstance(info.value, IbkrError)
-    assert not is_retryable(info.value)
+    assert classify_failure(info.value) is Failure.FATAL
 
 
 def test_error_row_is_a_refusal() -> None:
