@@ -12,6 +12,7 @@ from ibkr_desktop.protocol.events import (
     PnlUpdate,
     Position,
 )
+from ibkr_desktop.protocol.item_lists import ItemsRead, read_items, unreadable_text
 from ibkr_desktop.protocol.portfolio import (
     parse_accounts,
     parse_ledger,
@@ -61,8 +62,29 @@ def test_positions_page_skips_unreadable_items() -> None:
     """A page of positions keeps the readable ones; an empty page is empty."""
     assert parse_positions([SPY, {"conid": "x"}]) == [parse_position(SPY)]
     assert parse_positions([]) == []
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="no readable position"):
         parse_position({"conid": 1})
+
+
+def test_read_items_keeps_a_reason_per_unreadable_item() -> None:
+    """Every element that is not a readable position yields a reason, none is lost."""
+    read = read_items([SPY, {"conid": "x", "position": 1}, "junk"], parse_position)
+    assert read.items == (parse_position(SPY),)
+    assert [p.split(" in ")[0] for p in read.problems] == [
+        "no readable conid", "not an object: 'junk'"]
+    assert unreadable_text(read.problems, "position", "/portfolio/U1234567/positions/0") == (
+        "Could not read 2 positions from /portfolio/U1234567/positions/0: no readable conid in "
+        "{'conid': 'x', 'position': 1} (and 1 more)")
+    assert read_items({"error": "x"}, parse_position) == ItemsRead((), ())
+
+
+def test_uncached_portfolio2_position() -> None:
+    """§11: /portfolio2 has a string conid, description, marketPrice and marketValue."""
+    item = {"conid": "756733", "description": "SPY", "position": 100.0, "marketPrice": 454.44,
+            "marketValue": 45444.0, "avgCost": 437.43, "currency": "USD",
+            "unrealizedPnl": 1701.0, "realizedPnl": 0.0}
+    assert parse_position(item) == Position(
+        "", 756733, "SPY", 100.0, 437.43, 454.44, 45444.0, 1701.0, 0.0, "USD")
 
 
 def test_pnl_partitioned_uses_el() -> None:
