@@ -8,6 +8,8 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import shiboken6
+from PySide6.QtCore import QPoint, QRect
+from PySide6.QtGui import QTextDocument
 
 from ibkr_desktop.app.presenters.session import Endpoint
 from ibkr_desktop.app.startup import App, build
@@ -24,6 +26,24 @@ async def place(app: App, ticket: OrderTicket) -> None:
     answers = await app.broker.place_order(ticket)
     while questions := [a for a in answers if isinstance(a, OrderQuestion)]:
         answers = await app.broker.reply(questions[0].reply_id, True)
+
+
+def on_screen(app: App) -> str:
+    """The message line's visible text; fails unless it is shown, wide and inside the window."""
+    window, line = app.window, app.window.message_line
+    assert line.isVisible()
+    box = QRect(line.mapTo(window, QPoint(0, 0)), line.size())
+    assert window.rect().contains(box) and box.width() > 300
+    assert box.bottom() > window.height() - 40  # in the status bar, at the bottom
+    doc = QTextDocument()
+    doc.setHtml(line.text())
+    return doc.toPlainText()
+
+
+async def shows(app: App, words: str, timeout: float = 8.0) -> str:
+    """Wait until the message line shows ``words``; return its text."""
+    await wait_until(lambda: words in on_screen(app), timeout)
+    return on_screen(app)
 
 
 def fault(app: App, name: str, *args: Any) -> Any:

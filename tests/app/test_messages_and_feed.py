@@ -7,35 +7,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from PySide6.QtCore import QPoint, QRect
-from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import QFileDialog
 
 from ibkr_desktop.app.presenters.session import Endpoint
 from ibkr_desktop.app.startup import App
 from ibkr_desktop.protocol.orders import OrderTicket, OrderType, Side
-from tests.app.conftest import place, running_app
+from tests.app.conftest import on_screen, place, running_app, shows
 from tests.helpers import wait_until
 
 AAPL, MSFT, NFLX = 265598, 272093, 15124833
-
-
-def on_screen(app: App) -> str:
-    """The message line's visible text; fails unless it is shown, wide and inside the window."""
-    window, line = app.window, app.window.message_line
-    assert line.isVisible()
-    box = QRect(line.mapTo(window, QPoint(0, 0)), line.size())
-    assert window.rect().contains(box) and box.width() > 300
-    assert box.bottom() > window.height() - 40  # in the status bar, at the bottom
-    doc = QTextDocument()
-    doc.setHtml(line.text())
-    return doc.toPlainText()
-
-
-async def shows(app: App, words: str, timeout: float = 8.0) -> str:
-    """Wait until the message line shows ``words``; return its text."""
-    await wait_until(lambda: words in on_screen(app), timeout)
-    return on_screen(app)
 
 
 async def connected(app: App) -> None:

@@ -133,16 +133,16 @@ class SessionPresenter(QObject):
     # -- broker side ----------------------------------------------------------------------------
     @Slot(object)
     def _on_session(self, state: SessionState) -> None:
-        """Show the state; tell the user in words whenever its kind changes."""
+        """Show the state; tell the user in words whenever its kind changes (once, not at
+        every retry of the session keeper)."""
         self.window.doctor.set_session(state)
         self._show_headline_in_tray()
         if state.kind is self._kind:
             return
         self._kind = state.kind
-        advice = ADVICE[state.kind]
-        detail = f": {state.reason}" if state.reason and state.reason != advice.headline else ""
+        advice = ADVICE[state.kind]  # the reason is a full sentence; the headline a fallback
         self.notifier.post("warning" if advice.level == "bad" else "info",
-                           f"{advice.headline}{detail}")
+                           state.reason or advice.headline)
 
     @Slot(object)
     def _on_stream(self, status: StreamStatus) -> None:
