@@ -81,6 +81,7 @@ class DemoGateway:
         self._runner: web.AppRunner | None = None
         self._port = config.port
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._periodic: list[_Periodic] = []
         self.market.add_listener(self._on_market)
         self.brokerage.add_listener(self.hub.on_brokerage)
         self.session.add_listener(self._on_session)
@@ -121,12 +122,17 @@ class DemoGateway:
         if self.config.tls and self.certificate is None:
             self.certificate = SelfSignedCertificate.create()
         await self._start_http(self._port)
-        self.keep_task(asyncio.create_task(self._ticker(), name="demo-gateway-market"))
-        self.keep_task(asyncio.create_task(self._housekeeping(), name="demo-gateway-house"))
+        loop = asyncio.get_running_loop()
+        self._periodic = [
+            _Periodic(loop, min(0.3, max(0.05, 0.3 / self.config.speed)), self._advance_market),
+            _Periodic(loop, 0.1, self._housekeeping),
+        ]
         log.info("demo gateway listening on %s", self.base_url)
 
     async def stop(self) -> None:
         """Close every connection and stop the simulation (idempotent)."""
+        for periodic in self._periodic:
+            periodic.cancel()
         for task in list(self._tasks):
             task.cancel()
         for task in list(self._tasks):
@@ -183,19 +189,39 @@ class DemoGateway:
             self.marketdata.reset()
         self.hub.on_session(kind)
 
-    async def _ticker(self) -> None:
-        """Advance the market to the simulated clock a few times per real second."""
-        interval = min(0.3, max(0.05, 0.3 / self.config.speed))
-        while True:
-            _survive(self.market.advance_to, self.clock.now_ms())
-            await asyncio.sleep(interval)
+    def _advance_market(self) -> None:
+        """Bring the market up to the simulated clock (a few times per real second)."""
+        self.market.advance_to(self.clock.now_ms())
 
-    async def _housekeeping(self) -> None:
-        """Idle expiry, heartbeats, ``smd`` lifetimes and account pushes."""
-        while True:
-            _survive(self.session.check_idle)
-            _survive(self.hub.housekeeping, time.monotonic())
-            await asyncio.sleep(0.1)
+    def _housekeeping(self) -> None:
+        """Idle expiry, heartbeats, ``smd`` lifetimes and account pushes (every 0.1 s)."""
+        _survive(self.session.check_idle)
+        _survive(self.hub.housekeeping, time.monotonic())
+
+
+class _Periodic:
+    """Calls ``step`` at once, then every ``interval_s`` seconds on ``loop``, until cancelled.
+
+    A re-armed timer, not a task sleeping in a loop: a qasync loop may run due callbacks while it
+    is stopped (pytest-qt processes Qt events between test phases), and a task resumed then dies
+    in ``asyncio.sleep`` with "no running event loop". A failing step is logged; the next runs.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, interval_s: float,
+                 step: Callable[[], object]) -> None:
+        self._loop, self._interval_s, self._step = loop, interval_s, step
+        self._handle: asyncio.Handle | None = loop.call_soon(self._run)
+
+    def _run(self) -> None:
+        _survive(self._step)
+        if self._handle is not None:  # not cancelled by the step
+            self._handle = self._loop.call_later(self._interval_s, self._run)
+
+    def cancel(self) -> None:
+        """Stop calling the step (idempotent)."""
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
 
 
 def _survive(step: Callable[..., object], *args: Any) -> None:

@@ -45,7 +45,7 @@ async def test_order_is_placed_once_with_a_client_order_id(broker: Broker,
     coid = answer[0].coid
     assert coid and gateway.brokerage.book.coid_taken(coid)
     await wait_until(lambda: seen["fills_received"])
-    await asyncio.sleep(0.3)
+    await broker.refresh_trades()  # the REST re-sync reports the same execution again
     fills = [f for batch in seen["fills_received"] for f in batch]
     assert len(fills) == 1 and fills[0].size == 3
     assert any(u.status == OrderStatus.FILLED for b in seen["orders_updated"] for u in b)
@@ -121,7 +121,7 @@ async def test_order_rejected_by_rate_limit_is_surfaced_not_resent(
     with pytest.raises(RateLimited, match="not sent"):
         await broker.place_order(ticket)
     assert any(n.level == "error" for n in seen["notice"])
-    await asyncio.sleep(0.3)
+    await broker.refresh_orders()  # a later round trip: a re-send would have reached the gateway
     assert not gateway.brokerage.book.coid_taken("rate-limited-order")
 
 

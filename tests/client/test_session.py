@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import socket
 from dataclasses import replace
 
@@ -11,7 +10,7 @@ from ibkr_desktop.client.session import SessionTimings
 from ibkr_desktop.demo_gateway.server import DemoGateway
 from ibkr_desktop.protocol.events import SessionKind
 from tests.client.conftest import FAST, Recorder, fast_config, start_broker
-from tests.helpers import wait_until
+from tests.helpers import ManualClock, wait_until
 
 
 def _kinds(recorder: Recorder) -> list[SessionKind]:
@@ -37,13 +36,21 @@ async def test_start_up_sequence_reaches_authenticated_with_accounts(gateway: De
 
 
 async def test_keep_alive_tickles_before_the_idle_timeout() -> None:
-    """/tickle keeps a session with a 1.5 s idle timeout alive for 3 s."""
-    gateway = DemoGateway(fast_config(session_idle_timeout_s=1.5))
+    """The broker's keep-alive holds a session with a 1.5 s idle timeout for 4 s of gateway time.
+
+    The gateway's clock moves only here, 1 s at a time (less than the timeout); after each step
+    the test waits for the broker's next request to restart the idle timer.
+    """
+    clock = ManualClock()
+    gateway = DemoGateway(fast_config(session_idle_timeout_s=1.5), monotonic=clock)
     await gateway.start()
     broker = await start_broker(gateway.base_url)
     seen = Recorder(broker, "session_state_changed")
     try:
-        await asyncio.sleep(3.0)  # the behaviour under test is "nothing happens for 3 s"
+        for _ in range(4):
+            clock.advance(1.0)
+            await wait_until(lambda: gateway.session.sso_expires_ms() == 1500)
+        assert gateway.session.logged_in
         assert seen["session_state_changed"] == []
         assert broker.session_state.kind == SessionKind.AUTHENTICATED
     finally:

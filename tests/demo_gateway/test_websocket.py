@@ -17,6 +17,7 @@ from ibkr_desktop.protocol.frames import (
     ledger_subscribe,
     market_data_subscribe,
 )
+from tests.helpers import wait_until
 
 from .conftest import Api, GatewayFactory
 
@@ -37,15 +38,21 @@ async def recv(ws: aiohttp.ClientWebSocketResponse, timeout: float = 3.0) -> Fra
     return json.loads(message.data)
 
 
+async def frames_until(ws: aiohttp.ClientWebSocketResponse, match: Callable[[Frame], bool],
+                       timeout: float = 3.0) -> list[Frame]:
+    """Every frame up to and including the first one that matches."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    frames: list[Frame] = []
+    while not frames or not match(frames[-1]):
+        frames.append(await recv(ws, max(0.05, deadline - loop.time())))
+    return frames
+
+
 async def recv_until(ws: aiohttp.ClientWebSocketResponse, match: Callable[[Frame], bool],
                      timeout: float = 3.0) -> Frame:
     """Skip frames (heartbeats, quotes) until one matches."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        frame = await recv(ws, max(0.05, deadline - loop.time()))
-        if match(frame):
-            return frame
+    return (await frames_until(ws, match, timeout))[-1]
 
 
 def topic(name: str) -> Callable[[Frame], bool]:
@@ -181,11 +188,11 @@ async def test_smd_expires_after_lifetime(make_gateway: GatewayFactory, ws_http)
         await ws.send_str(market_data_subscribe(756733, ["31"]))
         await recv_until(ws, topic("smd+756733"))
         conn = next(iter(gw.hub._conns))
-        for _ in range(100):
-            if not conn.md:
-                break
-            await asyncio.sleep(0.02)
-        assert conn.md == {}
+        await wait_until(lambda: conn.md == {})
+        gw.market.set_price(756733, 400.0)
+        await ws.send_str("tic")  # the answer comes after any quote sent for the new price
+        frames = await frames_until(ws, topic("tic"))
+    assert not [f for f in frames if f.get("topic") == "smd+756733"]
 
 
 async def test_smd_errors(gw, ws_http) -> None:  # type: ignore[no-untyped-def]
