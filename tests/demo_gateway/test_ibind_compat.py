@@ -18,8 +18,9 @@ from ibind.ibkr_ws.ibkr_subscriptions import (
     PnlSubscription,
     TradesSubscription,
 )
+from ibind.support.errors import ExternalBrokerError
 
-from ibkr_desktop.demo_gateway.server import GatewayConfig
+from ibkr_desktop.demo_gateway.server import GatewayConfig, ThreadedGateway
 from ibkr_desktop.demo_gateway.simtime import et_ms
 
 ACCOUNT = "DU1234567"
@@ -172,3 +173,45 @@ def test_websocket_order_trade_pnl_and_account_topics(threaded_gateway, client: 
     finally:
         with caplog.at_level(logging.CRITICAL, logger="ibind"):
             ws.shutdown()
+
+
+def _ordinary_session(client: IbkrClient) -> None:
+    """What a bot does first and then keeps doing: tickle, health, accounts, quotes, orders."""
+    assert client.tickle().data["session"]
+    assert client.check_health() is True
+    assert client.receive_brokerage_accounts().data["accounts"] == [ACCOUNT]
+    assert client.portfolio_accounts().data[0]["id"] == ACCOUNT
+    quotes = client.live_marketdata_snapshot_by_symbol([StockQuery("AAPL"), StockQuery("SPY")],
+                                                       ["31", "55", "84", "86"])
+    assert set(quotes) == {"AAPL", "SPY"} and quotes["AAPL"]["symbol"] == "AAPL"
+    client.live_orders(force=True)
+    for _ in range(4):  # poll until the primed list is authoritative, and a little more
+        assert "orders" in client.live_orders().data
+    assert client.check_health() is True
+
+
+@pytest.mark.parametrize(
+    "mode", ["tolerant", pytest.param("strict", marks=pytest.mark.expect_errors)])
+def test_an_ordinary_ibind_session_with_pacing_on(gateway_config: GatewayConfig, mode: str,
+                                                  caplog) -> None:  # type: ignore[no-untyped-def]
+    """Pacing on, default (tolerant) mode: ibind's ordinary start-up and polling see no 429.
+
+    The same session against ``--pacing strict`` breaks the 1/s tickle and 1 per 5 s live-order
+    windows, which is why tolerant is the default (IBKR is "not that picky", §11).
+    """
+    gateway = ThreadedGateway(dataclasses.replace(gateway_config, pacing=True, pacing_mode=mode))
+    gateway.start()
+    try:
+        client = IbkrClient(url=gateway.api_url + "/", cacert=False, account_id=ACCOUNT,
+                            auto_register_shutdown=False, timeout=5, max_retries=1)
+        with caplog.at_level(logging.WARNING, logger="ibkr_desktop.demo_gateway.pacing"):
+            if mode == "tolerant":
+                _ordinary_session(client)
+            else:
+                # a 429 raises, or turns ibind's check_health() False
+                with pytest.raises((ExternalBrokerError, AssertionError)):
+                    _ordinary_session(client)
+        too_many = [r for r in caplog.records if r.name == "ibkr_desktop.demo_gateway.pacing"]
+        assert (too_many == []) is (mode == "tolerant")
+    finally:
+        gateway.stop()

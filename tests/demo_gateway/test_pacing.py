@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+
+import pytest
+
+from ibkr_desktop.demo_gateway.cli import parse_args
+from tests.helpers import ManualClock
 
 from .conftest import Api
 
 
 async def test_global_limit_answers_429_after_ten_per_second(make_gateway, http) -> None:  # type: ignore[no-untyped-def]
-    """Strict mode: the 11th request inside one second is a 429 with a JSON error and Retry-After."""
+    """Strict mode: the 11th request in one second is a 429 with a JSON error and Retry-After."""
     gw = await make_gateway(pacing=True, pacing_mode="strict")
     api = Api(http, gw)
     statuses = [(await api.get("/iserver/auth/status"))[0] for _ in range(11)]
@@ -89,3 +95,51 @@ async def test_shared_gateway_fixture(gateway, http) -> None:  # type: ignore[no
     assert gateway.base_url.startswith("http://127.0.0.1:") and gateway.config.seed == 7
     assert gateway.config.pacing and gateway.config.pacing_mode == "tolerant"
     assert [(await api.post("/tickle"))[0] for _ in range(2)] == [200, 200]
+
+
+async def test_tolerant_default_lets_short_bursts_through(make_gateway, http) -> None:  # type: ignore[no-untyped-def]
+    """Default mode: bursts above the documented rates pass (IBKR is "not that picky", §11)."""
+    gw = await make_gateway(pacing=True, monotonic=ManualClock())
+    api = Api(http, gw)
+    await api.ready()
+    statuses = [(await api.post("/tickle"))[0] for _ in range(10)]  # 1/s documented
+    statuses += [(await api.get("/iserver/account/orders"))[0] for _ in range(3)]  # 1 per 5 s
+    statuses += [(await api.get("/iserver/auth/status"))[0] for _ in range(20)]  # 10/s global
+    assert set(statuses) == {200}
+
+
+async def test_sustained_violation_gets_429_then_the_penalty_box(make_gateway, http,  # type: ignore[no-untyped-def]
+                                                                 caplog) -> None:
+    """Tickling twice a second for minutes: tolerated for a while, then 429 + Retry-After
+    with a log line naming the rule, then the penalty box, which even slow calls meet."""
+    clock = ManualClock()
+    gw = await make_gateway(pacing=True, monotonic=clock, penalty_strikes=20,
+                            penalty_box_s=600)
+    api = Api(http, gw)
+    statuses: list[int] = []
+    errors: list[str] = []
+    with caplog.at_level(logging.WARNING, logger="ibkr_desktop.demo_gateway.pacing"):
+        while not any("penalty box" in e for e in errors) and clock.now < 1300:
+            status, body = await api.post("/tickle")
+            statuses.append(status)
+            if status == 429:
+                errors.append(body["error"])
+                assert int(api.last_headers["Retry-After"]) >= 1
+            clock.advance(0.5)
+    first_429 = statuses.index(429)
+    assert first_429 >= 50  # 25 s of twice the documented rate went through
+    assert any("broke tickle (1 per 1 s)" in r.getMessage() for r in caplog.records)
+    assert errors[-1] == "Too many requests: penalty box"
+    assert clock.now < 1000 + 120  # boxed within two minutes of sustained excess
+    clock.advance(5)
+    status, body = await api.post("/tickle")
+    assert status == 429 and "penalty box" in body["error"]
+    assert int(api.last_headers["Retry-After"]) >= 590
+
+
+def test_strict_mode_is_the_cli_option_and_tolerant_the_default() -> None:
+    """``--pacing strict`` keeps the exact windows; no option means tolerant."""
+    assert parse_args([]).pacing == "tolerant"
+    assert parse_args(["--pacing", "strict"]).pacing == "strict"
+    with pytest.raises(SystemExit):
+        parse_args(["--pacing", "lenient"])
