@@ -14,6 +14,8 @@ from typing import Any, Generic, TypeVar, cast
 
 from PySide6.QtCore import QByteArray, QSettings
 
+from ibkr_desktop.client.quote_feed import DEFAULT_LINE_LIMIT
+
 ORGANISATION = "ibkr-desktop"
 APPLICATION = "ibkr-desktop"
 LAYOUT_VERSION = 3
@@ -86,6 +88,9 @@ class Keys:
     LAYOUT_VERSION = Key[int]("window/layout_version", int, 0,
                               "LAYOUT_VERSION the saved window state was made with.")
     SELECTED_ACCOUNT = Key[str]("account/selected", str, "", "Last account the user picked.")
+    MARKET_DATA_LINES = Key[int]("market_data/lines", int, DEFAULT_LINE_LIMIT,
+                                 "Concurrent market-data lines of the IBKR account (default "
+                                 "100; more with Quote Booster packs).")
 
 
 def settings_file() -> str:

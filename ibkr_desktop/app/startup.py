@@ -29,7 +29,7 @@ from ibkr_desktop.app.presenters.watchlist import WatchlistPresenter, contract_s
 from ibkr_desktop.app.settings import Keys
 from ibkr_desktop.client.broker import Broker, ClientTimings
 from ibkr_desktop.client.notices import Notifier
-from ibkr_desktop.client.quote_feed import DEFAULT_LINE_LIMIT, QuoteFeed
+from ibkr_desktop.client.quote_feed import QuoteFeed
 from ibkr_desktop.models.account import AccountModel
 from ibkr_desktop.models.fills import FillsModel
 from ibkr_desktop.models.frame_clock import FrameClock
@@ -93,15 +93,18 @@ class App(QObject):
 
 def build(qapp: QApplication, *, gateway_config: GatewayConfig | None = None,
           client_timings: ClientTimings | None = None,
-          line_limit: int = DEFAULT_LINE_LIMIT) -> App:
+          line_limit: int | None = None) -> App:
     """Build the whole app, not yet connected (``await app.connect_to(...)`` next).
 
     Args:
         qapp: the application (themes apply to it).
         gateway_config: the embedded demo gateway's config (tests); None = the app's default.
         client_timings: the client's intervals and limits (tests shrink them).
-        line_limit: IBKR's concurrent market-data lines for this account.
+        line_limit: IBKR's concurrent market-data lines for this account; None = the
+            ``market_data/lines`` setting (default 100).
     """
+    if line_limit is None:
+        line_limit = max(1, Keys.MARKET_DATA_LINES.get())
     app = App()
     _log.debug("start-up: broker holder, quote feed (%d lines), notifier", line_limit)
     app.holder = holder = BrokerHolder(app)
@@ -127,7 +130,8 @@ def build(qapp: QApplication, *, gateway_config: GatewayConfig | None = None,
     app.window = window = MainWindow(panel, OrdersTable(app.orders), app.positions, app.fills,
                                      app.account)
 
-    _log.debug("start-up: presenters")
+    _log.debug("start-up: presenters (notifications first: the others may post at once)")
+    notifications = NotificationsPresenter(notifier, holder, window, parent=app)
     session = SessionPresenter(holder, window, notifier, gateway_config=gateway_config,
                                client_timings=client_timings, parent=app)
     app.presenters = Presenters(
@@ -137,7 +141,7 @@ def build(qapp: QApplication, *, gateway_config: GatewayConfig | None = None,
         orders=OrdersPresenter(app.orders, app.fills, window.orders_table, holder, notifier,
                                window.doctor, parent=app),
         account=AccountPresenter(app.account, window, holder, parent=app),
-        notifications=NotificationsPresenter(notifier, holder, window, parent=app),
+        notifications=notifications,
         settings=SettingsPresenter(qapp, window, session, models, parent=app),
     )
 

@@ -207,3 +207,17 @@ def test_garbage_is_collected_on_the_gui_thread_only(qtbot) -> None:  # type: ig
     finally:
         guard.stop()
     assert gc.isenabled()
+
+
+def test_the_market_data_line_setting_limits_the_watchlist(qtbot, qapp) -> None:
+    """With 3 lines configured, the 4th watchlist symbol gets none and the status bar says so."""
+    Keys.MARKET_DATA_LINES.set(3)
+    app = _new_controller(qapp)
+    try:
+        symbols = [i.symbol for i in app.watchlist.items()]
+        assert len(app.feed.live) == 3 and len(app.feed.waiting) == len(symbols) - 3
+        qtbot.waitUntil(app.window.message_line.isVisible)
+        text = app.window.message_line.toolTip()
+        assert text.startswith(f"{symbols[-1]} gets no quotes") and "3 market-data lines" in text
+    finally:
+        _close(app)
