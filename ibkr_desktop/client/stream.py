@@ -9,7 +9,8 @@ reconnect it asks for a REST re-sync (:attr:`StreamWorker.resync_requested`), si
 replays nothing. A failed connection attempt is judged by ``protocol.errors.classify_failure``:
 RETRY reconnects with back-off; SESSION (a 401 handshake) also tells the session keeper at
 once (:attr:`StreamWorker.session_problem`); FATAL (an invalid URL, a handshake refused with a
-4xx) stops the worker with a plain message instead of retrying for ever.
+4xx) stops the worker with a plain message instead of retrying for ever. Opening a connection
+and reading its failure live in ``client.stream_connect``.
 
 The worker only moves bytes: each received frame goes to ``protocol.batching.FrameBatcher``
 (decoded with orjson), and at the end of the event-loop turn the drained batch is emitted:
@@ -21,31 +22,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 import orjson
 from PySide6.QtCore import QObject, Signal
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
+from websockets.asyncio.client import ClientConnection
+from websockets.exceptions import ConnectionClosed
 
 from ibkr_desktop.client.http import client_logger
+from ibkr_desktop.client.stream_connect import StreamStatus, StreamTimings, backoff, open_stream
 from ibkr_desktop.client.subscriptions import Subscriptions
 from ibkr_desktop.client.tasks import TaskSet, sleep_or_wake
-from ibkr_desktop.client.tls import pinned_connection_class, websocket_ssl
 from ibkr_desktop.protocol import frames
 from ibkr_desktop.protocol.batching import FrameBatcher
-from ibkr_desktop.protocol.errors import (
-    ApiError,
-    Failure,
-    GatewayUnreachable,
-    IbkrError,
-    InvalidAddress,
-    classify,
-    classify_failure,
-)
+from ibkr_desktop.protocol.errors import Failure, IbkrError, classify_failure
 from ibkr_desktop.protocol.events import (
     AccountsInfo,
     AccountSummaryUpdate,
@@ -58,43 +49,10 @@ from ibkr_desktop.protocol.events import (
     StreamError,
 )
 
+__all__ = ["StreamStatus", "StreamTimings", "StreamWorker"]  # the worker's public vocabulary
+
 log = client_logger("ibkr_desktop.client.stream")
 client_logger("websockets.client")  # its debug log prints the upgrade's Cookie header
-
-
-@dataclass(frozen=True, slots=True)
-class StreamStatus:
-    """What the connection indicator shows.
-
-    Attributes:
-        connected: A socket is open and attached to the session.
-        reconnects: Connections opened after the first one.
-        last_heartbeat_ms: Server time of the last ``system`` heartbeat (epoch ms).
-        reason: Plain-language state ("Streaming", "Reconnecting in 2 s: …").
-        fatal: The worker gave up (see ``reason``): the address or the gateway refuses the
-            stream, and it does not retry until :meth:`StreamWorker.start` is called again.
-    """
-
-    connected: bool
-    reconnects: int
-    last_heartbeat_ms: int | None
-    reason: str
-    fatal: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class StreamTimings:
-    """Stream intervals in seconds; tests shrink them."""
-
-    tic_s: float = 50.0
-    """``tic`` keep-alive period (IBKR: at least once a minute; the watchdog adds <= 9 s)."""
-    stall_s: float = 35.0
-    """No heartbeat (sent every ~10 s) and no data for this long means the socket is dead."""
-    smd_refresh_s: float = 540.0
-    """Re-request each ``smd`` this long after its last request (streams end after 10-15 min)."""
-    backoff_base_s: float = 0.5
-    backoff_cap_s: float = 30.0
-    open_timeout_s: float = 10.0
 
 
 class StreamWorker(QObject):
@@ -262,7 +220,7 @@ class StreamWorker(QObject):
                 continue
             received = await self._serve(ws)
             failures = 0 if received else failures + 1
-            delay = self._backoff(failures)
+            delay = backoff(self._t, failures)
             self._set_status(False, f"Connection lost; reconnecting in {delay:.1f} s.")
             await self._sleep(delay)
 
@@ -273,17 +231,10 @@ class StreamWorker(QObject):
         cuts the wait short); a FATAL failure returns at once, with the state set.
         """
         self._wake.clear()  # this attempt uses the latest session; later news wakes the sleep
-        headers = {"Cookie": f"api={self._session_id}"} if self._session_id else None
-        factory = pinned_connection_class(self._tls_pin) if self._tls_pin else None
         try:
-            return await connect(
-                self._url, additional_headers=headers, ssl=websocket_ssl(self._url, self._tls_pin),
-                create_connection=factory, open_timeout=self._t.open_timeout_s,
-                ping_interval=None, close_timeout=2.0, compression=None, max_size=2**24,
-                max_queue=256,
-            )
-        except (OSError, InvalidHandshake, InvalidURI, IbkrError) as exc:
-            error = _connect_error(exc, self._url)
+            return await open_stream(self._url, self._session_id, self._tls_pin, self._t)
+        except IbkrError as exc:
+            error = exc
         failure = classify_failure(error)
         if failure is Failure.FATAL:
             log.warning("stream: not retrying, %s", error.message)
@@ -291,7 +242,7 @@ class StreamWorker(QObject):
             return failure
         if failure is Failure.SESSION:
             self.session_problem.emit(error)
-        delay = self._backoff(failures + 1)
+        delay = backoff(self._t, failures + 1)
         log.info("stream connect failed (%s); retry in %.1f s", error.message, delay)
         self._set_status(False, f"Cannot open the stream ({error.message}); retrying in "
                                 f"{delay:.1f} s.")
@@ -406,11 +357,6 @@ class StreamWorker(QObject):
 
     # -- helpers -------------------------------------------------------------------------------
 
-    def _backoff(self, failures: int) -> float:
-        """Capped exponential back-off with jitter (the first retry after a good run is quick)."""
-        delay = min(self._t.backoff_cap_s, self._t.backoff_base_s * 2.0 ** max(0, failures - 1))
-        return delay * random.uniform(0.5, 1.0)
-
     async def _sleep(self, delay: float) -> None:
         """Sleep, unless a new session or pin (``_wake``) says to reconnect right away."""
         await sleep_or_wake(self._wake, delay)
@@ -421,24 +367,3 @@ class StreamWorker(QObject):
             self.status = status
             self.state_changed.emit(status)
 
-
-def _connect_error(exc: Exception, url: str) -> IbkrError:
-    """A failed connection attempt as an ``IbkrError``, for ``classify_failure``.
-
-    A handshake answered with an HTTP status is read like a REST answer (401 ->
-    NotAuthenticated, 503 -> ServiceUnavailable, another 4xx -> ApiError); an unusable URL is
-    InvalidAddress; a socket or protocol failure before any answer is GatewayUnreachable.
-    """
-    if isinstance(exc, IbkrError):
-        return exc
-    if isinstance(exc, InvalidURI):
-        return InvalidAddress(f"{url} is not a WebSocket address (ws://host:port/v1/api/ws)")
-    if isinstance(exc, InvalidStatus):
-        status = exc.response.status_code
-        error = classify(status, exc.response.body or b"")
-        if error is None or type(error) is ApiError:
-            return ApiError(status, f"the gateway refused the WebSocket connection at {url} "
-                                    f"(HTTP {status} {exc.response.reason_phrase})")
-        return error
-    return GatewayUnreachable(f"the gateway's WebSocket at {url} is not reachable "
-                              f"({type(exc).__name__})")
