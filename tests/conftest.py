@@ -17,6 +17,8 @@ import qasync  # noqa: E402
 from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from tests.logfail import ErrorRecorder  # noqa: E402
+
 
 def _qasync_loop() -> qasync.QEventLoop:
     return qasync.QEventLoop(QApplication.instance() or QApplication([]))
@@ -25,6 +27,31 @@ def _qasync_loop() -> qasync.QEventLoop:
 def pytest_asyncio_loop_factories(config, item):  # type: ignore[no-untyped-def]
     """Every async test and async fixture runs on a fresh qasync loop (pytest-asyncio >= 1.x)."""
     return {"qasync": _qasync_loop}
+
+
+@pytest.fixture(autouse=True)
+def fail_on_logged_errors(request):  # type: ignore[no-untyped-def]
+    """Fail the test if an ERROR is logged or an asyncio task dies unobserved (tests/logfail.py).
+
+    Autouse fixtures are set up first, so this one is torn down last: after the test's event loop
+    has closed and its fixtures (gateways, clients) have stopped. Errors are expected only by
+    tests marked ``expect_errors`` or using ``expected_errors``.
+    """
+    recorder = ErrorRecorder()
+    recorder.install()
+    try:
+        yield recorder
+    finally:
+        recorder.uninstall()
+    expected = request.node.get_closest_marker("expect_errors") is not None
+    if recorder.records and not expected and "expected_errors" not in request.fixturenames:
+        pytest.fail(recorder.report(), pytrace=False)
+
+
+@pytest.fixture
+def expected_errors(fail_on_logged_errors):  # type: ignore[no-untyped-def]
+    """The test expects errors to be logged; it gets the recorder to assert on them."""
+    return fail_on_logged_errors
 
 
 @pytest.fixture(autouse=True)
