@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -74,45 +75,65 @@ _DOT = {"ok": "#2ea043", "busy": "#d29922", "bad": "#f85149"}
 _SEVERITY = {"info": ("ℹ", "#58a6ff", 5000), "warning": ("⚠", "#d29922", 10000),
              "error": ("✖", "#f85149", 15000)}
 """level -> (icon, colour, milliseconds shown)."""
+_RANK = {"info": 0, "warning": 1, "error": 2}
 
 
 class MessageLine(QLabel):
-    """The latest notice, left in the status bar: icon and colour by severity, then it fades.
+    """The latest notice, left in the status bar: icon and colour by severity, then it clears.
 
-    The full text is also the tooltip (a text too long for the space left of the doctor is cut).
-    ``level`` and ``plain_text`` say what is shown ("" when nothing is).
+    A newer notice replaces the one shown, except that a less severe one waits until the shown
+    one has been up for ``min_shown_ms`` (a warning is not wiped by "Connected" a moment
+    later); only the latest waiting notice is kept. The full text is also the tooltip (a text
+    too long for the space left of the doctor is cut). ``level`` is what is shown ("" = none).
     """
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, min_shown_ms: int = 3000) -> None:
         super().__init__(parent)
         self.setObjectName("messageLine")
         self.setTextFormat(Qt.TextFormat.RichText)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.setMinimumWidth(120)
         self.level = ""
-        self.plain_text = ""
-        self._expire = QTimer(self)
-        self._expire.setSingleShot(True)
-        self._expire.timeout.connect(self.clear_message)
+        self._waiting: Notice | None = None
+        self._expire = _single_shot(self, self.clear_message)
+        self._protect = _single_shot(self, self._show_waiting)
+        self._protect.setInterval(min_shown_ms)
 
     def show_notice(self, notice: Notice) -> None:
-        """Show ``notice`` now, replacing the one shown; it clears after a severity timeout."""
+        """Show ``notice`` (or queue it behind a more severe one); it clears after a while."""
+        if self._protect.isActive() and _RANK.get(notice.level, 0) < _RANK.get(self.level, 0):
+            self._waiting = notice
+            return
+        self._waiting = None
         icon, colour, timeout_ms = _SEVERITY.get(notice.level, _SEVERITY["info"])
         self.level = notice.level
-        self.plain_text = f"{icon} {notice.text}"
         text = html.escape(notice.text)
         if notice.level != "info":
             text = f'<span style="color:{colour}">{text}</span>'
         self.setText(f'<span style="color:{colour}">{icon}</span> {text}')
         self.setToolTip(notice.text)
         self._expire.start(timeout_ms)
+        self._protect.start()
 
     def clear_message(self) -> None:
         """Show nothing."""
         self._expire.stop()
-        self.level = self.plain_text = ""
+        self._protect.stop()
+        self.level = ""
         self.clear()
         self.setToolTip("")
+
+    def _show_waiting(self) -> None:
+        waiting, self._waiting = self._waiting, None
+        if waiting is not None:
+            self.show_notice(waiting)
+
+
+def _single_shot(parent: QWidget, slot: Callable[[], None]) -> QTimer:
+    timer = QTimer(parent)
+    timer.setSingleShot(True)
+    timer.timeout.connect(slot)
+    return timer
 
 
 class ConnectionDoctor(QWidget):

@@ -41,6 +41,22 @@ def test_a_message_clears_after_its_timeout(qtbot) -> None:
     assert line.level == "" and line.toolTip() == ""
 
 
+def test_a_warning_is_not_wiped_by_a_lesser_notice_at_once(qtbot) -> None:
+    """An info right after a warning waits until the warning was up for its minimum time;
+    a notice as severe or worse replaces it at once."""
+    line = MessageLine(min_shown_ms=200)
+    qtbot.addWidget(line)
+    line.show_notice(Notice("warning", "QQQ gets no quotes"))
+    line.show_notice(Notice("info", "Connecting"))
+    line.show_notice(Notice("info", "Connected (DU1234567)."))
+    assert "QQQ gets no quotes" in visible_text(line) and line.level == "warning"
+    qtbot.waitUntil(lambda: line.level == "info", timeout=3000)
+    assert visible_text(line) == "ℹ Connected (DU1234567)."
+    line.show_notice(Notice("error", "Certificate changed"))
+    line.show_notice(Notice("error", "Order refused"))
+    assert visible_text(line) == "✖ Order refused"
+
+
 def test_tray_pops_up_titled_notices_and_errors_only(qtbot, monkeypatch) -> None:
     """Fills (titled) and errors pop up where a tray is shown; plain info stays in the bar."""
     window = QWidget()
