@@ -127,9 +127,18 @@ class AccountSync(QObject):
             self.accept_fills(self._read(body, parse_trade, "execution", path))
 
     async def positions(self, lane: Lane = Lane.USER) -> None:
-        """Every position of the account (all pages)."""
+        """Every position of the account (all pages).
+
+        IBKR serves positions from a cache that can be stale or miss holdings (§11), so the
+        cache is invalidated first; if that call fails the pages are read anyway.
+        """
         if self.account is None:
             return
+        try:
+            await self._queue.call("POST", f"/portfolio/{self.account}/positions/invalidate",
+                                   json={}, lane=lane, idempotent=True)
+        except IbkrError as exc:
+            log.info("positions cache not invalidated: %s", exc.message)
         positions: list[Position] = []
         for page in range(20):
             path = f"/portfolio/{self.account}/positions/{page}"

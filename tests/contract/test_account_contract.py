@@ -20,6 +20,7 @@ from tests.demo_gateway.conftest import Api
 
 TRADES = "/iserver/account/trades"
 POSITIONS = f"/portfolio/{ACCOUNT}/positions/0"
+INVALIDATE = f"/portfolio/{ACCOUNT}/positions/invalidate"
 
 
 def row_texts(model: RecordTableModel, row: int, *keys: str) -> list[str]:
@@ -75,10 +76,13 @@ async def test_unreadable_execution_is_a_visible_warning(replay: Replay, sync: A
 async def test_positions_read_into_the_table(replay: Replay, sync: AccountSync,
                                              seen: Seen) -> None:
     body = load("positions") + [{"acctId": ACCOUNT, "contractDesc": "MSFT", "position": 5}]
+    replay.answer("POST", INVALIDATE, load("positions_invalidate"))
     replay.answer("GET", POSITIONS, body)
     model = PositionsModel()
     sync.positions_updated.connect(model.set_positions)
     await sync.positions()
+    # §11: the positions cache may be stale, so the client invalidates it before reading
+    assert [r[:2] for r in replay.requests] == [("POST", INVALIDATE), ("GET", POSITIONS)]
     assert row_texts(model, 0, "symbol", "quantity", "avg_cost", "market_value",
                      "unrealized_pnl") == ["SPY", "100", "437.43", "45,444.00", "+1,701.00"]
     [warning] = seen.texts("warning")
@@ -123,6 +127,11 @@ async def test_gateway_trades_recorded_shape(api: Api) -> None:
 
 
 async def test_gateway_positions_shape(api: Api) -> None:
+    """Invalidate (its answer's shape is the demo gateway's; IBKR's is undocumented), then
+    the first page."""
+    status, body = await api.post(INVALIDATE, json_body={})
+    assert status == 200
+    assert_same_shape("positions_invalidate", body)
     status, body = await api.get(POSITIONS)
     assert status == 200
     assert_same_shape("positions", body)
