@@ -17,18 +17,12 @@ from typing import Any, Protocol
 from aiohttp import web
 
 from . import routes_brokerage
-from .brokerage import Brokerage
-from .config import GatewayConfig
-from .faults import Faults
-from .market import MarketSimulator
 from .pacing_gate import PacingGate
 from .routes_contracts import ContractRoutes
-from .routes_marketdata import MarketDataRoutes
 from .routes_session import SessionRoutes
-from .sessions import GatewaySession
 from .universe import Universe
 from .web_util import ApiError, ApiRouter, Handler, api_path, is_api_path
-from .websocket import WsHub
+from .websocket import HubHost, WsHub
 
 log = logging.getLogger("ibkr_desktop.demo_gateway.server")
 access_log = logging.getLogger("ibkr_desktop.demo_gateway.access")
@@ -36,25 +30,13 @@ access_log = logging.getLogger("ibkr_desktop.demo_gateway.access")
 ADMIN_PREFIX = "/demo/admin"
 
 
-class AppHost(Protocol):
-    """The parts the application serves (:class:`~.server.AppHost` has them)."""
+class AppHost(HubHost, Protocol):
+    """The parts the application serves (:class:`~.server.DemoGateway` has them)."""
 
-    @property
-    def config(self) -> GatewayConfig: ...
-    @property
-    def session(self) -> GatewaySession: ...
     @property
     def universe(self) -> Universe: ...
     @property
-    def market(self) -> MarketSimulator: ...
-    @property
-    def marketdata(self) -> MarketDataRoutes: ...
-    @property
-    def brokerage(self) -> Brokerage: ...
-    @property
     def hub(self) -> WsHub: ...
-    @property
-    def faults(self) -> Faults: ...
     @property
     def pacing(self) -> PacingGate: ...
 
