@@ -11,8 +11,11 @@ from PySide6.QtWidgets import QFileDialog
 
 from ibkr_desktop.app.presenters.session import Endpoint
 from ibkr_desktop.app.startup import App
+from ibkr_desktop.demo_gateway.server import ThreadedGateway
 from ibkr_desktop.protocol.orders import OrderTicket, OrderType, Side
+from ibkr_desktop.widgets.settings_dialog import SettingsChoice, SettingsDialog
 from tests.app.conftest import on_screen, place, running_app, shows
+from tests.client.conftest import fast_config
 from tests.helpers import wait_until
 
 AAPL, MSFT, NFLX = 265598, 272093, 15124833
@@ -144,3 +147,26 @@ async def test_held_quotes_survive_a_broker_switch(qapp) -> None:
         assert app.feed.batches > first_watchlist_batch
         assert app.feed.live >= {NFLX, *app.watchlist.conids()}
         assert app.feed.holders(NFLX) == 1
+
+
+async def test_settings_dialog_switch_keeps_held_quotes(qapp, monkeypatch) -> None:
+    """File > Settings, choose another gateway, OK: the app reconnects there and the chart's
+    symbol (off the watchlist) and the watchlist stream again from the new gateway."""
+    other = ThreadedGateway(fast_config())
+    other.start()
+    try:
+        monkeypatch.setattr(SettingsDialog, "exec", lambda self: 1)
+        monkeypatch.setattr(SettingsDialog, "choice",
+                            lambda self: SettingsChoice(False, other.base_url, "dark"))
+        async with running_app(qapp) as app:
+            chart = Chart(app, NFLX, "NFLX")
+            await wait_until(lambda: chart.quotes, 8)
+            app.window.settings_requested.emit()
+            await wait_until(lambda: app.presenters.session.base_url == other.base_url, 8)
+            await wait_until(lambda: app.broker is not None and app.broker.mode == "PAPER", 10)
+            chart.quotes.clear()
+            await wait_until(lambda: any(NFLX in batch for batch in chart.quotes), 10)
+            assert app.feed.live >= {NFLX, *app.watchlist.conids()}
+            assert app.presenters.session.gateway is None  # the embedded one was stopped
+    finally:
+        other.stop()
