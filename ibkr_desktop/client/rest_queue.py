@@ -7,10 +7,10 @@ back two ways: the ``concurrent.futures.Future`` from :meth:`RestQueue.submit` (
 qasync loop by :meth:`RestQueue.call`), and Qt signals emitted on the thread the queue lives in.
 
 Failures are classified by ``protocol.errors.classify_failure`` alone: the scheduler re-sends
-retry-safe requests after RETRY and SESSION failures (429s back off for everyone), and every
-RETRY or SESSION failure except a 429 (unreachable, timeouts, maintenance, 401, no bridge,
-accounts) is also announced on :attr:`RestQueue.session_problem` for the session keeper. FATAL
-failures go to the caller only. An order POST is never re-sent.
+retry-safe requests after a RETRY answer (429s back off for everyone), and every RETRY or
+SESSION failure except a 429 (unreachable, timeouts, maintenance, accounts, 401, no bridge) is
+also announced on :attr:`RestQueue.session_problem` for the session keeper. FATAL failures go to
+the caller only. An order POST is never re-sent.
 """
 
 from __future__ import annotations

@@ -210,16 +210,16 @@ class Scheduler:
                          retry_after: float | None = None) -> bool:
         """Apply the back-off for ``error``; True when ``job`` was queued again.
 
-        What to do is ``protocol.errors.classify_failure``'s answer. FATAL is never retried.
-        RETRY re-sends a retry-safe request after an exponential back-off; a 429 also holds
-        every lane (the gateway's penalty box is per client). SESSION re-sends a retry-safe
-        request after a longer, linear delay, while the session keeper (told by the queue)
-        repairs the session. A failure without any answer (unreachable, timed out) goes back
-        to the caller at once: a timed-out request may have run, and the callers that repeat
-        such calls (the keeper's back-off, the refresh timers) keep their own cadence.
+        What to do is ``protocol.errors.classify_failure``'s answer: only a RETRY answer
+        (429, 503, "query /accounts first"...) re-sends a retry-safe request, after an
+        exponential back-off; a 429 also holds every lane (the gateway's penalty box is per
+        client). FATAL and SESSION failures go back to the caller at once (the queue tells the
+        keeper of SESSION ones, and the keeper's own calls must not wait out retries). So does
+        a RETRY failure without any answer (unreachable, timed out): a timed-out request may
+        have run, and the callers that repeat such calls (the keeper's back-off, the refresh
+        timers) keep their own cadence.
         """
-        failure = classify_failure(error)
-        if failure is Failure.FATAL or error.status is None:
+        if classify_failure(error) is not Failure.RETRY or error.status is None:
             return False
         if isinstance(error, RateLimited):
             self.rate_limited += 1
@@ -227,10 +227,8 @@ class Scheduler:
             backoff = self._retry.rate_limit_base_s * 2 ** (self._consecutive_429 - 1)
             delay = min(self._retry.rate_limit_cap_s, max(backoff, retry_after or 0.0))
             self._penalty_until = max(self._penalty_until, now + delay)
-        elif failure is Failure.RETRY:
-            delay = self._retry.unavailable_base_s * 2**job.attempts
         else:
-            delay = self._retry.unavailable_base_s * 2 * (job.attempts + 1)
+            delay = self._retry.unavailable_base_s * 2**job.attempts
         if not job.request.retry_safe or job.attempts >= self._retry.max_retries:
             return False
         job.attempts += 1

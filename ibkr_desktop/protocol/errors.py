@@ -4,10 +4,11 @@ The client turns an HTTP status + body into one of these (``classify``); a WebSo
 answer goes through the same ``classify``. Then :func:`classify_failure` alone decides what a
 failure means, for the REST scheduler, the REST queue's session reports and the stream alike:
 
-* ``Failure.RETRY``: transient; the same request or connection may work later without repair
-  (retry-safe requests are re-sent with back-off, the stream reconnects).
-* ``Failure.SESSION``: the brokerage session needs the session keeper (log-in, ``ssodh/init``,
-  ``/iserver/accounts``); it is told at once, and retry-safe requests wait for the repair.
+* ``Failure.RETRY``: transient; the same request or connection may work later without the
+  caller doing anything (retry-safe requests are re-sent with back-off, the stream reconnects).
+* ``Failure.SESSION``: the brokerage session is broken (logged out, expired, no bridge); the
+  session keeper is told at once and repairs it (``ssodh/init``) or asks the user to log in.
+  Nothing is re-sent meanwhile: the keeper's own calls must fail fast.
 * ``Failure.FATAL``: waiting will not help (a bad request or address, a refused order or
   handshake); nothing is retried and the user reads the message.
 
@@ -21,9 +22,11 @@ The tree, with each class's classification::
     │   ├── RequestTimedOut             RETRY    connected, but no answer in time
     │   ├── RateLimited                 RETRY    429 (the scheduler also holds every lane)
     │   ├── ServiceUnavailable          RETRY    502/503/504, a bare 500 while IBKR restarts
+    │   ├── AccountsNotQueried          RETRY    "Please query /accounts first": the session
+    │   │                                        works; the keeper, told of every RETRY but a
+    │   │                                        429, queries the accounts again
     │   ├── NotAuthenticated            SESSION  401, or a "no session" body
     │   ├── NoBridge                    SESSION  "no bridge": the brokerage session is not up
-    │   ├── AccountsNotQueried          SESSION  "Please query /accounts first"
     │   ├── InvalidAddress              FATAL    the configured URL cannot be used at all
     │   ├── ApiError                    FATAL    any other error answer (4xx, 500 with a reason)
     │   └── (order answers' errors)     FATAL    e.g. ``placement_answers.OrderRejectedError``
@@ -146,8 +149,9 @@ class Failure(Enum):
     """Waiting will not help: stop and show the message."""
 
 
-_SESSION_ERRORS = (NotAuthenticated, NoBridge, AccountsNotQueried)
-_TRANSIENT_ERRORS = (GatewayUnreachable, RequestTimedOut, RateLimited, ServiceUnavailable, OSError)
+_SESSION_ERRORS = (NotAuthenticated, NoBridge)
+_TRANSIENT_ERRORS = (GatewayUnreachable, RequestTimedOut, RateLimited, ServiceUnavailable,
+                     AccountsNotQueried, OSError)
 
 
 def classify_failure(err: BaseException | int) -> Failure:

@@ -13,6 +13,7 @@ from ibkr_desktop.protocol.errors import (
     ApiError,
     GatewayUnreachable,
     IbkrError,
+    NoBridge,
     NotAuthenticated,
     RateLimited,
     RequestTimedOut,
@@ -127,9 +128,8 @@ def test_503_retries_are_bounded() -> None:
     assert outcomes == [True, True, False]
 
 
-def test_session_failures_resend_safe_requests_once_the_keeper_had_time() -> None:
-    """SESSION (accounts not queried, 401): a GET goes again after 2x, then 4x the base delay
-    (linear, giving the keeper time to repair); a POST is given up at once."""
+def test_accounts_not_queried_is_retried_like_a_503() -> None:
+    """A RETRY answer: a GET goes again after the base delay, then twice that; a POST does not."""
     scheduler = Scheduler(Pacer(limits=()), retry=RetryPolicy(unavailable_base_s=0.1))
     get = scheduler.add(_get("/iserver/account/orders"), Lane.USER, Future())
     post = scheduler.add(RestRequest("POST", "/iserver/account/DU1/orders"), Lane.ORDER,
@@ -137,23 +137,26 @@ def test_session_failures_resend_safe_requests_once_the_keeper_had_time() -> Non
     for job in (scheduler.next(0.0)[0], scheduler.next(1.0)[0]):
         assert job is not None
         scheduler.finished(job, 1.0)
-    assert scheduler.retry_or_give_up(post, NotAuthenticated("no session", 401), 1.0) is False
-    assert scheduler.retry_or_give_up(get, AccountsNotQueried("query", 500), 1.0) is True
-    early, wait = scheduler.next(1.1)
-    assert early is None and wait == pytest.approx(0.1)  # due at 1.0 + 0.2
+    query_first = AccountsNotQueried("Please query /accounts first", 500)
+    assert scheduler.retry_or_give_up(post, query_first, 1.0) is False
+    assert scheduler.retry_or_give_up(get, query_first, 1.0) is True
+    early, wait = scheduler.next(1.05)
+    assert early is None and wait == pytest.approx(0.05)  # due at 1.0 + 0.1
     job, _ = scheduler.next(1.2)
     assert job is get
     scheduler.finished(job, 1.2)
-    assert scheduler.retry_or_give_up(get, NotAuthenticated("no session", 401), 2.0) is True
-    assert scheduler.next(2.39)[0] is None and scheduler.next(2.4)[0] is get
+    assert scheduler.retry_or_give_up(get, query_first, 2.0) is True
+    assert scheduler.next(2.19)[0] is None and scheduler.next(2.2)[0] is get
 
 
 @pytest.mark.parametrize("error", [
     GatewayUnreachable("refused"), RequestTimedOut("no answer"),  # RETRY, but no answer came
+    NotAuthenticated("no session", 401), NoBridge("Bad Request: no bridge", 400),  # SESSION
     ApiError(400, "Bad Request: Conid(s) missing"), ApiError(500, "unknown"),  # FATAL
 ])
-def test_fatal_and_unanswered_failures_go_back_to_the_caller(error: IbkrError) -> None:
-    """Neither a FATAL answer nor a failure without any answer is re-sent, even for a GET."""
+def test_session_fatal_and_unanswered_failures_go_back_to_the_caller(error: IbkrError) -> None:
+    """Only a RETRY answer is re-sent: SESSION, FATAL and no answer at all reach the caller
+    at once, even for a GET (the keeper's own calls must not wait out retries)."""
     scheduler = Scheduler(Pacer(limits=()))
     job = scheduler.add(_get("/x"), Lane.USER, Future())
     assert scheduler.next(0.0)[0] is job

@@ -16,7 +16,7 @@ from ibkr_desktop.client.broker import Broker
 from ibkr_desktop.client.stream import StreamWorker
 from ibkr_desktop.demo_gateway.server import DemoGateway
 from ibkr_desktop.protocol.errors import NotAuthenticated
-from ibkr_desktop.protocol.events import Fill, LedgerUpdate, PnlUpdate, Position
+from ibkr_desktop.protocol.events import Fill, LedgerUpdate, PnlUpdate, Position, SessionKind
 from ibkr_desktop.protocol.orders import OrderTicket, OrderType, Side
 from tests.client.conftest import FAST, Recorder, fast_config, start_broker
 from tests.helpers import wait_until
@@ -291,3 +291,20 @@ async def test_an_invalid_stream_url_is_fatal_with_a_plain_message() -> None:
         assert "http://127.0.0.1:5000/v1/api/ws is not a WebSocket address" in worker.status.reason
     finally:
         await worker.stop()
+
+
+async def test_a_401_handshake_wakes_the_session_keeper_at_once(gateway: DemoGateway) -> None:
+    """Logged out while the socket is down: the reconnect's 401 makes the keeper check now,
+    long before its next periodic tickle, and the user reads that the session expired."""
+    timings = replace(FAST, session=replace(FAST.session, tickle_s=600.0))
+    broker = await start_broker(gateway.base_url, timings)
+    seen = Recorder(broker.stream, "session_problem")
+    try:
+        await wait_until(lambda: not broker.sync._tasks)  # no REST call left to tell the keeper
+        gateway.faults.drop_sockets()
+        gateway.faults.log_out()  # no sts can reach the dropped socket
+        await wait_until(lambda: broker.session_state.kind == SessionKind.EXPIRED)
+        assert seen["session_problem"] and isinstance(seen["session_problem"][0],
+                                                      NotAuthenticated)
+    finally:
+        await broker.stop()

@@ -83,7 +83,7 @@ def test_success_is_not_an_error(status: int, body: object) -> None:
         (ConnectionRefusedError(111, "refused"), Failure.RETRY), (TimeoutError(), Failure.RETRY),
         (NotAuthenticated("401", 401), Failure.SESSION),
         (NoBridge("no bridge", 400), Failure.SESSION),
-        (AccountsNotQueried("query", 500), Failure.SESSION),
+        (AccountsNotQueried("query", 500), Failure.RETRY),
         (ApiError(400, "bad"), Failure.FATAL), (ApiError(500, "unknown"), Failure.FATAL),
         (InvalidAddress("not a ws URL"), Failure.FATAL),
         (IbkrError("order refused"), Failure.FATAL), (ValueError("x"), Failure.FATAL),
@@ -93,7 +93,7 @@ def test_success_is_not_an_error(status: int, body: object) -> None:
     ],
 )
 def test_classify_failure(err: BaseException | int, failure: Failure) -> None:
-    """One rule for REST and stream: transient -> RETRY, session repair -> SESSION, else FATAL.
+    """One rule for REST and stream: transient -> RETRY, broken session -> SESSION, else FATAL.
 
     A bare status reads as ``classify(status, None)``: a bodiless 500 is IBKR restarting; a
     status that is no error where a failure was reported (a 200 or a redirect answering a
