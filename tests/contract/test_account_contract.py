@@ -8,12 +8,16 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 
+from ibkr_desktop.client.rest_queue import RestQueue
 from ibkr_desktop.client.sync import AccountSync
+from ibkr_desktop.demo_gateway.server import DemoGateway
 from ibkr_desktop.models.account import AccountModel
 from ibkr_desktop.models.fills import FillsModel
 from ibkr_desktop.models.positions import PositionsModel
 from ibkr_desktop.models.table import RecordTableModel
+from ibkr_desktop.protocol.pacing import Pacer
 from ibkr_desktop.protocol.portfolio import parse_accounts
+from tests.client.conftest import FAST
 from tests.contract.conftest import ACCOUNT, Replay, Seen, trades_after_fill
 from tests.contract.shapes import assert_same_shape, load
 from tests.demo_gateway.conftest import Api
@@ -148,3 +152,26 @@ async def test_gateway_account_shapes(api: Api, name: str, path: str) -> None:
     status, body = await api.get(path)
     assert status == 200
     assert_same_shape(name, body)
+
+
+async def test_gateway_execution_without_times_reaches_executions(
+        api: Api, gateway: DemoGateway, seen: Seen) -> None:
+    """With trade times trimmed (§11), the client's sync against the gateway still shows the
+    execution, and says nothing is wrong."""
+    gateway.faults.trim_trade_times()
+    [item] = await trades_after_fill(api)
+    assert "trade_time" not in item and "trade_time_r" not in item
+    queue = RestQueue(gateway.base_url, retry=FAST.retry, timeouts=FAST.http,
+                      pacer=Pacer(limits=()))
+    queue.start()
+    try:
+        account_sync = AccountSync(queue)
+        account_sync.notice.connect(seen.board.post)
+        model = FillsModel()
+        account_sync.fills_received.connect(model.add)
+        await account_sync.trades()
+    finally:
+        queue.stop()
+    assert model.keys() == [item["execution_id"]]
+    assert row_texts(model, 0, "time", "symbol", "side", "size") == ["", "AAPL", "BUY", "1"]
+    assert seen.notices == []
