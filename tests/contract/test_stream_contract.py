@@ -21,6 +21,7 @@ from ibkr_desktop.protocol.events import (
     AccountsInfo,
     AccountSummaryUpdate,
     AuthStatus,
+    Fill,
     QuoteUpdate,
     SystemInfo,
 )
@@ -170,3 +171,16 @@ async def test_gateway_ssd_shape(socket: Socket) -> None:
         got = rows.get(want["key"].lower())
         assert got is not None, f"no {want['key']} row"
         assert shape_mismatches(want, got) == []
+
+
+async def test_gateway_str_without_times_is_read(socket: Socket, api: Api,
+                                                 gateway: DemoGateway) -> None:
+    """§11: executions without trade times over ``str`` are fills too, not malformed items."""
+    gateway.faults.trim_trade_times()
+    await place(api, {"conid": AAPL, "orderType": "MKT", "side": "BUY", "quantity": 1,
+                      "tif": "DAY", "cOID": "contract-str-trimmed"})
+    await socket.ws.send_str("str+{}")
+    frame = await socket.first(lambda f: f.get("topic") == "str" and bool(f.get("args")))
+    assert all("trade_time" not in item for item in frame["args"])
+    read = parse_frame(json.dumps(frame))
+    assert read and all(isinstance(e, Fill) and e.time_ms is None for e in read)
