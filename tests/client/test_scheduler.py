@@ -6,7 +6,7 @@ from concurrent.futures import Future
 
 import pytest
 
-from ibkr_desktop.client.scheduler import Lane, RestRequest, RetryPolicy, Scheduler
+from ibkr_desktop.client.scheduler import Job, Lane, RestRequest, RetryPolicy, Scheduler
 from ibkr_desktop.client.subscriptions import Subscriptions
 from ibkr_desktop.protocol.errors import (
     AccountsNotQueried,
@@ -24,6 +24,18 @@ from ibkr_desktop.protocol.pacing import Pacer
 
 def _get(path: str) -> RestRequest:
     return RestRequest("GET", path)
+
+
+def _get_and_order_in_flight(scheduler: Scheduler, sent_at: float,
+                             done_at: float) -> tuple[Job, Job]:
+    """A GET and an order POST, sent at 0.0 and ``sent_at``, answered at ``done_at``."""
+    get = scheduler.add(_get("/x"), Lane.USER, Future())
+    post = scheduler.add(RestRequest("POST", "/iserver/account/DU1/orders"), Lane.ORDER,
+                         Future())
+    for job in (scheduler.next(0.0)[0], scheduler.next(sent_at)[0]):
+        assert job is not None
+        scheduler.finished(job, done_at)
+    return get, post
 
 
 def _drain(scheduler: Scheduler, until: float, step: float = 0.001) -> list[tuple[float, str]]:
@@ -99,12 +111,7 @@ def test_429_holds_every_lane_and_retries_only_safe_requests() -> None:
     """A 429 pauses everything; a GET is queued again, a POST is given up."""
     retry = RetryPolicy(max_retries=2, rate_limit_base_s=1.0)
     scheduler = Scheduler(Pacer(), retry=retry)
-    get = scheduler.add(_get("/x"), Lane.USER, Future())
-    post = scheduler.add(RestRequest("POST", "/iserver/account/DU1/orders"), Lane.ORDER,
-                         Future())
-    for job in (scheduler.next(0.0)[0], scheduler.next(0.2)[0]):
-        assert job is not None
-        scheduler.finished(job, 0.2)
+    get, post = _get_and_order_in_flight(scheduler, 0.2, 0.2)
     assert scheduler.retry_or_give_up(post, RateLimited("slow down", 429), 0.0) is False
     assert scheduler.retry_or_give_up(get, RateLimited("slow down", 429), 0.0) is True
     assert scheduler.next(0.5) == (None, 1.5)  # second 429 in a row: 2 s penalty
@@ -131,12 +138,7 @@ def test_503_retries_are_bounded() -> None:
 def test_accounts_not_queried_is_retried_like_a_503() -> None:
     """A RETRY answer: a GET goes again after the base delay, then twice that; a POST does not."""
     scheduler = Scheduler(Pacer(limits=()), retry=RetryPolicy(unavailable_base_s=0.1))
-    get = scheduler.add(_get("/iserver/account/orders"), Lane.USER, Future())
-    post = scheduler.add(RestRequest("POST", "/iserver/account/DU1/orders"), Lane.ORDER,
-                         Future())
-    for job in (scheduler.next(0.0)[0], scheduler.next(1.0)[0]):
-        assert job is not None
-        scheduler.finished(job, 1.0)
+    get, post = _get_and_order_in_flight(scheduler, 1.0, 1.0)
     query_first = AccountsNotQueried("Please query /accounts first", 500)
     assert scheduler.retry_or_give_up(post, query_first, 1.0) is False
     assert scheduler.retry_or_give_up(get, query_first, 1.0) is True
