@@ -213,6 +213,8 @@ def validate(ticket: OrderTicket) -> list[Problem]:
         value = getattr(ticket, attr)
         if value is not None and not _positive(value):
             problems.append(Problem(attr, f"{label} must be a positive number"))
+    if ticket.order_type in (OrderType.MOC, OrderType.LOC) and ticket.tif is not TimeInForce.DAY:
+        problems.append(Problem("tif", f"Time in force must be DAY for {words}"))
     is_trailing = ticket.order_type in (OrderType.TRAIL, OrderType.TRAILLMT)
     if is_trailing and ticket.trailing_type not in ("amt", "%"):
         problems.append(Problem("trailing_type", "Trailing type must be 'amt' or '%'"))

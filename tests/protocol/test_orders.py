@@ -74,6 +74,8 @@ def test_on_close_orders() -> None:
     assert validate(_ticket(order_type=OrderType.MOC, price=None)) == []
     assert validate(_ticket(order_type=OrderType.LOC, price=None)) == [
         Problem("price", "Limit price is required for a limit-on-close order")]
+    assert validate(_ticket(order_type=OrderType.MOC, price=None, tif=TimeInForce.GTC)) == [
+        Problem("tif", "Time in force must be DAY for a market-on-close order")]
     assert OrderTicket.from_json({"conid": 1, "side": "BUY", "quantity": 1,
                                   "orderType": "LOC", "price": 10}).order_type is OrderType.LOC
 
