@@ -31,6 +31,8 @@ class OrderUpdate:
 
     ``side`` is "BUY"/"SELL" (other IBKR sides such as "EXER" pass through upper-cased);
     ``order_type`` uses :class:`~ibkr_desktop.protocol.orders.OrderType` spellings when known.
+    ``price`` is the limit price and ``aux_price`` the stop (trigger) price, read by order
+    type: a Stop's stop is never a ``price`` (§11).
     """
 
     order_id: int
