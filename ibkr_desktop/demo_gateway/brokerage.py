@@ -234,7 +234,7 @@ class Brokerage:
             exchange=venue, order_ref=order.coid,
         )
         self.executions.append(execution)
-        self._new_trades.append(self._trade_row(execution))
+        self._new_trades.append(self._trade_row(execution, stream=True))
         self.book.after_fill(order, size)
         self._filled_since_spl = True
 
@@ -242,7 +242,7 @@ class Brokerage:
         """Send the changed fields of touched orders, new executions and (throttled) P&L."""
         changes = []
         for order in self.book.drain_dirty():
-            item = live_order(order, self.contract(order.conid))
+            item = live_order(order, self.contract(order.conid), stream=True)
             sent = self._sent.get(order.order_id)
             if sent is None:
                 changes.append(item)
@@ -266,24 +266,31 @@ class Brokerage:
 
     # -- snapshots (REST answers and WebSocket initial frames) ----------------------------
 
-    def orders_snapshot(self, account_id: str) -> list[dict[str, Any]]:
-        """Full live-order items of ``account_id``: working orders and today's finished ones."""
+    def orders_snapshot(self, account_id: str, stream: bool = False) -> list[dict[str, Any]]:
+        """Full live-order items of ``account_id``: working orders and today's finished ones.
+
+        ``stream``: as ``sor`` items (numeric prices) instead of REST items.
+        """
         since = self._clock() - DAY_MS
         return [
-            live_order(o, self.contract(o.conid)) for o in self.book.orders(account_id)
+            live_order(o, self.contract(o.conid), stream) for o in self.book.orders(account_id)
             if o.active or (o.last_exec_ms or o.created_ms) >= since
         ]
 
-    def trades_snapshot(self, account_id: str, days: int = 1) -> list[dict[str, Any]]:
-        """Executions of ``account_id`` in the last ``days`` (1-7) days, newest first."""
+    def trades_snapshot(self, account_id: str, days: int = 1,
+                        stream: bool = False) -> list[dict[str, Any]]:
+        """Executions of ``account_id`` in the last ``days`` (1-7) days, newest first.
+
+        ``stream``: as ``str`` items (text conid) instead of REST items.
+        """
         since = self._clock() - max(1, min(days, 7)) * DAY_MS
         return [
-            self._trade_row(e) for e in reversed(self.executions)
+            self._trade_row(e, stream) for e in reversed(self.executions)
             if e.account == account_id and e.time_ms >= since
         ]
 
-    def _trade_row(self, execution: Execution) -> dict[str, Any]:
-        row = trade(execution, self.contract(execution.conid), self._username)
+    def _trade_row(self, execution: Execution, stream: bool) -> dict[str, Any]:
+        row = trade(execution, self.contract(execution.conid), self._username, stream)
         if self.trim_trade_times:
             for key in TRADE_TIME_KEYS:
                 row.pop(key)

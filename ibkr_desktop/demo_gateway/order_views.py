@@ -57,23 +57,32 @@ def order_description(order: Order, symbol: str) -> str:
     return f"{verb} {_qty(order.quantity)} {symbol} {words}{detail}, {_time_in_force(order)}"
 
 
-def _price_fields(order: Order) -> dict[str, Any]:
-    """``price``/``auxPrice`` as IBKR lists them (§11).
+def _price_fields(order: Order, stream: bool) -> dict[str, Any]:
+    """``price``/``auxPrice`` as IBKR lists them (§5.4, §6.9, §11).
 
     STP and TRAIL: the stop in ``price`` and no ``auxPrice``; STOP_LIMIT and TRAILLMT: the limit
-    in ``price`` and the stop in ``auxPrice``; others: the limit (or ``""``) in ``price``.
+    in ``price`` and the stop in ``auxPrice``; others: the limit in ``price``. REST lists prices
+    as text (``"0.50"``, ``""`` without one, as recorded); ``sor`` items as numbers (§6.9).
     """
+    def shown(value: float | None) -> float | str | None:
+        if stream:
+            return value
+        return format_price(value) if value is not None else ""
+
     if order.order_type in STOP_PRICED:
-        return {"price": order.stop_price if order.stop_price is not None else ""}
-    fields: dict[str, Any] = {
-        "price": order.limit_price if order.limit_price is not None else ""}
-    if order.stop_price is not None:
-        fields["auxPrice"] = order.stop_price
-    return fields
+        fields = {"price": shown(order.stop_price)}
+    else:
+        fields = {"price": shown(order.limit_price)}
+        if order.stop_price is not None:
+            fields["auxPrice"] = shown(order.stop_price)
+    return {key: value for key, value in fields.items() if value is not None}
 
 
-def live_order(order: Order, contract: Contract) -> dict[str, Any]:
-    """One ``/iserver/account/orders`` item; also the full ``sor`` item (§5.4, §6.9, §11)."""
+def live_order(order: Order, contract: Contract, stream: bool = False) -> dict[str, Any]:
+    """One ``/iserver/account/orders`` item, or with ``stream`` the full ``sor`` item.
+
+    The two differ only in how prices are written (§5.4 text, §6.9 numbers).
+    """
     avg = order.avg_price
     item: dict[str, Any] = {
         "acct": order.account, "account": order.account, "conidex": str(order.conid),
@@ -95,7 +104,7 @@ def live_order(order: Order, contract: Contract) -> dict[str, Any]:
         "bgColor": "#000000", "fgColor": "#00F000" if order.side == "BUY" else "#F00000",
         "timeInForce": _time_in_force(order), "side": order.side,
         "outsideRTH": order.outside_rth, "isEventTrading": "0",
-        **_price_fields(order),
+        **_price_fields(order, stream),
     }
     if order.trailing_amount is not None:
         item["trailingAmount"] = order.trailing_amount
@@ -145,6 +154,8 @@ def order_status(order: Order, contract: Contract) -> dict[str, Any]:
         verb = "Bought" if order.side == "BUY" else "Sold"
         result["exit_strategy_chart_description"] = (
             f"{verb} {_qty(order.filled)} @ {format_price(avg)}")
+    main_price = order.stop_price if order.order_type in STOP_PRICED else order.limit_price
+    result["price"] = format_price(main_price) if main_price is not None else "0.0"
     if order.limit_price is not None:
         result["limit_price"] = format_price(order.limit_price)
     if order.stop_price is not None:
@@ -159,8 +170,12 @@ def _without_contract(description: str, symbol: str) -> str:
     return description.replace(f" {symbol} ", " ", 1)
 
 
-def trade(execution: Execution, contract: Contract, submitter: str) -> dict[str, Any]:
-    """One ``/iserver/account/trades`` item; also a ``str`` item (§5.9, §6.10)."""
+def trade(execution: Execution, contract: Contract, submitter: str,
+          stream: bool = False) -> dict[str, Any]:
+    """One ``/iserver/account/trades`` item, or with ``stream`` a ``str`` item (§5.9, §6.10).
+
+    They differ in ``conid``: a number in REST trades, text in ``str`` items (§6.10).
+    """
     verb = "Bot" if execution.side == "BUY" else "Sold"
     price = format_price(execution.price)
     return {
@@ -175,7 +190,8 @@ def trade(execution: Execution, contract: Contract, submitter: str) -> dict[str,
         "account": execution.account, "accountCode": execution.account,
         "account_allocation_name": execution.account, "company_name": contract.name,
         "contract_description_1": contract.symbol, "sec_type": contract.sec_type,
-        "listing_exchange": contract.exchange, "conid": execution.conid,
+        "listing_exchange": contract.exchange,
+        "conid": str(execution.conid) if stream else execution.conid,
         "conidEx": str(execution.conid), "clearing_id": "IB", "clearing_name": "IB",
         "liquidation_trade": "0", "is_event_trading": "0",
     }

@@ -280,7 +280,7 @@ class WsHub:
 
     def _sor(self, conn: WsConnection, msg: ClientMessage) -> None:
         conn.orders = True
-        items = self._gw.brokerage.orders_snapshot(self._account())
+        items = self._gw.brokerage.orders_snapshot(self._account(), stream=True)
         wanted = lower_set(msg.args.get("filters"))
         if wanted is not None:
             items = [i for i in items if str(i.get("status", "")).lower() in wanted]
@@ -294,7 +294,8 @@ class WsHub:
         realtime = bool(parse_bool(msg.args.get("realtimeUpdatesOnly"), False))
         days = msg.args.get("days", 1)
         days = days if isinstance(days, int) and 1 <= days <= 7 else 1
-        items = [] if realtime else self._gw.brokerage.trades_snapshot(self._account(), days)
+        items = [] if realtime else self._gw.brokerage.trades_snapshot(self._account(), days,
+                                                                            stream=True)
         conn.send({"topic": "str", "args": items})
 
     def _utr(self, conn: WsConnection, msg: ClientMessage) -> None:

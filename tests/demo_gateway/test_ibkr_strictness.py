@@ -104,7 +104,7 @@ async def test_moc_and_loc_are_accepted_and_listed_as_ibkr_lists_them(api: Api,
     moc_item, loc_item = orders[int(moc["order_id"])], orders[int(loc["order_id"])]
     assert (moc_item["orderType"], moc_item["timeInForce"]) == ("MARKETONCLOSE", "CLOSE")
     assert (loc_item["orderType"], loc_item["timeInForce"]) == ("LIMITONCLOSE", "CLOSE")
-    assert loc_item["price"] == limit
+    assert loc_item["price"] == f"{limit:.2f}"  # REST lists prices as text
     assert moc_item["status"] == loc_item["status"] == "PreSubmitted"
     assert moc_item["filledQuantity"] == 0
     status, body = await api.post(ORDERS, json_body={"orders": [ticket("BUY", 3, "MOC",
@@ -130,7 +130,8 @@ def test_on_close_orders_fill_in_the_closing_auction_only() -> None:
 
 
 async def test_live_orders_list_stops_as_ibkr_does(api: Api, gw: DemoGateway) -> None:
-    """STP: stop in ``price``, no ``auxPrice``; STOP_LIMIT: limit + auxPrice; int parentId."""
+    """STP: stop in ``price`` (text), no ``auxPrice``; STOP_LIMIT: limit + auxPrice; int
+    parentId."""
     await api.ready()
     stop = round(last(gw, SPY) * 0.9, 2)
     [stp] = await place(api, ticket("SELL", 1, "STP", conid=SPY, price=stop, tif="GTC"))
@@ -144,10 +145,11 @@ async def test_live_orders_list_stops_as_ibkr_does(api: Api, gw: DemoGateway) ->
                tif="GTC"))
     orders = await listed(api)
     item = orders[int(stp["order_id"])]
-    assert item["orderType"] == "Stop" and item["price"] == stop and "auxPrice" not in item
+    assert item["orderType"] == "Stop" and item["price"] == f"{stop:.2f}"
+    assert "auxPrice" not in item
     assert item["orderDesc"] == f"Sell 1 SPY Stop {stop:.2f}, GTC"
     item = orders[int(stop_limit["order_id"])]
-    assert (item["price"], item["auxPrice"]) == (round(stop - 1, 2), stop)
+    assert (item["price"], item["auxPrice"]) == (f"{stop - 1:.2f}", f"{stop:.2f}")
     for child in (take_profit, stop_loss):
         assert orders[int(child["order_id"])]["parentId"] == int(parent["order_id"])
     status, body = await api.post(ORDERS, json_body={"orders": [
