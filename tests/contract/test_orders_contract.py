@@ -242,8 +242,6 @@ async def test_gateway_live_orders_shape(api: Api) -> None:
     assert_same_shape("live_orders", {**body, "orders": market})
 
 
-@pytest.mark.xfail(strict=True, reason="gateway: live-order price is a number (169.76); "
-                   "IBKR's /iserver/account/orders lists it as a string (\"0.50\", \"\")")
 async def test_gateway_live_stop_order_shape(api: Api, gateway: DemoGateway) -> None:
     """The stop child of a bracket is listed like the 2026 recording: the stop in price,
     an integer parentId, and the client shows it in the Stop column."""
@@ -264,8 +262,6 @@ async def test_gateway_live_stop_order_shape(api: Api, gateway: DemoGateway) -> 
             cell(model, stops[0]["orderId"], "price")) == (f"{stop:,.2f}", "")
 
 
-@pytest.mark.xfail(strict=True, reason="gateway: live-order price is a number; IBKR's "
-                   "/iserver/account/orders lists it as a string")
 async def test_gateway_limit_on_close_shape(api: Api, gateway: DemoGateway) -> None:
     price = round(gateway.market.quote(AAPL).bid, 2)
     await place(api, {"conid": AAPL, "orderType": "LOC", "side": "BUY", "quantity": 1,
@@ -276,8 +272,6 @@ async def test_gateway_limit_on_close_shape(api: Api, gateway: DemoGateway) -> N
     assert_same_shape("live_orders_on_close", {**body, "orders": on_close})
 
 
-@pytest.mark.xfail(strict=True, reason="gateway: order status has no \"price\" "
-                   "(the recorded status has \"price\": \"0.0\" for a market order)")
 async def test_gateway_order_status_shape(api: Api) -> None:
     await trades_after_fill(api)
     body = await live_orders(api)

@@ -147,8 +147,6 @@ async def test_gateway_sor_shape(socket: Socket, api: Api, gateway: DemoGateway)
     assert_same_shape("ws_sor", {**frame, "args": limits})
 
 
-@pytest.mark.xfail(strict=True, reason="gateway: str items carry conid as a number; §6.10's "
-                   "example has a string")
 async def test_gateway_str_shape(socket: Socket, api: Api) -> None:
     await place(api, {"conid": AAPL, "orderType": "MKT", "side": "BUY", "quantity": 1,
                       "tif": "DAY", "cOID": "contract-str"})
