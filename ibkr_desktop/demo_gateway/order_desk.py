@@ -3,7 +3,7 @@
 Every order request of the HTTP surface goes through :class:`OrderDesk`. It validates the
 ticket(s), asks IBKR's precautionary questions (:mod:`.questions`) and, once confirmed, books
 the orders and lets the brokerage's matching engine give them their first chance to fill.
-Rejections are raised as :class:`~.order_entry.BrokerageError` with IBKR's wording.
+Rejections are raised as :class:`~.brokerage_error.BrokerageError` with IBKR's wording.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ passes here sends only what IBKR reads.
 
 :data:`ACCEPTED_FIELDS` is the OpenAPI ``singleOrderSubmissionRequest`` properties plus the
 fields §5.1's table documents beyond it (:data:`DOCUMENTED_EXTRAS`); a test compares it with the
-schema. Problems raise :class:`~.order_entry.BrokerageError` with HTTP 400.
+schema. Problems raise :class:`~.brokerage_error.BrokerageError` with HTTP 400.
 """
 
 from __future__ import annotations
