@@ -189,6 +189,8 @@ async def test_smd_expires_after_lifetime(make_gateway: GatewayFactory, ws_http)
         await recv_until(ws, topic("smd+756733"))
         conn = next(iter(gw.hub._conns))
         await wait_until(lambda: conn.md == {})
+        await ws.send_str("tic")  # frames go out in order: this drains quotes sent before expiry
+        await recv_until(ws, topic("tic"))
         gw.market.set_price(756733, 400.0)
         await ws.send_str("tic")  # the answer comes after any quote sent for the new price
         frames = await frames_until(ws, topic("tic"))
