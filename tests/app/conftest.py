@@ -61,6 +61,9 @@ async def start_app(qapp: Any, config: GatewayConfig | None = None, **options: A
     await wait_until(lambda: app.broker is not None
                      and app.broker.session_state.kind == SessionKind.AUTHENTICATED,
                      timeout=10)
+    # Quotes flowing = the WebSocket handshake is over: a test that ends sooner would close the
+    # socket mid-handshake, which the demo gateway's aiohttp logs as an ERROR.
+    await wait_until(lambda: app.feed.batches > 0, timeout=10)
     return app
 
 
