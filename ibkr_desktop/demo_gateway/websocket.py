@@ -111,7 +111,12 @@ class WsHub:
         if claimed is None and sess_uuid is not None and session.accept_ws_session(sess_uuid):
             claimed = sess_uuid  # a stale x-sess-uuid is ignored, not refused
         ws = web.WebSocketResponse(autoping=True, max_msg_size=1024 * 1024)
-        await ws.prepare(request)
+        try:
+            await ws.prepare(request)
+        except ConnectionResetError:
+            # The client left during the handshake. A fresh response lets aiohttp end the
+            # request quietly (its write meets the closed transport, which it expects).
+            return web.Response(status=499)
         conn = WsConnection(ws, request)
         conn.writer = asyncio.create_task(conn.run_writer(), name="demo-gateway-ws-writer")
         self._conns.add(conn)

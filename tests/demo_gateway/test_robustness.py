@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import aiohttp
 import pytest
 
@@ -62,3 +64,15 @@ async def test_junk_frames_get_errors_and_socket_keeps_working(gw, ws_http) -> N
         await ws.send_str('smd+8314+{"fields":["31"]}')
         frame = await recv_until(ws, topic("smd+8314"))
     assert frame["conid"] == 8314
+
+
+async def test_a_client_leaving_during_the_websocket_handshake_is_no_error(api: Api) -> None:
+    """An upgrade request whose client hangs up at once ends quietly (no ERROR is logged)."""
+    for _ in range(5):
+        reader, writer = await asyncio.open_connection("127.0.0.1", api.gateway.port)
+        writer.write(b"GET /v1/api/ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                     b"Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+                     b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
+        writer.close()
+        await writer.wait_closed()
+    assert (await api.post("/tickle"))[0] == 200
