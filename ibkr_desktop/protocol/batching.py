@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ibkr_desktop.protocol import frames
+from ibkr_desktop.protocol._coerce import epoch_ms
 from ibkr_desktop.protocol.events import (
     Event,
     Fill,
@@ -102,8 +103,8 @@ class FrameBatcher:
         quotes, self._parsed_quotes = self._parsed_quotes, {}
         for conid, raw in self._raw_quotes.items():
             values = parse_fields(raw)
-            updated = raw.get("_updated")
-            if type(updated) is int:
+            updated = epoch_ms(raw.get("_updated"))  # seconds or ms, as parse_frame reads it
+            if updated is not None:
                 values["updated_ms"] = updated
             earlier = quotes.get(conid)
             if earlier is None:

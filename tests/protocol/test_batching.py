@@ -19,6 +19,7 @@ FRAMES: list[dict[str, object]] = [
     {"topic": "smd+265598", "conid": 265598, "31": "189.70", "85": "500",
      "_updated": 1712596911650},
     {"topic": "smd+756733", "conid": "756733", "31": "556.20", "_updated": 1712596911700},
+    {"topic": "smd+8314", "conid": 8314, "84": "186.30", "_updated": 1712596912},  # seconds
     {"topic": "smd+1"},
 ]
 
