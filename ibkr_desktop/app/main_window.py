@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QMenuBar, QVBoxLa
 from ibkr_desktop.app.settings import LAYOUT_VERSION, Keys
 from ibkr_desktop.models.account import AccountModel
 from ibkr_desktop.models.fills import FillsModel
+from ibkr_desktop.models.freshness import stale_title
 from ibkr_desktop.models.positions import PositionsModel
 from ibkr_desktop.widgets.icons import app_icon
 from ibkr_desktop.widgets.mode_banner import MODES, ModeBanner
@@ -110,6 +111,8 @@ class MainWindow(QMainWindow):
         dock = QDockWidget(table.title, self)
         dock.setObjectName(f"dock{table.title}")
         dock.setWidget(table)
+        table.source.stale_changed.connect(
+            lambda since: dock.setWindowTitle(stale_title(table.title, since)))
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
                          | QDockWidget.DockWidgetFeature.DockWidgetFloatable
                          | QDockWidget.DockWidgetFeature.DockWidgetClosable)

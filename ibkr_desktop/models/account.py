@@ -1,8 +1,13 @@
-"""Account summary: the handful of numbers a trader checks, latest value wins.
+"""Account summary: the handful of numbers a trader checks, each row from one source.
 
-Fed by ``pnl_updated`` (``spl``: daily/unrealized P&L, net and excess liquidity, market value) and
-``account_summary_updated`` (``ssd``/REST summary: buying power, funds, cash, margin). Both
-sources describe the same account; whichever spoke last is shown.
+One meaning per number: every row is fed by exactly one source, so no row flips between two
+numbers that mean different things. ``pnl_updated`` (the ``spl`` stream and its REST twin
+``/iserver/account/pnl/partitioned``, §6.11/§2.7) feeds daily/unrealized P&L, net and excess
+liquidity and the *net* market value (``mv``: longs minus shorts). ``account_summary_updated``
+(the ``ssd`` stream and its REST twin ``/portfolio/{acct}/summary``, §6.12/§2.4) feeds buying
+power, funds, cash, margin and the *gross* position value (longs plus the absolute value of
+shorts). The summary also carries net liquidation and unrealized P&L; those rows take them from
+the P&L source only (it updates every second; the summary lags and rounds differently).
 """
 
 from __future__ import annotations
@@ -21,18 +26,29 @@ ACCOUNT_COLUMNS: tuple[Column, ...] = (
     Column("value", "Value", Kind.MONEY),
 )
 
-# row key, label, kind, summary key, PnlUpdate attribute
-_ROWS: tuple[tuple[str, str, Kind, str | None, str | None], ...] = (
-    ("net_liquidation", "Net liquidation", Kind.MONEY, "netliquidation", "net_liquidity"),
-    ("daily_pnl", "Daily P&L", Kind.PNL, None, "daily_pnl"),
-    ("unrealized_pnl", "Unrealized P&L", Kind.PNL, "unrealizedpnl", "unrealized_pnl"),
-    ("buying_power", "Buying power", Kind.MONEY, "buyingpower", None),
-    ("excess_liquidity", "Excess liquidity", Kind.MONEY, "excessliquidity", "excess_liquidity"),
-    ("available_funds", "Available funds", Kind.MONEY, "availablefunds", None),
-    ("cash", "Cash", Kind.MONEY, "totalcashvalue", None),
-    ("market_value", "Gross position value", Kind.MONEY, "grosspositionvalue", "market_value"),
-    ("maint_margin", "Maintenance margin", Kind.MONEY, "maintmarginreq", None),
+PNL = "pnl"
+"""Source of a row: ``PnlUpdate`` (``spl`` / partitioned P&L)."""
+SUMMARY = "summary"
+"""Source of a row: ``AccountSummaryUpdate`` (``ssd`` / REST summary)."""
+
+# row key, label, kind, source, field in that source (PnlUpdate attribute or summary key)
+_ROWS: tuple[tuple[str, str, Kind, str, str], ...] = (
+    ("net_liquidation", "Net liquidation", Kind.MONEY, PNL, "net_liquidity"),
+    ("daily_pnl", "Daily P&L", Kind.PNL, PNL, "daily_pnl"),
+    ("unrealized_pnl", "Unrealized P&L", Kind.PNL, PNL, "unrealized_pnl"),
+    ("buying_power", "Buying power", Kind.MONEY, SUMMARY, "buyingpower"),
+    ("excess_liquidity", "Excess liquidity", Kind.MONEY, PNL, "excess_liquidity"),
+    ("available_funds", "Available funds", Kind.MONEY, SUMMARY, "availablefunds"),
+    ("cash", "Cash", Kind.MONEY, SUMMARY, "totalcashvalue"),
+    ("market_value", "Market value (net)", Kind.MONEY, PNL, "market_value"),
+    ("gross_position_value", "Gross position value", Kind.MONEY, SUMMARY,
+     "grosspositionvalue"),
+    ("maint_margin", "Maintenance margin", Kind.MONEY, SUMMARY, "maintmarginreq"),
 )
+_TIPS = {
+    "market_value": "Longs minus shorts (P&L stream)",
+    "gross_position_value": "Longs plus shorts, both counted positive (account summary)",
+}
 
 
 class AccountModel(RecordTableModel):
@@ -41,7 +57,8 @@ class AccountModel(RecordTableModel):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(ACCOUNT_COLUMNS, parent)
         self.account: str | None = None
-        self._by_summary = {s: key for key, _, _, s, _ in _ROWS if s}
+        self._by_summary = {name: key for key, _, _, src, name in _ROWS if src == SUMMARY}
+        self._pnl_rows = [(key, name) for key, _, _, src, name in _ROWS if src == PNL]
         self._reset([(key, self._blank(label, kind)) for key, label, kind, _, _ in _ROWS])
 
     @staticmethod
@@ -68,9 +85,8 @@ class AccountModel(RecordTableModel):
         for update in updates:
             if self.account is not None and update.account != self.account:
                 continue
-            for key, _, _, _, attr in _ROWS:
-                if attr is not None:
-                    self._set(key, getattr(update, attr))
+            for key, attr in self._pnl_rows:
+                self._set(key, getattr(update, attr))
 
     def apply_summary(self, update: AccountSummaryUpdate) -> None:
         """Take summary values of the selected account."""
@@ -94,8 +110,12 @@ class AccountModel(RecordTableModel):
         return [str(record["item"]), format_value(record["kind"], record["value"])]  # type: ignore[arg-type]
 
     def _foreground(self, row: int, col: int) -> QColor | None:
+        colors = self._stale_colors if self._dimmed(row) else self._colors
         record = self._records[row]
         sign = sign_of(record["kind"], record["value"]) if col == 1 else 0  # type: ignore[arg-type]
         if sign:
-            return self._colors.up if sign > 0 else self._colors.down
-        return None
+            return colors.up if sign > 0 else colors.down
+        return colors.stale if colors is self._stale_colors else None
+
+    def _tooltip(self, row: int, col: int) -> str | None:
+        return super()._tooltip(row, col) or _TIPS.get(str(self._keys[row]))

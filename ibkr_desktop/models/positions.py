@@ -4,6 +4,20 @@
 those, :meth:`PositionsModel.apply_quotes` re-prices each position from the last trade so market
 value and P&L move with the watchlist instead of lagging by a refresh cycle.
 
+**The freshest price wins.** Each shown price remembers its time: a REST snapshot's is when it
+was read (``as_of_ms``), a quote's is the frame's ``updated_ms``. IBKR streams changes only, so a
+quote's last price is still the last price at the time of any later frame of the same contract
+(a bid change says the last did not move). A REST snapshot (IBKR's positions cache can be old,
+§11) therefore never replaces a newer streamed price, and the next frame of a contract puts the
+streamed price back over an older snapshot; market value and P&L follow the price shown.
+
+**Units** (§11 "Portfolio"): a derivative's ``mktPrice`` is per unit of the underlying while its
+``mktValue`` and ``avgCost`` are per contract, so re-pricing multiplies by the contract
+multiplier (the quote's ``multiplier`` when contract info supplied it, else read off the REST
+snapshot: ``mktValue / (position x mktPrice)``). Money is in the position's currency, written
+after the number when it is not the account's base currency. A price from a delayed or frozen
+quote carries the same badge as in the watchlist (``"AAPL [D]"``).
+
 Daily P&L is marked to market the way IBKR reports it: today's value of the position, minus its
 value at the prior close, minus the cash paid for today's trades. Today's trades come from
 :meth:`PositionsModel.add_fills`, so a position bought today does not show the whole day's move.
@@ -17,16 +31,19 @@ from datetime import date, datetime
 
 from PySide6.QtCore import QObject
 
+from ibkr_desktop.models.availability import availability_label, with_badge
 from ibkr_desktop.models.columns import Column, Kind
 from ibkr_desktop.models.table import Record, RecordTableModel
 from ibkr_desktop.protocol.events import Fill, Position
 
 POSITION_COLUMNS: tuple[Column, ...] = (
-    Column("symbol", "Symbol", Kind.TEXT, chars=7),
+    Column("symbol", "Symbol", Kind.TEXT, chars=9,
+           tooltip="Contract; [D] delayed or [F] frozen prices, as in the watchlist"),
     Column("account", "Account", Kind.TEXT, visible=False),
-    Column("quantity", "Position", Kind.SIZE, tooltip="Shares held; negative = short"),
-    Column("avg_cost", "Avg cost", Kind.PRICE, tooltip="Average cost per share"),
-    Column("last", "Last", Kind.PRICE, tooltip="Last trade price"),
+    Column("quantity", "Position", Kind.SIZE, tooltip="Shares or contracts held; negative = short"),
+    Column("avg_cost", "Avg cost", Kind.PRICE,
+           tooltip="Average cost per share (per contract for options and futures)"),
+    Column("last", "Last", Kind.PRICE, tooltip="Last trade price (per share/unit)"),
     Column("market_value", "Market value", Kind.MONEY),
     Column("unrealized_pnl", "Unrealized P&L", Kind.PNL),
     Column("daily_pnl", "Daily P&L", Kind.PNL,
@@ -35,42 +52,82 @@ POSITION_COLUMNS: tuple[Column, ...] = (
     Column("currency", "Ccy", Kind.TEXT, visible=False),
 )
 
+_MONEY_KINDS = frozenset({Kind.PRICE, Kind.MONEY, Kind.PNL})
+_QUOTE_KEYS = ("last", "updated_ms", "availability", "availability_code", "multiplier")
 
-def _record(position: Position) -> Record:
+
+def _multiplier(position: Position) -> float:
+    """Contract multiplier read off a REST snapshot (1 for stocks; 100 for US equity options)."""
+    price, value, quantity = position.market_price, position.market_value, position.quantity
+    if not price or not value or not quantity:
+        return 1.0
+    ratio = value / (quantity * price)
+    return float(round(ratio)) if ratio > 1.5 else 1.0
+
+
+def _record(position: Position, as_of_ms: float) -> Record:
     return {
         "symbol": position.symbol, "account": position.account, "quantity": position.quantity,
         "avg_cost": position.avg_cost, "last": position.market_price,
         "market_value": position.market_value, "unrealized_pnl": position.unrealized_pnl,
         "realized_pnl": position.realized_pnl, "currency": position.currency,
+        "multiplier": _multiplier(position), "_price_ms": as_of_ms,
     }
 
 
 class PositionsModel(RecordTableModel):
-    """One row per conid with a non-zero position."""
+    """One row per conid with a non-zero position.
+
+    Attributes:
+        base_currency: the account's base currency (None = not known: then a currency is
+            written only when the positions are in more than one).
+    """
 
     def __init__(self, parent: QObject | None = None,
                  clock: Callable[[], float] = time.time) -> None:
         super().__init__(POSITION_COLUMNS, parent)
         self._clock = clock
+        self.base_currency: str | None = None
+        self._quotes: dict[int, dict[str, object]] = {}  # conid -> merged price-relevant quote
         self._changes: dict[int, float] = {}  # conid -> today's change per share
         self._day: date | None = None
         self._traded: dict[int, tuple[float, float]] = {}  # conid -> (shares, cash) bought today
         self._executions: set[str] = set()
+        self._mixed = False
+        self._money_cols = [i for i, c in enumerate(self.columns) if c.kind in _MONEY_KINDS]
+        self._symbol_col = self.column_index("symbol")
 
     def conids(self) -> list[int]:
         """Conids held (the positions presenter holds their quotes in the quote feed)."""
         return [int(k) for k in self._keys]  # type: ignore[call-overload]
 
-    def set_positions(self, positions: Iterable[Position]) -> None:
-        """Replace the set with a full ``positions_updated`` payload (zero positions drop out)."""
+    def set_base_currency(self, currency: str | None) -> None:
+        """Money in this currency is written without a currency code."""
+        self.base_currency = currency
+        self._dirty.update(range(len(self._records)))
+        self._text = [None] * len(self._records)
+
+    def set_positions(self, positions: Iterable[Position], as_of_ms: float | None = None) -> None:
+        """Replace the set with a full ``positions_updated`` payload (zero positions drop out).
+
+        Args:
+            positions: the account's positions.
+            as_of_ms: when the snapshot was read (epoch ms; default now). A held contract whose
+                quote is newer keeps the quote's price.
+        """
+        as_of = self._clock() * 1000 if as_of_ms is None else as_of_ms
         items = []
         for position in positions:
             if position.quantity == 0:
                 continue
-            record = _record(position)
-            record["daily_pnl"] = self._daily_pnl(position.conid, record)
+            record = _record(position, as_of)
             items.append((position.conid, record))
+        self._mixed = len({r.get("currency") for _, r in items}) > 1
         self._sync(items)
+        for conid, _ in items:
+            self._take_quote(conid)
+            row = self._row_of[conid]
+            self._records[row]["daily_pnl"] = self._daily_pnl(conid, self._records[row])
 
     def add_fills(self, fills: Iterable[Fill]) -> None:
         """Count today's executions (each once) so daily P&L treats today's shares right."""
@@ -89,17 +146,36 @@ class PositionsModel(RecordTableModel):
 
     def apply_quotes(self, batch: Mapping[int, Mapping[str, object]]) -> None:
         """Re-price held contracts from a quote batch (O(conids in the batch))."""
+        now_ms = self._clock() * 1000
         for conid, values in batch.items():
             change = values.get("change")
             if isinstance(change, float | int):
                 self._changes[conid] = float(change)
-            row = self._row_of.get(conid)
-            if row is None:
-                continue
-            last = values.get("last")
-            if isinstance(last, float | int):
-                self._records[row]["last"] = last
-            self._reprice(conid)
+            quote = self._quotes.setdefault(conid, {})
+            quote.update((k, values[k]) for k in _QUOTE_KEYS if k in values)
+            if "updated_ms" not in values:
+                quote["updated_ms"] = now_ms  # a frame without a time: received now
+            if conid in self._row_of:
+                self._take_quote(conid)
+
+    def _take_quote(self, conid: int) -> None:
+        """Show the quote's price, availability and multiplier where the quote is newer."""
+        quote = self._quotes.get(conid)
+        row = self._row_of.get(conid)
+        if quote is None or row is None:
+            return
+        record = self._records[row]
+        record["availability"] = quote.get("availability")
+        record["availability_code"] = quote.get("availability_code")
+        multiplier = quote.get("multiplier")
+        if isinstance(multiplier, float | int) and multiplier > 0:
+            record["multiplier"] = float(multiplier)
+        last, at = quote.get("last"), quote.get("updated_ms")
+        if (isinstance(last, float | int) and isinstance(at, float | int)
+                and at >= float(record.get("_price_ms") or 0)):  # type: ignore[arg-type]
+            record["last"] = last
+            record["_price_ms"] = at
+        self._reprice(conid)
 
     def _reprice(self, conid: int) -> None:
         row = self._row_of.get(conid)
@@ -109,27 +185,48 @@ class PositionsModel(RecordTableModel):
         last = record.get("last")
         if isinstance(last, float | int):
             quantity = float(record["quantity"])  # type: ignore[arg-type]
-            record["market_value"] = quantity * last
+            value = quantity * last * float(record.get("multiplier") or 1.0)  # type: ignore[arg-type]
+            record["market_value"] = value
             avg_cost = record.get("avg_cost")
             if isinstance(avg_cost, float | int):
-                record["unrealized_pnl"] = quantity * (last - avg_cost)
+                record["unrealized_pnl"] = value - quantity * avg_cost
         record["daily_pnl"] = self._daily_pnl(conid, record)
         self._touch(row)
 
     def _daily_pnl(self, conid: int, record: Mapping[str, object]) -> float | None:
-        """value now - value at prior close of the shares held then - cash for today's trades."""
+        """value now - value at prior close of the shares held then - cash for today's trades
+        (all per unit, times the contract multiplier)."""
         last = record.get("last")
         if not isinstance(last, float | int):
             return None
+        multiplier = float(record.get("multiplier") or 1.0)  # type: ignore[arg-type]
         quantity = float(record["quantity"])  # type: ignore[arg-type]
         shares, cash = self._traded.get(conid, (0.0, 0.0))
         held_overnight = quantity - shares
         if abs(held_overnight) < 1e-9:
-            return quantity * last - cash
+            return multiplier * (quantity * last - cash)
         change = self._changes.get(conid)
         if change is None:
             return None
-        return quantity * last - held_overnight * (last - change) - cash
+        return multiplier * (quantity * last - held_overnight * (last - change) - cash)
+
+    def _render(self, row: int) -> list[str]:
+        text = super()._render(row)
+        record = self._records[row]
+        badge, _ = availability_label(record)
+        text[self._symbol_col] = with_badge(text[self._symbol_col], badge)
+        currency = record.get("currency")
+        foreign = (currency != self.base_currency if self.base_currency is not None
+                   else self._mixed)
+        if currency and foreign:
+            for col in self._money_cols:
+                if text[col]:
+                    text[col] = f"{text[col]} {currency}"
+        return text
+
+    def _tooltip(self, row: int, col: int) -> str | None:
+        _, tip = availability_label(self._records[row])
+        return tip or super()._tooltip(row, col)
 
     def _today(self) -> date:
         today = datetime.fromtimestamp(self._clock()).date()

@@ -13,10 +13,11 @@ from dataclasses import dataclass, replace
 from enum import IntEnum
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor
 
 from ibkr_desktop.models.columns import Column, format_value, sign_of
+from ibkr_desktop.models.freshness import Freshness
 
 Index = QModelIndex | QPersistentModelIndex
 Record = dict[str, object]
@@ -34,7 +35,7 @@ class Role(IntEnum):
 
     SORT = Qt.ItemDataRole.UserRole + 1   # the raw value (float/str), for sorting and export
     FLASH = Qt.ItemDataRole.UserRole + 2  # +1 up-tick / -1 down-tick while the cell flashes, else 0
-    STALE = Qt.ItemDataRole.UserRole + 3  # True when the row's data is too old to trust
+    STALE = Qt.ItemDataRole.UserRole + 3  # True when the row (or the whole table) is dimmed
     KEY = Qt.ItemDataRole.UserRole + 4    # the row key: conid, order id, execution id...
 
 
@@ -74,7 +75,16 @@ class RecordTableModel(QAbstractTableModel):
 
     Subclasses feed records with :meth:`_insert`, :meth:`_remove`, :meth:`_sync` and
     :meth:`_touch`; the view only learns about value changes at :meth:`flush`.
+
+    With a :attr:`freshness` set, each flush (one per frame-clock tick) asks it since when the
+    data are not current; while they are not, every value is dimmed.
+
+    Signals:
+        stale_changed(object): epoch seconds since which the data are not current, or None
+            when they are current again (the main window writes it into the dock title).
     """
+
+    stale_changed = Signal(object)
 
     def __init__(self, columns: Sequence[Column], parent: object | None = None) -> None:
         super().__init__(parent)  # type: ignore[arg-type]
@@ -93,11 +103,16 @@ class RecordTableModel(QAbstractTableModel):
             _BACKGROUND: self._background,
             int(Role.SORT): self._raw,
             int(Role.KEY): lambda row, col: self._keys[row],
-            int(Role.STALE): lambda row, col: self._is_stale(row),
+            int(Role.STALE): lambda row, col: self._dimmed(row),
+            _TOOLTIP: self._tooltip,
             int(Role.FLASH): self._flash,
         }
         self.flush_count = 0
         """Flushes that emitted at least one ``dataChanged`` (for tests and benchmarks)."""
+        self.freshness: Freshness | None = None
+        """Tells since when the table's data are not current (None: always current)."""
+        self.stale_since: float | None = None
+        """Epoch seconds since which the data are not current, as of the last flush."""
 
     # -- public API -------------------------------------------------------------------------
     @property
@@ -139,6 +154,8 @@ class RecordTableModel(QAbstractTableModel):
 
         Called by the frame clock ~30 times a second, never per update.
         """
+        if self.freshness is not None:
+            self._follow_freshness(self.freshness.stale_since())
         self._before_flush()
         if not self._dirty:
             return 0
@@ -191,6 +208,17 @@ class RecordTableModel(QAbstractTableModel):
         handler = self._roles.get(role)
         return None if handler is None else handler(index.row(), index.column())
 
+    def _follow_freshness(self, since: float | None) -> None:
+        """Dim (or undim) every row once when the data stop (or start) being current."""
+        if since != self.stale_since:
+            self.stale_since = since
+            self._dirty.update(range(len(self._records)))
+            self.stale_changed.emit(since)
+
+    def _dimmed(self, row: int) -> bool:
+        """The row is drawn faded: the table's data are not current, or the row is old."""
+        return self.stale_since is not None or self._is_stale(row)
+
     def _raw(self, row: int, col: int) -> object:
         return self._columns[col].value(self._records[row])
 
@@ -200,7 +228,7 @@ class RecordTableModel(QAbstractTableModel):
         return [format_value(c.kind, c.value(record)) for c in self._columns]
 
     def _foreground(self, row: int, col: int) -> QColor | None:
-        colors = self._stale_colors if self._is_stale(row) else self._colors
+        colors = self._stale_colors if self._dimmed(row) else self._colors
         column = self._columns[col]
         sign = sign_of(column.kind, column.value(self._records[row]))
         if sign:
@@ -212,6 +240,12 @@ class RecordTableModel(QAbstractTableModel):
 
     def _is_stale(self, row: int) -> bool:
         return False
+
+    def _tooltip(self, row: int, col: int) -> str | None:
+        """Cell tooltip (what a badge means, how old the data are); None = no tooltip."""
+        if self.stale_since is not None:
+            return "Not current: these values stopped updating (see the panel title)"
+        return None
 
     def _flash(self, row: int, col: int) -> int:
         return 0

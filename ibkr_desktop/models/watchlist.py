@@ -3,7 +3,8 @@
 :meth:`WatchlistModel.apply` is O(changed): it merges a batch into the rows it names, notes
 up/down ticks for the flash and marks those rows dirty. The frame clock's :meth:`flush` repaints
 dirty rows in contiguous spans, expires flashes and, once a second, refreshes the data-age column
-and the stale (dimmed) state of every row.
+and the stale (dimmed) state of every row. A row whose quote is not real-time (field 6509:
+delayed, frozen...) carries a badge in its Symbol cell ("AAPL [D]") and says why in its tooltip.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QColor
 
+from ibkr_desktop.models.availability import availability_label, with_badge
 from ibkr_desktop.models.columns import Column, Kind, format_age
 from ibkr_desktop.models.table import Record, RecordTableModel
 
@@ -42,7 +44,9 @@ class WatchItem:
 
 
 WATCHLIST_COLUMNS: tuple[Column, ...] = (
-    Column("symbol", "Symbol", Kind.TEXT, chars=7, tooltip="Ticker symbol"),
+    Column("symbol", "Symbol", Kind.TEXT, chars=9,
+           tooltip="Ticker symbol; [D] delayed, [F] frozen, [FD] frozen delayed, "
+                   "[N/A] no market data"),
     Column("name", "Name", Kind.TEXT, sources=("name", "company_name"), visible=False,
            chars=24, tooltip="Company name"),
     Column("last", "Last", Kind.PRICE,
@@ -95,6 +99,7 @@ class WatchlistModel(RecordTableModel):
         self._age_col = self.column_index("age")
         self._next_sweep = clock() + 1.0
         self._last_col = self.column_index("last")
+        self._symbol_col = self.column_index("symbol")
         self._flash_cols = {self.column_index(f): f for f in FLASH_FIELDS}
 
     # -- contents -----------------------------------------------------------------------------
@@ -184,7 +189,13 @@ class WatchlistModel(RecordTableModel):
             text[last_col] = "C " + text[last_col]
         age = self.age_of(row)
         text[self._age_col] = "" if age is None else format_age(age)
+        badge, _ = availability_label(record)
+        text[self._symbol_col] = with_badge(text[self._symbol_col], badge)
         return text
+
+    def _tooltip(self, row: int, col: int) -> str | None:
+        _, tip = availability_label(self._records[row])
+        return tip or super()._tooltip(row, col)
 
     def _is_stale(self, row: int) -> bool:
         return bool(self._records[row].get("_stale"))

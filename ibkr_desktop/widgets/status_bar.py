@@ -20,6 +20,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QSizePolicy, QWidget
 
 from ibkr_desktop.client.notices import Notice
+from ibkr_desktop.models.freshness import stream_text
 from ibkr_desktop.protocol.events import SessionKind, SessionState
 
 
@@ -257,18 +258,8 @@ class ConnectionDoctor(QWidget):
 
     def _render_stream(self) -> None:
         stream = self.stream
-        if stream is None:
-            self.stream_label.setText("Stream: not started")
-            return
-        parts = ["Stream: live" if stream.connected else "Stream: down"]
-        if stream.last_heartbeat_ms:
-            age = max(0.0, time.time() - stream.last_heartbeat_ms / 1000)
-            parts.append(f"heartbeat {age:.0f}s ago")
-        else:
-            parts.append("no heartbeat yet")
-        parts.append(f"{stream.reconnects} reconnect{'s' if stream.reconnects != 1 else ''}")
-        self.stream_label.setText(" · ".join(parts))
-        self.stream_label.setToolTip(stream.reason)
+        self.stream_label.setText(stream_text(stream, time.time()))
+        self.stream_label.setToolTip(stream.reason if stream is not None else "")
 
     def _render_busy(self) -> None:
         busy = bool(self._busy)

@@ -1,7 +1,9 @@
 """Orders and executions: live orders and fills into their tables, cancel from the orders table.
 
 Fills and cancel results are posted to the notifier (status bar; fills also pop up in the
-tray). The tables empty on a broker switch and when the selected account changes.
+tray). The tables empty on a broker switch and when the selected account changes. While the
+stream or session is down both tables dim and their docks say since when (the re-sync after a
+reconnect reports only changes, so they are current again as soon as the stream is back).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from ibkr_desktop.app.qt_async import async_slot
 from ibkr_desktop.client.broker import Broker
 from ibkr_desktop.client.notices import Notifier
 from ibkr_desktop.models.fills import FillsModel
+from ibkr_desktop.models.freshness import Freshness, follow_connection
 from ibkr_desktop.models.orders import OrdersModel
 from ibkr_desktop.protocol.errors import IbkrError
 from ibkr_desktop.protocol.events import AccountsInfo, Fill
@@ -38,12 +41,16 @@ class OrdersPresenter(QObject):
         self.notifier = notifier
         self.doctor = doctor
         self._account: str | None = None
+        self.freshness = orders.freshness = fills.freshness = Freshness(needs_refresh=False)
         table.cancel_requested.connect(self.cancel_order)
         holder.broker_changed.connect(self._wire)
 
     def _wire(self, broker: Broker | None) -> None:
         self._clear()
-        if broker is not None:
+        if broker is None:
+            self.freshness.disconnected()
+        else:
+            follow_connection(broker, self.freshness)
             broker.orders_updated.connect(self.orders.apply)
             broker.fills_received.connect(self._on_fills)
             broker.accounts_changed.connect(self._on_accounts)

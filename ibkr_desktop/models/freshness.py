@@ -1,0 +1,137 @@
+"""How current a panel's numbers are: when they stopped being current, and how the user is told.
+
+Positions, orders, executions and the account are fed by the WebSocket stream and by REST
+re-syncs after each reconnect. Their numbers are current while the session is authenticated,
+the stream is connected and its ``system`` heartbeat (every ~10 s, reference §6.4) is younger
+than the stall bound. A :class:`Freshness` per panel follows those states and answers
+:meth:`Freshness.stale_since` (epoch seconds) once per frame-clock tick; the table model dims
+its values and the main window puts "— stale since 14:32:05" in the dock title.
+
+The doctor's stream text (:func:`stream_text`) uses the same stall bound, so the status bar
+never says "live" while the panels say "stale".
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
+
+from ibkr_desktop.client.stream_connect import StreamTimings
+from ibkr_desktop.protocol.events import SessionKind, SessionState
+
+if TYPE_CHECKING:
+    from ibkr_desktop.client.broker import Broker
+
+STALL_S = StreamTimings().stall_s
+"""Seconds without a heartbeat after which the stream's data are no longer trusted (35 s)."""
+
+
+class StreamState(Protocol):
+    """What :class:`Freshness` reads from ``Broker.stream_state_changed`` (``StreamStatus``)."""
+
+    @property
+    def connected(self) -> bool: ...
+
+    @property
+    def reconnects(self) -> int: ...
+
+    @property
+    def last_heartbeat_ms(self) -> int | None: ...
+
+
+class Freshness:
+    """When one panel's data stopped being current (None while they are current).
+
+    Args:
+        needs_refresh: after an outage the data are current again only when the panel's own
+            full refresh arrived (:meth:`refreshed`: positions, account P&L); False = as soon as
+            the stream is back (orders and executions: the re-sync reports only changes).
+        clock: epoch seconds (``time.time``); tests pass a fake one.
+        stall_s: heartbeat age beyond which the stream counts as stalled.
+    """
+
+    def __init__(self, *, needs_refresh: bool, clock: Callable[[], float] = time.time,
+                 stall_s: float = STALL_S) -> None:
+        self.needs_refresh = needs_refresh
+        self.stall_s = stall_s
+        self._clock = clock
+        self._stream_up = False
+        self._session_up = True  # not known to be broken until the keeper says so
+        self._down_since: float | None = None
+        self._heartbeat_s: float | None = None
+
+    def set_stream(self, status: StreamState) -> None:
+        """Take a ``stream_state_changed`` payload (connected, last heartbeat)."""
+        if status.last_heartbeat_ms:
+            self._heartbeat_s = status.last_heartbeat_ms / 1000
+        self._stream_up = status.connected
+        self._update()
+
+    def set_session(self, state: SessionState) -> None:
+        """Take a ``session_state_changed`` payload: only an authenticated session is live."""
+        self._session_up = state.kind is SessionKind.AUTHENTICATED
+        self._update()
+
+    def disconnected(self) -> None:
+        """No broker at all (switching gateways, shutting down): what is shown is frozen."""
+        self._stream_up = False
+        self._update()
+
+    def refreshed(self) -> None:
+        """The panel's full refresh arrived: current again if the stream is up."""
+        if self._stream_up and self._session_up:
+            self._down_since = None
+
+    def stale_since(self) -> float | None:
+        """Epoch seconds since which the data are not current, or None (cheap: O(1))."""
+        if self._down_since is not None:
+            return self._down_since
+        heartbeat = self._heartbeat_s
+        if heartbeat is not None and self._clock() - heartbeat > self.stall_s:
+            return heartbeat
+        return None
+
+    def _update(self) -> None:
+        if not (self._stream_up and self._session_up):
+            if self._down_since is None:
+                self._down_since = self._clock()
+        elif not self.needs_refresh:
+            self._down_since = None
+
+
+def follow_connection(broker: Broker, freshness: Freshness) -> None:
+    """Feed ``freshness`` from ``broker``'s stream and session states (a presenter's wiring)."""
+    broker.stream_state_changed.connect(freshness.set_stream)
+    broker.session_state_changed.connect(freshness.set_session)
+
+
+def clock_text(epoch_s: float) -> str:
+    """Local wall time ``14:32:05`` of an epoch-seconds instant."""
+    return datetime.fromtimestamp(epoch_s).strftime("%H:%M:%S")
+
+
+def stale_title(title: str, since: float | None) -> str:
+    """A dock title with its staleness: ``"Positions — stale since 14:32:05"``."""
+    return title if since is None else f"{title} — stale since {clock_text(since)}"
+
+
+def stream_text(status: StreamState | None, now_s: float, stall_s: float = STALL_S) -> str:
+    """The doctor's stream-health text.
+
+    ``"Stream: live · heartbeat 4s ago · 0 reconnects"``; beyond ``stall_s`` without a heartbeat
+    the stream is not called live: ``"Stream: no heartbeat for 97 s · 0 reconnects"``.
+    """
+    if status is None:
+        return "Stream: not started"
+    heartbeat = status.last_heartbeat_ms
+    age = None if not heartbeat else max(0.0, now_s - heartbeat / 1000)
+    if status.connected and age is not None and age > stall_s:
+        parts = [f"Stream: no heartbeat for {age:.0f} s"]
+    else:
+        parts = ["Stream: live" if status.connected else "Stream: down"]
+        parts.append("no heartbeat yet" if age is None else f"heartbeat {age:.0f}s ago")
+    reconnects = status.reconnects
+    parts.append(f"{reconnects} reconnect{'s' if reconnects != 1 else ''}")
+    return " · ".join(parts)
