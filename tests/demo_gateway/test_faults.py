@@ -96,7 +96,7 @@ async def test_stop_heartbeats(make_gateway, http, ws_http) -> None:  # type: ig
         await recv_until(ws, topic("tic"))
         conn = next(iter(gw.hub._conns))
         silent_from = conn.next_heartbeat
-        await wait_until(lambda: conn.next_heartbeat > silent_from + 0.15)  # 2+ hb fell due
+        await wait_until(lambda: conn.next_heartbeat > silent_from)  # a heartbeat fell due
         await ws.send_str("tic")
         assert not [f for f in await frames_until(ws, topic("tic")) if "hb" in f]
         await admin(api, action="stop_heartbeats", stopped=False)
