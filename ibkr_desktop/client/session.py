@@ -2,12 +2,18 @@
 
 Runs the start-up sequence of reference §1.7 as one asyncio task on the qasync loop:
 ``/tickle`` until the brokerage session is authenticated (``ssodh/init`` when the gateway is
-connected but not authenticated), then ``/iserver/accounts``, ``/portfolio/accounts`` and the
-user's question suppression, and only then announces the session as ready. After that it
-tickles about every minute. Every problem the REST queue or the stream reports lands here and
-becomes one :class:`~ibkr_desktop.protocol.events.SessionState` with a plain-language reason.
-Each new brokerage session (after an expiry, a take-over, a gateway restart) repeats the
-accounts step, because IServer forgets it (§8 item 2).
+connected but not authenticated, or when ``/iserver`` answers "no bridge" although the tickle
+says authenticated, §11), then ``/iserver/accounts``, ``/portfolio/accounts`` and the user's
+question suppression, and only then announces the session as ready. After that it tickles
+about every minute. While the session is not usable it re-checks with a back-off (2 s, 4 s, ...
+capped at 30 s by default); a user action or good news from the stream starts the back-off over.
+
+Every problem the REST queue or the stream reports lands in :meth:`SessionKeeper.report_problem`
+and wakes the keeper, except a repeat of the problem it already knows (a burst of failing
+background requests must not defeat the back-off). Each state becomes one
+:class:`~ibkr_desktop.protocol.events.SessionState` with a plain-language reason. Each new
+brokerage session (after an expiry, a take-over, a gateway restart) repeats the accounts step,
+because IServer forgets it (§8 item 2).
 """
 
 from __future__ import annotations
@@ -22,20 +28,19 @@ from ibkr_desktop.client.http import client_logger
 from ibkr_desktop.client.rest_queue import RestQueue
 from ibkr_desktop.client.tasks import TaskSet, sleep_or_wake
 from ibkr_desktop.client.tls import CertificateChanged, CertificateUntrusted
-from ibkr_desktop.protocol.errors import (
-    AccountsNotQueried,
-    GatewayUnreachable,
-    IbkrError,
-    NoBridge,
-    NotAuthenticated,
-    RequestTimedOut,
-    ServiceUnavailable,
-)
+from ibkr_desktop.protocol.errors import AccountsNotQueried, IbkrError, NoBridge, NotAuthenticated
 from ibkr_desktop.protocol.events import AccountsInfo, AuthStatus, SessionKind, SessionState
 from ibkr_desktop.protocol.portfolio import parse_accounts
-from ibkr_desktop.protocol.session import parse_auth_status, parse_tickle
+from ibkr_desktop.protocol.session import (
+    parse_auth_status,
+    parse_tickle,
+    session_state,
+    session_state_for_error,
+)
 
 log = client_logger("ibkr_desktop.client.session")
+
+_USER_MUST_ACT = (SessionKind.NOT_LOGGED_IN, SessionKind.COMPETING, SessionKind.EXPIRED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,9 +50,11 @@ class SessionTimings:
     tickle_s: float = 60.0
     """Keep-alive period while authenticated (the gateway idles out after ~5 min)."""
     poll_s: float = 2.0
-    """Re-check period while logging in, re-authenticating or competing."""
+    """First re-check delay while the session is not usable; doubles after each round."""
     retry_max_s: float = 30.0
-    """Cap of the back-off while the gateway is unreachable or in maintenance."""
+    """Cap of that back-off."""
+    action_wait_s: float = 20.0
+    """How long Reauthenticate / Take over wait for the brokerage session (IBKR: ~10 s)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,11 +76,13 @@ class SessionKeeper(QObject):
         session_ready (SessionInfo): a new brokerage session is usable; (re)open the stream
             and re-sync. Emitted once per new session.
         accounts_changed (AccountsInfo): ``/iserver/accounts`` answered.
+        checked (float): a check round ended; seconds until the next one (unless woken).
     """
 
     state_changed = Signal(object)
     session_ready = Signal(object)
     accounts_changed = Signal(object)
+    checked = Signal(float)
 
     def __init__(self, queue: RestQueue, origin: str, *, timings: SessionTimings | None = None,
                  suppress_message_ids: Sequence[str] = (), parent: QObject | None = None) -> None:
@@ -87,6 +96,8 @@ class SessionKeeper(QObject):
         self._ready = False
         self._had_session = False
         self._failures = 0
+        self._known_problem: type[IbkrError] | None = None
+        self._checking = False
         self.session_id: str | None = None
         self.accounts: AccountsInfo | None = None
         self.state = SessionState(SessionKind.AUTHENTICATING,
@@ -110,102 +121,121 @@ class SessionKeeper(QObject):
             self._tasks.spawn(self._suppress_questions(), name="suppress-questions")
 
     async def reauthenticate(self) -> None:
-        """Ask the gateway to re-open the brokerage session, then watch it come back."""
-        self._set(SessionKind.AUTHENTICATING, "Re-authenticating the brokerage session…")
-        await self._queue.call("POST", "/iserver/reauthenticate", json={}, idempotent=True)
-        self._lost()
-        self.wake()
+        """Ask the gateway to re-open the brokerage session and wait until it is back.
+
+        Raises:
+            IbkrError: it did not come back within ``action_wait_s``, or cannot (logged out).
+        """
+        self._set(SessionState(SessionKind.AUTHENTICATING,
+                               "Re-authenticating the brokerage session…"))
+        await self._act(self._queue.call("POST", "/iserver/reauthenticate", json={},
+                                         idempotent=True), "Reauthenticating")
 
     async def take_over(self) -> None:
-        """Open the brokerage session here, disconnecting the competing login (compete:true)."""
-        self._set(SessionKind.AUTHENTICATING, "Taking over the brokerage session…")
-        await self._init_brokerage(compete=True)
-        self._lost()
-        self.wake()
+        """Open the brokerage session here, disconnecting the competing login (compete:true).
+
+        Raises:
+            IbkrError: the session did not come here within ``action_wait_s``, or cannot.
+        """
+        self._set(SessionState(SessionKind.AUTHENTICATING, "Taking over the brokerage session…"))
+        await self._act(self._init_brokerage(compete=True), "Taking over the session")
 
     def wake(self) -> None:
-        """Check the session now instead of at the next tick."""
-        if self._wake is not None:
-            self._wake.set()
+        """Check now and poll quickly again (a user action, good news): the back-off restarts."""
+        self._failures = 0
+        self._poke()
 
     @Slot(object)
     def report_problem(self, error: IbkrError) -> None:
-        """A request failed in a way that says something about the session (queue/stream)."""
-        if isinstance(error, AccountsNotQueried) and self._ready:
-            self._tasks.spawn(self._query_accounts(), name="requery-accounts")
+        """A request failed in a way that says something about the session (queue/stream).
+
+        Wakes the keeper, unless it already knows this kind of problem (then its back-off
+        stands: a burst of failing requests must not turn into a burst of checks).
+        """
+        if isinstance(error, AccountsNotQueried):
+            if self._ready:
+                self._tasks.spawn(self._query_accounts(), name="requery-accounts")
             return
+        if self._checking or type(error) is self._known_problem:
+            return  # a round is under way (its own requests fail too), or nothing new
+        self._known_problem = type(error)
         if isinstance(error, NotAuthenticated | NoBridge):
             self._lost()
-        self.wake()
+        self._poke()
 
     @Slot(object)
     def on_auth_status(self, status: AuthStatus) -> None:
-        """The stream's ``sts``: authentication lost or competing means check now."""
+        """The stream's ``sts``: lost or competing means check now; so does "authenticated"
+        while the keeper believes the user must act (good news: the back-off starts over)."""
         if status.competing or status.authenticated is False:
             self._lost()
+            self._poke()
+        elif status.authenticated and self.state.kind in _USER_MUST_ACT:
             self.wake()
 
     # -- the keeper task ------------------------------------------------------------------
 
     async def _run(self) -> None:
+        assert self._wake is not None
         while True:
+            self._wake.clear()  # problems caused by this round's own requests wake nobody
             delay = await self._check_once()
-            await self._sleep(delay)
+            self.checked.emit(delay)
+            await sleep_or_wake(self._wake, delay)
 
     async def _check_once(self) -> float:
         """One round of the state machine; returns the seconds until the next round."""
+        self._checking = True
         try:
-            status = await self._tickle()
-            self._failures = 0
-            return await self._advance(status)
-        except (CertificateChanged, CertificateUntrusted) as exc:
-            self._lost()
-            self._set(SessionKind.GATEWAY_UNREACHABLE, exc.message)
-        except (GatewayUnreachable, RequestTimedOut) as exc:
-            self._lost()
-            self._set(SessionKind.GATEWAY_UNREACHABLE,
-                      f"Cannot reach the gateway at {self._origin} ({exc.message}). Is it "
-                      "running? Retrying…")
-        except NotAuthenticated:
-            self._lost()
-            if self._had_session:
-                self._set(SessionKind.EXPIRED, "The session expired. Trying to re-open it; if "
-                          f"that fails, log in again at {self._origin}.")
-                await self._try(self._init_brokerage(compete=False))
-            else:
-                self._set(SessionKind.NOT_LOGGED_IN, "Nobody is logged in to the gateway. Log "
-                          f"in at {self._origin} in a browser; the app connects by itself.")
-            return self._timings.poll_s
-        except ServiceUnavailable as exc:
-            self._lost()
-            self._set(SessionKind.MAINTENANCE, "IBKR is restarting or in maintenance "
-                      f"({exc.message}). Retrying…")
+            return await self._advance(await self._tickle())
         except IbkrError as exc:
+            self._known_problem = type(exc)
+            self._fail(exc)
+            return self._backoff()
+        finally:
+            self._checking = False
+
+    def _fail(self, exc: IbkrError) -> None:
+        """Say what a failed request means for the session (nothing, for a stray failure)."""
+        if isinstance(exc, CertificateChanged | CertificateUntrusted):
+            state: SessionState | None = SessionState(SessionKind.GATEWAY_UNREACHABLE,
+                                                      exc.message)
+        else:
+            state = session_state_for_error(exc, self._origin, had_session=self._had_session)
+        if state is None:
             log.info("session check failed: %s", exc.message)
-            return self._timings.poll_s
-        self._failures += 1
-        return min(self._timings.retry_max_s, self._timings.poll_s * 2.0 ** (self._failures - 1))
+            return
+        self._lost()
+        self._set(state)
 
     async def _advance(self, status: AuthStatus) -> float:
-        if status.competing:
+        state = session_state(status, self._origin, had_session=self._had_session)
+        if state.kind is not SessionKind.AUTHENTICATED:
             self._lost()
-            self._set(SessionKind.COMPETING, "Another login with this username (TWS, IBKR "
-                      "Mobile or Client Portal) holds the brokerage session. Take over to "
-                      "trade here.")
-            return self._timings.poll_s
-        if status.authenticated:
-            if not self._ready:
-                self._set(SessionKind.AUTHENTICATING, "Opening the brokerage session…")
-                await self._open_session()
-            return self._timings.tickle_s
-        self._lost()
-        if status.connected:
-            self._set(SessionKind.AUTHENTICATING, "Logged in; opening the brokerage session…")
+            self._set(state)
+            if state.kind is SessionKind.EXPIRED:  # connected: the gateway can re-open it
+                await self._try(self._init_brokerage(compete=False))
+            return self._backoff()
+        if self._ready:
+            return self._healthy()
+        self._set(SessionState(SessionKind.AUTHENTICATING, "Opening the brokerage session…"))
+        try:
+            await self._open_session()
+        except NoBridge as exc:  # §11: the tickle says authenticated, /iserver has no bridge
+            self._fail(exc)
             await self._try(self._init_brokerage(compete=False))
-        else:
-            self._set(SessionKind.NOT_LOGGED_IN, "The gateway is not logged in to IBKR. Log "
-                      f"in at {self._origin} in a browser; the app connects by itself.")
-        return self._timings.poll_s
+            raise
+        return self._healthy()
+
+    def _healthy(self) -> float:
+        self._failures = 0
+        self._known_problem = None
+        return self._timings.tickle_s
+
+    def _backoff(self) -> float:
+        """poll_s, 2 x poll_s, ... capped at retry_max_s; each call moves one step on."""
+        self._failures += 1
+        return min(self._timings.retry_max_s, self._timings.poll_s * 2.0 ** (self._failures - 1))
 
     async def _tickle(self) -> AuthStatus:
         tickle = parse_tickle(await self._queue.call("POST", "/tickle", json={}, idempotent=True))
@@ -215,6 +245,9 @@ class SessionKeeper(QObject):
             self.session_id = tickle.session_id
         if tickle.auth is not None:
             return tickle.auth
+        return await self._auth_status()
+
+    async def _auth_status(self) -> AuthStatus:
         answer = await self._queue.call("POST", "/iserver/auth/status", json={}, idempotent=True)
         return parse_auth_status(answer)
 
@@ -225,7 +258,7 @@ class SessionKeeper(QObject):
         await self._suppress_questions()
         self._ready = self._had_session = True
         user = ", ".join(accounts.accounts) or "no accounts"
-        self._set(SessionKind.AUTHENTICATED, f"Connected ({user}).")
+        self._set(SessionState(SessionKind.AUTHENTICATED, f"Connected ({user})."))
         log.info("brokerage session ready for %d account(s)", len(accounts.accounts))
         self.session_ready.emit(SessionInfo(self.session_id, accounts))
 
@@ -245,6 +278,28 @@ class SessionKeeper(QObject):
         await self._queue.call("POST", "/iserver/auth/ssodh/init",
                                json={"publish": True, "compete": compete}, idempotent=True)
 
+    async def _act(self, request: Awaitable[object], what: str) -> None:
+        """A user's fix: send it, poll the auth status until the brokerage session is here.
+
+        Whatever happens, the keeper checks at once afterwards (its back-off restarts).
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._timings.action_wait_s
+        self._lost()  # whatever comes back is a new brokerage session
+        try:
+            await request
+            while not (status := await self._auth_status()).authenticated or status.competing:
+                if loop.time() >= deadline:
+                    raise IbkrError(f"{what} did not bring the brokerage session back. Log in "
+                                    f"to the gateway again: open {self._origin} in a browser.")
+                await asyncio.sleep(self._timings.poll_s)
+        except NotAuthenticated:
+            raise IbkrError(f"{what} cannot help: the gateway is logged out. Log in to the "
+                            f"gateway: open {self._origin} in a browser and log in; the app "
+                            "reconnects by itself.", 401) from None
+        finally:
+            self.wake()
+
     async def _try(self, awaitable: Awaitable[object]) -> None:
         """Await a best-effort step; its failure is logged, the next round decides."""
         try:
@@ -252,18 +307,17 @@ class SessionKeeper(QObject):
         except IbkrError as exc:
             log.info("session step failed: %s", exc.message)
 
-    async def _sleep(self, delay: float) -> None:
-        assert self._wake is not None
-        await sleep_or_wake(self._wake, delay)
-        self._wake.clear()
+    def _poke(self) -> None:
+        """Check now; the back-off stands."""
+        if self._wake is not None:
+            self._wake.set()
 
     def _lost(self) -> None:
         """The current brokerage session is gone; the next good one is a new session."""
         self._ready = False
 
-    def _set(self, kind: SessionKind, reason: str) -> None:
-        state = SessionState(kind, reason)
+    def _set(self, state: SessionState) -> None:
         if state != self.state:
             self.state = state
-            log.info("session: %s", kind.value)
+            log.info("session: %s", state.kind.value)
             self.state_changed.emit(state)

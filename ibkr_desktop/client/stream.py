@@ -7,10 +7,11 @@ lets it expire, and reconnect with capped exponential back-off and jitter when t
 drops, stalls (no heartbeat and no data within a bound) or loses authentication. After every
 reconnect it asks for a REST re-sync (:attr:`StreamWorker.resync_requested`), since IBKR
 replays nothing. A failed connection attempt is judged by ``protocol.errors.classify_failure``:
-RETRY reconnects with back-off; SESSION (a 401 handshake) also tells the session keeper at
-once (:attr:`StreamWorker.session_problem`); FATAL (an invalid URL, a handshake refused with a
-4xx) stops the worker with a plain message instead of retrying for ever. Opening a connection
-and reading its failure live in ``client.stream_connect``.
+RETRY and SESSION (a 401 handshake) reconnect with back-off and also tell the session keeper
+at once (:attr:`StreamWorker.session_problem`: a gateway restart shows here first); FATAL (an
+invalid URL, a handshake refused with a 4xx) stops the worker with a plain message instead of
+retrying for ever. Opening a connection and reading its failure live in
+``client.stream_connect``.
 
 The worker only moves bytes: each received frame goes to ``protocol.batching.FrameBatcher``
 (decoded with orjson), and at the end of the event-loop turn the drained batch is emitted:
@@ -71,8 +72,9 @@ class StreamWorker(QObject):
         message_received (object): Notification, Bulletin or StreamError for the user.
         state_changed (StreamStatus): connection state, reconnects, heartbeat.
         resync_requested (): a reconnect happened; re-fetch orders and trades over REST.
-        session_problem (IbkrError): a connection attempt failed for a SESSION reason (a 401
-            handshake); wire it to the session keeper's ``report_problem`` so it checks now.
+        session_problem (IbkrError): a (re)connection attempt failed and will be retried (a
+            401 handshake, an unreachable gateway); wire it to the session keeper's
+            ``report_problem`` so it checks now.
     """
 
     quotes_updated = Signal(object)
@@ -240,8 +242,7 @@ class StreamWorker(QObject):
             log.warning("stream: not retrying, %s", error.message)
             self._set_status(False, f"Cannot open the stream: {error.message}.", fatal=True)
             return failure
-        if failure is Failure.SESSION:
-            self.session_problem.emit(error)
+        self.session_problem.emit(error)  # the keeper checks now (and ignores repeats)
         delay = backoff(self._t, failures + 1)
         log.info("stream connect failed (%s); retry in %.1f s", error.message, delay)
         self._set_status(False, f"Cannot open the stream ({error.message}); retrying in "

@@ -51,29 +51,51 @@ def parse_tickle(body: object) -> TickleInfo:
     return TickleInfo(_coerce.text(d.get("session")), auth, int(sso) if sso is not None else None)
 
 
-def session_state(auth: AuthStatus) -> SessionState:
-    """The user-facing state for an auth status (healthy = authenticated, connected, alone)."""
+def logged_out(origin: str = "", *, had_session: bool = False) -> SessionState:
+    """Nobody is logged in to the gateway: only the browser login on its page helps (§1.8)."""
+    ended = ("Your gateway login ended (it timed out, or someone logged out). "
+             if had_session else "")
+    return SessionState(SessionKind.NOT_LOGGED_IN,
+                        f"{ended}Log in to the gateway: open {origin or 'its address'} in a "
+                        "browser and log in; the app reconnects by itself.")
+
+
+def session_state(auth: AuthStatus, origin: str = "", *, had_session: bool = False,
+                  ) -> SessionState:
+    """The user-facing state for an auth status (healthy = authenticated, connected, alone).
+
+    Connected but not authenticated is the one state ``/iserver/reauthenticate`` (or
+    ``ssodh/init``) can repair (EXPIRED); not connected means logged out (NOT_LOGGED_IN).
+    """
     if auth.competing:
-        return SessionState(SessionKind.COMPETING,
-                            "Another session (TWS, IBKR Mobile or the web portal) uses this login")
+        return SessionState(SessionKind.COMPETING, "Another login with this username (TWS, "
+                            "IBKR Mobile or Client Portal) holds the brokerage session. Take "
+                            "over to trade here.")
     if auth.authenticated and auth.connected is not False:
         return SessionState(SessionKind.AUTHENTICATED, "Connected")
     if auth.connected:
-        return SessionState(SessionKind.EXPIRED,
-                            "The brokerage session timed out; re-authenticating")
-    return SessionState(SessionKind.NOT_LOGGED_IN, "Log in to the gateway in your browser")
+        return SessionState(SessionKind.EXPIRED, "The brokerage session timed out; re-opening "
+                            "it. If that does not work, press Reauthenticate.")
+    return logged_out(origin, had_session=had_session)
 
 
-def session_state_for_error(err: IbkrError) -> SessionState | None:
-    """The session state a failed request reveals, or None when it says nothing about it."""
+def session_state_for_error(err: IbkrError, origin: str = "", *, had_session: bool = False,
+                            ) -> SessionState | None:
+    """The session state a failed request reveals, or None when it says nothing about it.
+
+    "no bridge" (400 on ``/iserver`` while the tickle says authenticated, §11) means the
+    brokerage session is being set up (``ssodh/init``), not that the user must act.
+    """
     if isinstance(err, GatewayUnreachable | RequestTimedOut):
         return SessionState(SessionKind.GATEWAY_UNREACHABLE,
-                            "Cannot reach the gateway; is it running?")
+                            f"Cannot reach the gateway at {origin or 'its address'} "
+                            f"({err.message}). Is it running? Retrying…")
     if isinstance(err, NotAuthenticated):
-        return SessionState(SessionKind.NOT_LOGGED_IN, "Log in to the gateway in your browser")
+        return logged_out(origin, had_session=had_session)
     if isinstance(err, NoBridge | AccountsNotQueried):
-        return SessionState(SessionKind.AUTHENTICATING, "Setting up the brokerage session")
+        return SessionState(SessionKind.AUTHENTICATING, "Setting up the brokerage session "
+                            "(the gateway is not yet connected to IBKR's trading servers)…")
     if isinstance(err, ServiceUnavailable):
         return SessionState(SessionKind.MAINTENANCE,
-                            "IBKR is temporarily unavailable (restart or maintenance)")
+                            f"IBKR is restarting or in maintenance ({err.message}). Retrying…")
     return None

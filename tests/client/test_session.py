@@ -1,16 +1,57 @@
-"""The session keeper against the demo gateway: start-up, keep-alive, expiry, competing logins."""
+"""The session keeper against the demo gateway: start-up, keep-alive, expiry, competing logins,
+"no bridge", back-off while waiting for the user."""
 
 from __future__ import annotations
 
+import logging
 import socket
 from dataclasses import replace
 
+import pytest
+
 from ibkr_desktop.client.broker import Broker
 from ibkr_desktop.client.session import SessionTimings
-from ibkr_desktop.demo_gateway.server import DemoGateway
+from ibkr_desktop.demo_gateway.faults import Faults
+from ibkr_desktop.demo_gateway.server import DemoGateway, GatewayConfig
 from ibkr_desktop.protocol.events import SessionKind
 from tests.client.conftest import FAST, Recorder, fast_config, start_broker
 from tests.helpers import ManualClock, wait_until
+
+ACCESS_LOG = "ibkr_desktop.demo_gateway.access"
+INIT = ("POST", "/v1/api/iserver/auth/ssodh/init")
+TICKLE = ("POST", "/v1/api/tickle")
+ACCOUNTS = ("GET", "/v1/api/iserver/accounts")
+
+
+@pytest.fixture
+def gateway_config() -> GatewayConfig:
+    """The tests' gateway, logging every request it receives (read back with `received`)."""
+    return fast_config(verbose=True)
+
+
+def received(caplog: pytest.LogCaptureFixture) -> list[tuple[str, str]]:
+    """(method, path) of every API request the gateway received, in order."""
+    return [(str(r.args[0]), str(r.args[1])) for r in caplog.records  # type: ignore[index]
+            if r.name == ACCESS_LOG and str(r.args[1]).startswith("/v1/api/")]  # type: ignore[index]
+
+
+class StubbornBridge:
+    """The "no bridge" fault, but the first ``refusals`` ``ssodh/init`` calls do not repair it
+    (they are answered; the bridge stays down), as when IBKR's side is slow to come up."""
+
+    def __init__(self, faults: Faults, refusals: int) -> None:
+        self._check = faults.check_bridge
+        self.refusals = refusals
+
+    def __call__(self, path: str) -> None:
+        if path == "/iserver/auth/ssodh/init" and self.refusals > 0:
+            self.refusals -= 1
+            return
+        self._check(path)
+
+
+def _failed_orders(recorder: Recorder) -> int:
+    return sum(f.request.path == "/iserver/account/orders" for f in recorder["request_failed"])
 
 
 def _kinds(recorder: Recorder) -> list[SessionKind]:
@@ -60,13 +101,16 @@ async def test_keep_alive_tickles_before_the_idle_timeout() -> None:
 
 async def test_expired_session_recovers_after_a_new_login(broker: Broker,
                                                           gateway: DemoGateway) -> None:
-    """401 -> EXPIRED with a reason; after the user logs in again: accounts, stream, quotes."""
+    """401 after a session: the user reads that the login ended and where to log in again
+    (reauthenticate cannot help); after the login: accounts, stream, quotes."""
     seen = Recorder(broker, "session_state_changed", "accounts_changed", "quotes_updated")
     broker.subscribe_quotes([265598])
     await wait_until(lambda: seen["quotes_updated"])
     gateway.faults.expire_session()
-    await wait_until(lambda: broker.session_state.kind == SessionKind.EXPIRED)
-    assert "log in" in broker.session_state.reason.lower()
+    await wait_until(lambda: broker.session_state.kind == SessionKind.NOT_LOGGED_IN)
+    assert broker.session_state.reason == (
+        "Your gateway login ended (it timed out, or someone logged out). Log in to the gateway: "
+        f"open {gateway.base_url} in a browser and log in; the app reconnects by itself.")
     reconnects = broker.stream.status.reconnects
     seen["accounts_changed"].clear()
     gateway.faults.log_in()
@@ -172,3 +216,85 @@ async def test_lost_bridge_is_reported_to_the_keeper(broker: Broker,
     gateway.faults.set_competing(True)
     await broker.refresh_orders()  # answered "no bridge"; never raised into the caller
     await wait_until(lambda: broker.session_state.kind == SessionKind.COMPETING)
+
+
+async def test_no_bridge_is_repaired_with_ssodh_init(
+        gateway: DemoGateway, caplog: pytest.LogCaptureFixture,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """/tickle says authenticated while /iserver answers "no bridge": the keeper sends
+    ssodh/init, says the brokerage session is being set up, queries the accounts again once
+    the bridge is up. Failing background requests wake it once, not once each: with a back-off
+    of 600 s every further round below is one the test asks for, and the gateway receives
+    exactly tickle, accounts, ssodh/init per round."""
+    slow = replace(FAST, session=SessionTimings(tickle_s=600.0, poll_s=600.0, retry_max_s=600.0))
+    broker = await start_broker(gateway.base_url, slow)
+    seen = Recorder(broker.keeper, "checked", "state_changed")
+    failed = Recorder(broker.rest, "request_failed")
+    try:
+        await wait_until(lambda: not broker.sync._tasks)  # start-up re-sync over
+        caplog.set_level(logging.INFO, logger=ACCESS_LOG)
+        monkeypatch.setattr(gateway.faults, "check_bridge", StubbornBridge(gateway.faults, 1))
+        gateway.faults.drop_bridge()
+        await broker.refresh_orders()  # "no bridge": the keeper checks at once
+        await wait_until(lambda: len(seen["checked"]) == 1)
+        assert broker.session_state.kind == SessionKind.AUTHENTICATING
+        assert broker.session_state.reason.startswith("Setting up the brokerage session")
+        for _ in range(5):  # the same problem again and again: the back-off stands
+            await broker.refresh_orders()
+        await wait_until(lambda: _failed_orders(failed) == 6)  # each told the keeper
+        broker.keeper.wake()  # round 2: ssodh/init repairs the bridge this time
+        await wait_until(lambda: len(seen["checked"]) == 2)
+        broker.keeper.wake()  # round 3: the accounts again, then the session is ready
+        await wait_until(lambda: broker.session_state.kind == SessionKind.AUTHENTICATED)
+        session = [r for r in received(caplog) if r in (TICKLE, ACCOUNTS, INIT)]
+        assert session == [TICKLE, ACCOUNTS, INIT] * 2 + [TICKLE, ACCOUNTS]
+        assert not gateway.faults.no_bridge
+        await broker.refresh_orders()
+        assert _failed_orders(failed) == 6  # works again
+    finally:
+        await broker.stop()
+
+
+async def test_waiting_for_the_login_backs_off_and_a_user_action_restarts_it(
+        gateway: DemoGateway, caplog: pytest.LogCaptureFixture) -> None:
+    """Logged out: one tickle per round, rounds 1, 2, 4, 8 x poll_s apart up to the cap, and
+    repeated 401s from background requests add no rounds; the user's action (the login page
+    opened) starts the back-off over; the login is picked up."""
+    timings = replace(FAST, session=SessionTimings(tickle_s=600.0, poll_s=0.05,
+                                                   retry_max_s=0.4))
+    broker = await start_broker(gateway.base_url, timings)
+    seen = Recorder(broker.keeper, "checked")
+    try:
+        await wait_until(lambda: not broker.sync._tasks)
+        caplog.set_level(logging.INFO, logger=ACCESS_LOG)
+        gateway.faults.log_out()
+        await broker.refresh_orders()  # 401: the keeper checks at once
+        await wait_until(lambda: len(seen["checked"]) >= 6)
+        await broker.refresh_orders()  # the same problem: no extra round
+        broker.keeper.wake()
+        await wait_until(lambda: len(seen["checked"]) >= 9)
+        delays = seen["checked"][:9]
+        assert delays[:6] == [0.05, 0.1, 0.2, 0.4, 0.4, 0.4]
+        assert delays[-2:] == [0.05, 0.1] or delays[-3:] == [0.05, 0.1, 0.2]
+        assert broker.session_state.kind == SessionKind.NOT_LOGGED_IN
+        tickles = received(caplog).count(TICKLE)
+        assert tickles == len(seen["checked"])  # one request per round, nothing else
+        gateway.faults.log_in()
+        await wait_until(lambda: broker.session_state.kind == SessionKind.AUTHENTICATED)
+    finally:
+        await broker.stop()
+
+
+async def test_reauthenticate_when_logged_out_says_why_it_cannot_help(
+        broker: Broker, gateway: DemoGateway) -> None:
+    """Reauthenticate on a logged-out gateway fails visibly, with the real fix in the words."""
+    seen = Recorder(broker, "notice")
+    gateway.faults.log_out()
+    await wait_until(lambda: broker.session_state.kind == SessionKind.NOT_LOGGED_IN)
+    await broker.reauthenticate()
+    [notice] = seen["notice"]
+    assert notice.level == "warning"
+    assert notice.text == (
+        "Re-authentication failed: Reauthenticating cannot help: the gateway is logged out. "
+        f"Log in to the gateway: open {gateway.base_url} in a browser and log in; the app "
+        "reconnects by itself.")

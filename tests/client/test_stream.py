@@ -295,7 +295,7 @@ async def test_an_invalid_stream_url_is_fatal_with_a_plain_message() -> None:
 
 async def test_a_401_handshake_wakes_the_session_keeper_at_once(gateway: DemoGateway) -> None:
     """Logged out while the socket is down: the reconnect's 401 makes the keeper check now,
-    long before its next periodic tickle, and the user reads that the session expired."""
+    long before its next periodic tickle, and the user reads that they must log in again."""
     timings = replace(FAST, session=replace(FAST.session, tickle_s=600.0))
     broker = await start_broker(gateway.base_url, timings)
     seen = Recorder(broker.stream, "session_problem")
@@ -303,7 +303,7 @@ async def test_a_401_handshake_wakes_the_session_keeper_at_once(gateway: DemoGat
         await wait_until(lambda: not broker.sync._tasks)  # no REST call left to tell the keeper
         gateway.faults.drop_sockets()
         gateway.faults.log_out()  # no sts can reach the dropped socket
-        await wait_until(lambda: broker.session_state.kind == SessionKind.EXPIRED)
+        await wait_until(lambda: broker.session_state.kind == SessionKind.NOT_LOGGED_IN)
         assert seen["session_problem"] and isinstance(seen["session_problem"][0],
                                                       NotAuthenticated)
     finally:
