@@ -2,13 +2,16 @@
 
 Positions, orders, executions and the account are fed by the WebSocket stream and by REST
 re-syncs after each reconnect. Their numbers are current while the session is authenticated,
-the stream is connected and its ``system`` heartbeat (every ~10 s, reference §6.4) is younger
-than the stall bound. A :class:`Freshness` per panel follows those states and answers
-:meth:`Freshness.stale_since` (epoch seconds) once per frame-clock tick; the table model dims
-its values and the main window puts "— stale since 14:32:05" in the dock title.
+the stream is connected and alive: its ``system`` heartbeat (every ~10 s, reference §6.4) or
+its data (any quote, P&L or order batch, streamed or re-synced) are younger than the stall
+bound. A stream that still delivers data without heartbeats keeps the panels current (their
+numbers visibly move); the doctor still reports the missing heartbeat. A :class:`Freshness`
+per panel follows those states and answers :meth:`Freshness.stale_since` (epoch seconds) once
+per frame-clock tick; the table model dims its values and the main window puts
+"— stale since 14:32:05" in the dock title.
 
 The doctor's stream text (:func:`stream_text`) uses the same stall bound, so the status bar
-never says "live" while the panels say "stale".
+never says "live" while the stream is silent.
 """
 
 from __future__ import annotations
@@ -61,6 +64,7 @@ class Freshness:
         self._session_up = True  # not known to be broken until the keeper says so
         self._down_since: float | None = None
         self._heartbeat_s: float | None = None
+        self._data_s: float | None = None
 
     def set_stream(self, status: StreamState) -> None:
         """Take a ``stream_state_changed`` payload (connected, last heartbeat)."""
@@ -79,6 +83,10 @@ class Freshness:
         self._stream_up = False
         self._update()
 
+    def saw_data(self, _batch: object = None) -> None:
+        """The stream delivered a batch (a sign of life as good as a heartbeat); O(1)."""
+        self._data_s = self._clock()
+
     def refreshed(self) -> None:
         """The panel's full refresh arrived: current again if the stream is up."""
         if self._stream_up and self._session_up:
@@ -88,9 +96,9 @@ class Freshness:
         """Epoch seconds since which the data are not current, or None (cheap: O(1))."""
         if self._down_since is not None:
             return self._down_since
-        heartbeat = self._heartbeat_s
-        if heartbeat is not None and self._clock() - heartbeat > self.stall_s:
-            return heartbeat
+        alive = max(self._heartbeat_s or 0.0, self._data_s or 0.0)
+        if alive and self._clock() - alive > self.stall_s:
+            return alive
         return None
 
     def _update(self) -> None:
@@ -102,9 +110,12 @@ class Freshness:
 
 
 def follow_connection(broker: Broker, freshness: Freshness) -> None:
-    """Feed ``freshness`` from ``broker``'s stream and session states (a presenter's wiring)."""
+    """Feed ``freshness`` from ``broker``'s stream and session states and its stream batches
+    (one O(1) call per batch: quotes, P&L, orders)."""
     broker.stream_state_changed.connect(freshness.set_stream)
     broker.session_state_changed.connect(freshness.set_session)
+    for batches in (broker.quotes_updated, broker.pnl_updated, broker.orders_updated):
+        batches.connect(freshness.saw_data)
 
 
 def clock_text(epoch_s: float) -> str:

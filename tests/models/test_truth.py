@@ -204,8 +204,8 @@ def test_a_table_dims_and_says_since_when_while_the_stream_is_down() -> None:
 
 
 def test_a_lost_session_and_a_silent_heartbeat_make_the_account_stale() -> None:
-    """Session expired -> stale; a connected stream without heartbeat for longer than the
-    stall bound -> stale since the last heartbeat; the account's values dim as well."""
+    """Session expired -> stale; a connected stream without heartbeat or data for longer than
+    the stall bound -> stale since the last sign of life; the account's values dim as well."""
     clock = ManualClock(T0_MS / 1000)
     model = AccountModel()
     model.freshness = freshness = Freshness(needs_refresh=False, clock=clock, stall_s=35.0)
@@ -219,13 +219,15 @@ def test_a_lost_session_and_a_silent_heartbeat_make_the_account_stale() -> None:
     freshness.set_session(SessionState(SessionKind.AUTHENTICATED, "ok"))
     model.flush()
     assert model.stale_since is None
-    heartbeat = clock.now
+    clock.advance(30)
+    freshness.saw_data()  # no heartbeat, but data still flow: the numbers are current
+    last_sign_of_life = clock.now
     clock.advance(34)
     model.flush()
     assert model.stale_since is None
-    clock.advance(63)  # 97 s without a heartbeat
+    clock.advance(63)  # 97 s without a heartbeat, 63 s without data
     model.flush()
-    assert model.stale_since == heartbeat
+    assert model.stale_since == last_sign_of_life
 
 
 def test_the_doctor_does_not_call_a_silent_stream_live(qtbot) -> None:
