@@ -19,9 +19,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
-from ibkr_desktop.client.stream_connect import StreamTimings
+from ibkr_desktop.client.stream_connect import StreamStatus, StreamTimings
 from ibkr_desktop.protocol.events import SessionKind, SessionState
 
 if TYPE_CHECKING:
@@ -29,19 +29,6 @@ if TYPE_CHECKING:
 
 STALL_S = StreamTimings().stall_s
 """Seconds without a heartbeat after which the stream's data are no longer trusted (35 s)."""
-
-
-class StreamState(Protocol):
-    """What :class:`Freshness` reads from ``Broker.stream_state_changed`` (``StreamStatus``)."""
-
-    @property
-    def connected(self) -> bool: ...
-
-    @property
-    def reconnects(self) -> int: ...
-
-    @property
-    def last_heartbeat_ms(self) -> int | None: ...
 
 
 class Freshness:
@@ -66,7 +53,7 @@ class Freshness:
         self._heartbeat_s: float | None = None
         self._data_s: float | None = None
 
-    def set_stream(self, status: StreamState) -> None:
+    def set_stream(self, status: StreamStatus) -> None:
         """Take a ``stream_state_changed`` payload (connected, last heartbeat)."""
         if status.last_heartbeat_ms:
             self._heartbeat_s = status.last_heartbeat_ms / 1000
@@ -128,21 +115,18 @@ def stale_title(title: str, since: float | None) -> str:
     return title if since is None else f"{title} — stale since {clock_text(since)}"
 
 
-def stream_text(status: StreamState | None, now_s: float, stall_s: float = STALL_S) -> str:
-    """The doctor's stream-health text.
+def stream_text(connected: bool, last_heartbeat_ms: int | None, reconnects: int, now_s: float,
+                stall_s: float = STALL_S) -> str:
+    """The doctor's stream-health text from a ``StreamStatus``'s values and the time now.
 
     ``"Stream: live · heartbeat 4s ago · 0 reconnects"``; beyond ``stall_s`` without a heartbeat
-    the stream is not called live: ``"Stream: no heartbeat for 97 s · 0 reconnects"``.
+    an open stream is not called live: ``"Stream: no heartbeat for 97 s · 0 reconnects"``.
     """
-    if status is None:
-        return "Stream: not started"
-    heartbeat = status.last_heartbeat_ms
-    age = None if not heartbeat else max(0.0, now_s - heartbeat / 1000)
-    if status.connected and age is not None and age > stall_s:
+    age = None if not last_heartbeat_ms else max(0.0, now_s - last_heartbeat_ms / 1000)
+    if connected and age is not None and age > stall_s:
         parts = [f"Stream: no heartbeat for {age:.0f} s"]
     else:
-        parts = ["Stream: live" if status.connected else "Stream: down"]
+        parts = ["Stream: live" if connected else "Stream: down"]
         parts.append("no heartbeat yet" if age is None else f"heartbeat {age:.0f}s ago")
-    reconnects = status.reconnects
     parts.append(f"{reconnects} reconnect{'s' if reconnects != 1 else ''}")
     return " · ".join(parts)

@@ -258,8 +258,12 @@ class ConnectionDoctor(QWidget):
 
     def _render_stream(self) -> None:
         stream = self.stream
-        self.stream_label.setText(stream_text(stream, time.time()))
-        self.stream_label.setToolTip(stream.reason if stream is not None else "")
+        if stream is None:
+            self.stream_label.setText("Stream: not started")
+            return
+        self.stream_label.setText(stream_text(stream.connected, stream.last_heartbeat_ms,
+                                              stream.reconnects, time.time()))
+        self.stream_label.setToolTip(stream.reason)
 
     def _render_busy(self) -> None:
         busy = bool(self._busy)
