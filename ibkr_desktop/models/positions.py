@@ -125,9 +125,10 @@ class PositionsModel(RecordTableModel):
         self._mixed = len({r.get("currency") for _, r in items}) > 1
         self._sync(items)
         for conid, _ in items:
-            self._take_quote(conid)
-            row = self._row_of[conid]
-            self._records[row]["daily_pnl"] = self._daily_pnl(conid, self._records[row])
+            if conid in self._quotes:
+                self._take_quote(conid)  # re-prices and computes daily P&L
+            else:
+                self._reprice(conid)
 
     def add_fills(self, fills: Iterable[Fill]) -> None:
         """Count today's executions (each once) so daily P&L treats today's shares right."""

@@ -93,6 +93,18 @@ def test_positions_show_delayed_prices_as_delayed_and_foreign_money_with_its_cur
     assert cell(model, 1, "unrealized_pnl") == "+200.00 EUR"
 
 
+def test_without_a_known_base_currency_mixed_positions_all_say_their_currency() -> None:
+    """Base currency unknown: one currency -> plain numbers; USD and EUR -> each says its own."""
+    model = PositionsModel(clock=lambda: T0_MS / 1000)
+    model.set_positions([position(AAPL, "AAPL", 100, 188.0, 18_800.0, 180.0)], as_of_ms=T0_MS)
+    assert cell(model, 0, "market_value") == "18,800.00"
+    model.set_positions([position(AAPL, "AAPL", 100, 188.0, 18_800.0, 180.0),
+                         position(SAP, "SAP", 10, 120.0, 1_200.0, 100.0, "EUR")],
+                        as_of_ms=T0_MS)
+    assert cell(model, 0, "market_value") == "18,800.00 USD"
+    assert cell(model, 1, "last") == "120.00 EUR"
+
+
 def test_an_option_repriced_from_a_live_quote_counts_its_multiplier() -> None:
     """§11: mktPrice per share, mktValue/avgCost per contract; re-pricing multiplies by 100."""
     model = PositionsModel(clock=lambda: T0_MS / 1000)
