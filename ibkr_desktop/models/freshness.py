@@ -49,7 +49,10 @@ class Freshness:
         self._clock = clock
         self._stream_up = False
         self._session_up = True  # not known to be broken until the keeper says so
-        self._down_since: float | None = None
+        self._up = False  # stream connected and session authenticated
+        self._was_up = False  # an outage is a fall from up; start-up is not one
+        self._down_since: float | None = None  # outage start, while down
+        self._pending: float | None = None  # outage start, while up but awaiting the refresh
         self._heartbeat_s: float | None = None
         self._data_s: float | None = None
 
@@ -75,25 +78,36 @@ class Freshness:
         self._data_s = self._clock()
 
     def refreshed(self) -> None:
-        """The panel's full refresh arrived: current again if the stream is up."""
-        if self._stream_up and self._session_up:
-            self._down_since = None
+        """The panel's full refresh arrived: current again if the stream is up, else current
+        as of now (a REST refresh during a stream outage) and stale from now on."""
+        self._pending = None
+        if self._down_since is not None:
+            self._down_since = self._clock()
 
     def stale_since(self) -> float | None:
         """Epoch seconds since which the data are not current, or None (cheap: O(1))."""
         if self._down_since is not None:
             return self._down_since
+        if self._pending is not None:
+            return self._pending
         alive = max(self._heartbeat_s or 0.0, self._data_s or 0.0)
         if alive and self._clock() - alive > self.stall_s:
             return alive
         return None
 
     def _update(self) -> None:
-        if not (self._stream_up and self._session_up):
-            if self._down_since is None:
-                self._down_since = self._clock()
-        elif not self.needs_refresh:
-            self._down_since = None
+        up = self._stream_up and self._session_up
+        if up == self._up:
+            return
+        self._up = up
+        if not up:
+            if self._was_up:  # an outage while awaiting a refresh continues the earlier one
+                self._down_since = self._pending or self._clock()
+            return
+        self._was_up = True
+        if self.needs_refresh and self._down_since is not None:
+            self._pending = self._down_since
+        self._down_since = None
 
 
 def follow_connection(broker: Broker, freshness: Freshness) -> None:

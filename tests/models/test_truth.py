@@ -255,3 +255,26 @@ def test_the_doctor_does_not_call_a_silent_stream_live(qtbot) -> None:
     qtbot.addWidget(doctor)
     doctor.set_stream(status(True, time.time() - 97.2))
     assert doctor.stream_label.text().startswith("Stream: no heartbeat for 97 s")
+
+
+def test_start_up_is_not_an_outage_and_a_refresh_during_one_dates_the_data() -> None:
+    """Connecting for the first time is not stale, whatever order positions and the stream
+    arrive in; a REST refresh while the stream is down makes the data stale from then on."""
+    clock = ManualClock(T0_MS / 1000)
+    freshness = Freshness(needs_refresh=True, clock=clock)
+    freshness.set_session(SessionState(SessionKind.AUTHENTICATING, "Logging in"))
+    freshness.refreshed()  # positions read over REST before the stream is up
+    freshness.set_session(SessionState(SessionKind.AUTHENTICATED, "ok"))
+    freshness.set_stream(status(True, clock.now))
+    assert freshness.stale_since() is None
+    clock.advance(10)
+    freshness.set_stream(status(False, clock.now))
+    assert freshness.stale_since() == clock.now
+    clock.advance(3)
+    freshness.refreshed()  # positions after a fill, stream still down
+    assert freshness.stale_since() == clock.now
+    clock.advance(2)
+    freshness.set_stream(status(True, clock.now, reconnects=1))
+    assert freshness.stale_since() == clock.now - 2  # back, but awaiting its refresh
+    freshness.refreshed()
+    assert freshness.stale_since() is None
