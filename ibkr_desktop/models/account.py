@@ -110,7 +110,7 @@ class AccountModel(RecordTableModel):
         return [str(record["item"]), format_value(record["kind"], record["value"])]  # type: ignore[arg-type]
 
     def _foreground(self, row: int, col: int) -> QColor | None:
-        colors = self._stale_colors if self._dimmed(row) else self._colors
+        colors = self._palette(row)
         record = self._records[row]
         sign = sign_of(record["kind"], record["value"]) if col == 1 else 0  # type: ignore[arg-type]
         if sign:

@@ -57,5 +57,6 @@ class FillsModel(RecordTableModel):
 
     def _foreground(self, row: int, col: int) -> QColor | None:
         if col == self._side_col:
-            return self._colors.up if self._records[row].get("side") == "BUY" else self._colors.down
+            colors = self._palette(row)  # faded while the table is not current
+            return colors.up if self._records[row].get("side") == "BUY" else colors.down
         return super()._foreground(row, col)

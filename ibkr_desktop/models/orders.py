@@ -91,15 +91,16 @@ class OrdersModel(RecordTableModel):
         return OrderStatus.parse(self._records[row].get("status")) in DONE_STATUSES
 
     def _foreground(self, row: int, col: int) -> QColor | None:
+        colors = self._colors if self.stale_since is None else self._stale_colors
         if col == self._side_col and not self._is_stale(row):
             side = self._records[row].get("side")
-            return self._colors.up if side == "BUY" else self._colors.down if side else None
+            return colors.up if side == "BUY" else colors.down if side else None
         if col == self._status_col:
             status = OrderStatus.parse(self._records[row].get("status"))
             if status is OrderStatus.FILLED:
-                return self._colors.up
+                return colors.up
             if status is OrderStatus.INACTIVE:
-                return self._colors.down
+                return colors.down
         return super()._foreground(row, col)
 
 

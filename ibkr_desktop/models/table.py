@@ -227,8 +227,12 @@ class RecordTableModel(QAbstractTableModel):
         record = self._records[row]
         return [format_value(c.kind, c.value(record)) for c in self._columns]
 
+    def _palette(self, row: int) -> TableColors:
+        """The colours of a row: faded while it is dimmed."""
+        return self._stale_colors if self._dimmed(row) else self._colors
+
     def _foreground(self, row: int, col: int) -> QColor | None:
-        colors = self._stale_colors if self._dimmed(row) else self._colors
+        colors = self._palette(row)
         column = self._columns[col]
         sign = sign_of(column.kind, column.value(self._records[row]))
         if sign:

@@ -15,19 +15,24 @@ from PySide6.QtCore import Qt
 
 from ibkr_desktop.client.stream_connect import StreamStatus
 from ibkr_desktop.models.account import AccountModel
+from ibkr_desktop.models.fills import FillsModel
 from ibkr_desktop.models.freshness import Freshness, stale_title, stream_text
+from ibkr_desktop.models.orders import OrdersModel
 from ibkr_desktop.models.positions import PositionsModel
 from ibkr_desktop.models.table import RecordTableModel, Role
 from ibkr_desktop.models.watchlist import WatchItem, WatchlistModel
 from ibkr_desktop.protocol.batching import FrameBatcher
 from ibkr_desktop.protocol.events import (
     AccountSummaryUpdate,
+    Fill,
+    OrderUpdate,
     PnlUpdate,
     Position,
     SessionKind,
     SessionState,
 )
 from ibkr_desktop.protocol.frames import parse_frame
+from ibkr_desktop.protocol.orders import OrderStatus
 from ibkr_desktop.protocol.quotes import QuoteBatch
 from ibkr_desktop.widgets.status_bar import ConnectionDoctor
 from tests.helpers import ManualClock
@@ -213,6 +218,23 @@ def test_a_table_dims_and_says_since_when_while_the_stream_is_down() -> None:
     model.flush()
     assert changes == [went_down, None]
     assert not cell(model, 0, "market_value", Role.STALE)
+
+
+def test_orders_and_executions_fade_their_coloured_cells_too() -> None:
+    """While the orders/executions docks are stale, even the BUY/SELL colours are faded."""
+    clock = ManualClock(T0_MS / 1000)
+    freshness = Freshness(needs_refresh=False, clock=clock)
+    orders, fills = OrdersModel(), FillsModel()
+    orders.freshness = fills.freshness = freshness
+    orders.apply([OrderUpdate(1, symbol="AAPL", side="BUY", status=OrderStatus.SUBMITTED)])
+    fills.add([Fill("e1", "DU1", AAPL, "AAPL", "SELL", 5.0, 188.5, T0_MS, 1.0, None, None,
+                    None, None)])
+    freshness.set_stream(status(True, clock.now))
+    freshness.set_stream(status(False, clock.now))
+    for model in (orders, fills):
+        model.flush()
+        colour = cell(model, 0, "side", Qt.ItemDataRole.ForegroundRole)
+        assert colour is not None and colour.alpha() < 255, model
 
 
 def test_a_lost_session_and_a_silent_heartbeat_make_the_account_stale() -> None:
