@@ -10,6 +10,8 @@ quote's last price is still the last price at the time of any later frame of the
 (a bid change says the last did not move). A REST snapshot (IBKR's positions cache can be old,
 §11) therefore never replaces a newer streamed price, and the next frame of a contract puts the
 streamed price back over an older snapshot; market value and P&L follow the price shown.
+(``updated_ms`` is the gateway's clock, ``as_of_ms`` this machine's: a clock skew larger than
+the gap between two frames of a contract only delays the switch to the next frame.)
 
 **Units** (§11 "Portfolio"): a derivative's ``mktPrice`` is per unit of the underlying while its
 ``mktValue`` and ``avgCost`` are per contract, so re-pricing multiplies by the contract
