@@ -94,7 +94,6 @@ class SessionKeeper(QObject):
         self._tasks = TaskSet(log)
         self._wake: asyncio.Event | None = None
         self._ready = False
-        self._had_session = False
         self._failures = 0
         self._known_problem: type[IbkrError] | None = None
         self._checking = False
@@ -156,8 +155,8 @@ class SessionKeeper(QObject):
             if self._ready:
                 self._tasks.spawn(self._query_accounts(), name="requery-accounts")
             return
-        if self._checking or type(error) is self._known_problem:
-            return  # a round is under way (its own requests fail too), or nothing new
+        if type(error) is self._known_problem or (self._checking and not self._ready):
+            return  # nothing new, or a recovery round is under way (its requests fail too)
         self._known_problem = type(error)
         if isinstance(error, NotAuthenticated | NoBridge):
             self._lost()
@@ -201,7 +200,7 @@ class SessionKeeper(QObject):
             state: SessionState | None = SessionState(SessionKind.GATEWAY_UNREACHABLE,
                                                       exc.message)
         else:
-            state = session_state_for_error(exc, self._origin, had_session=self._had_session)
+            state = session_state_for_error(exc, self._origin)
         if state is None:
             log.info("session check failed: %s", exc.message)
             return
@@ -209,7 +208,7 @@ class SessionKeeper(QObject):
         self._set(state)
 
     async def _advance(self, status: AuthStatus) -> float:
-        state = session_state(status, self._origin, had_session=self._had_session)
+        state = session_state(status, self._origin)
         if state.kind is not SessionKind.AUTHENTICATED:
             self._lost()
             self._set(state)
@@ -256,7 +255,7 @@ class SessionKeeper(QObject):
         accounts = await self._query_accounts()
         await self._try(self._queue.call("GET", "/portfolio/accounts"))
         await self._suppress_questions()
-        self._ready = self._had_session = True
+        self._ready = True
         user = ", ".join(accounts.accounts) or "no accounts"
         self._set(SessionState(SessionKind.AUTHENTICATED, f"Connected ({user})."))
         log.info("brokerage session ready for %d account(s)", len(accounts.accounts))

@@ -51,36 +51,32 @@ def parse_tickle(body: object) -> TickleInfo:
     return TickleInfo(_coerce.text(d.get("session")), auth, int(sso) if sso is not None else None)
 
 
-def logged_out(origin: str = "", *, had_session: bool = False) -> SessionState:
-    """Nobody is logged in to the gateway: only the browser login on its page helps (§1.8)."""
-    ended = ("Your gateway login ended (it timed out, or someone logged out). "
-             if had_session else "")
+def logged_out(origin: str = "") -> SessionState:
+    """Nobody is logged in to the gateway (never, timed out or logged out): only the browser
+    login on its page helps (§1.8), so the words say where."""
     return SessionState(SessionKind.NOT_LOGGED_IN,
-                        f"{ended}Log in to the gateway: open {origin or 'its address'} in a "
-                        "browser and log in; the app reconnects by itself.")
+                        f"Log in to the gateway: open {origin or 'its address'} in a browser "
+                        "and log in; the app reconnects by itself.")
 
 
-def session_state(auth: AuthStatus, origin: str = "", *, had_session: bool = False,
-                  ) -> SessionState:
+def session_state(auth: AuthStatus, origin: str = "") -> SessionState:
     """The user-facing state for an auth status (healthy = authenticated, connected, alone).
 
     Connected but not authenticated is the one state ``/iserver/reauthenticate`` (or
     ``ssodh/init``) can repair (EXPIRED); not connected means logged out (NOT_LOGGED_IN).
     """
     if auth.competing:
-        return SessionState(SessionKind.COMPETING, "Another login with this username (TWS, "
-                            "IBKR Mobile or Client Portal) holds the brokerage session. Take "
-                            "over to trade here.")
+        return SessionState(SessionKind.COMPETING, "TWS, IBKR Mobile or the web portal is "
+                            "logged in with this username. Take over to trade here.")
     if auth.authenticated and auth.connected is not False:
         return SessionState(SessionKind.AUTHENTICATED, "Connected")
     if auth.connected:
         return SessionState(SessionKind.EXPIRED, "The brokerage session timed out; re-opening "
                             "it. If that does not work, press Reauthenticate.")
-    return logged_out(origin, had_session=had_session)
+    return logged_out(origin)
 
 
-def session_state_for_error(err: IbkrError, origin: str = "", *, had_session: bool = False,
-                            ) -> SessionState | None:
+def session_state_for_error(err: IbkrError, origin: str = "") -> SessionState | None:
     """The session state a failed request reveals, or None when it says nothing about it.
 
     "no bridge" (400 on ``/iserver`` while the tickle says authenticated, §11) means the
@@ -91,10 +87,10 @@ def session_state_for_error(err: IbkrError, origin: str = "", *, had_session: bo
                             f"Cannot reach the gateway at {origin or 'its address'} "
                             f"({err.message}). Is it running? Retrying…")
     if isinstance(err, NotAuthenticated):
-        return logged_out(origin, had_session=had_session)
+        return logged_out(origin)
     if isinstance(err, NoBridge | AccountsNotQueried):
-        return SessionState(SessionKind.AUTHENTICATING, "Setting up the brokerage session "
-                            "(the gateway is not yet connected to IBKR's trading servers)…")
+        return SessionState(SessionKind.AUTHENTICATING,
+                            "Setting up the trading session with IBKR…")
     if isinstance(err, ServiceUnavailable):
         return SessionState(SessionKind.MAINTENANCE,
                             f"IBKR is restarting or in maintenance ({err.message}). Retrying…")

@@ -2,8 +2,9 @@
 
 :class:`MessageLine` (left) shows the latest user-facing notice with a severity icon and colour
 until it times out; the app's notifier feeds it. :class:`ConnectionDoctor` (right) shows, left
-to right: a coloured state dot and sentence, the fix button (start the gateway, log in, take
-over, reauthenticate), stream health (heartbeat age, reconnects), the pacing meter (requests/s
+to right: a coloured state dot and headline, what is going on or what the user must do (while
+the session is not usable), the fix button (start the gateway, open the login page, take over,
+reauthenticate), stream health (heartbeat age, reconnects), the pacing meter (requests/s
 against IBKR's 10/s, queue depth, 429 count) and a progress indicator for long operations. It
 reads plain value objects and emits ``action_requested``; the app acts.
 """
@@ -62,14 +63,21 @@ class Advice:
 ADVICE: dict[SessionKind, Advice] = {
     SessionKind.GATEWAY_UNREACHABLE: Advice("Gateway not reachable", "start_gateway",
                                             "How to start it…", "bad"),
-    SessionKind.NOT_LOGGED_IN: Advice("Not logged in to IBKR", "login", "Log in…", "bad"),
-    SessionKind.AUTHENTICATING: Advice("Logging in…", "", "", "busy"),
+    SessionKind.NOT_LOGGED_IN: Advice("Not logged in to the gateway", "login", "Open login page",
+                                      "bad"),
+    SessionKind.AUTHENTICATING: Advice("Connecting…", "", "", "busy"),
     SessionKind.AUTHENTICATED: Advice("Connected", "", "", "ok"),
     SessionKind.COMPETING: Advice("Session in use elsewhere (TWS, mobile or web)", "take_over",
                                   "Take over here", "bad"),
-    SessionKind.EXPIRED: Advice("Session expired", "reauthenticate", "Reauthenticate", "bad"),
+    SessionKind.EXPIRED: Advice("Brokerage session timed out", "reauthenticate", "Reauthenticate",
+                                "bad"),
     SessionKind.MAINTENANCE: Advice("IBKR maintenance – retrying", "", "", "busy"),
 }
+"""Only EXPIRED (connected, not authenticated) offers Reauthenticate: logged out, only the
+browser login on the gateway's page helps, so NOT_LOGGED_IN opens that page."""
+
+_DETAIL_MAX_PX = 640
+"""Widest the doctor's words may get (a longer reason is cut with "…"; the tooltip has all)."""
 
 _DOT = {"ok": "#2ea043", "busy": "#d29922", "bad": "#f85149"}
 
@@ -157,6 +165,10 @@ class ConnectionDoctor(QWidget):
         self.state_label = QLabel(self)
         self.state_label.setObjectName("sessionState")
         self.state_label.setTextFormat(Qt.TextFormat.RichText)
+        self.detail_label = QLabel(self)
+        self.detail_label.setObjectName("sessionDetail")
+        self.detail_label.setMaximumWidth(_DETAIL_MAX_PX)  # the message line keeps its room
+        self.detail_label.setMinimumWidth(160)  # a narrow window cuts it (the tooltip has all)
         self.fix_button = QPushButton(self)
         self.fix_button.setObjectName("fixButton")
         self.fix_button.hide()
@@ -178,9 +190,11 @@ class ConnectionDoctor(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 0, 4, 0)
         layout.setSpacing(8)
-        for widget in (self.state_label, self.fix_button, _separator(self), self.stream_label,
-                       _separator(self), self.pacing_bar, self.pacing_label, self.busy_bar,
-                       self.busy_label):
+        self._gauges = (_separator(self), self.stream_label, _separator(self), self.pacing_bar,
+                        self.pacing_label)
+        layout.addWidget(self.state_label)
+        layout.addWidget(self.detail_label)
+        for widget in (self.fix_button, *self._gauges, self.busy_bar, self.busy_label):
             layout.addWidget(widget)
         layout.addStretch(1)
         self._ticker = QTimer(self)
@@ -237,6 +251,11 @@ class ConnectionDoctor(QWidget):
         """The state in plain words (tests, tray tooltip)."""
         return self._advice().headline
 
+    def detail(self) -> str:
+        """What is going on or what the user must do, as shown ("" while all is well; a text
+        too long for the room is cut with "…")."""
+        return self.detail_label.text() if self.detail_label.isVisibleTo(self) else ""
+
     def _advice(self) -> Advice:
         if self.session is None:
             return Advice("Connecting…", "", "", "busy")
@@ -255,6 +274,13 @@ class ConnectionDoctor(QWidget):
         self.fix_button.setProperty("action", advice.action)
         self.fix_button.setToolTip(reason)
         self.fix_button.setVisible(bool(advice.action))
+        shown = self.detail_label.fontMetrics().elidedText(
+            reason, Qt.TextElideMode.ElideRight, _DETAIL_MAX_PX) if advice.level != "ok" else ""
+        self.detail_label.setText(shown)
+        self.detail_label.setToolTip(reason)
+        self._render_busy()
+        for gauge in self._gauges:  # while the user must act, the words get the room
+            gauge.setVisible(advice.level != "bad")
 
     def _render_stream(self) -> None:
         stream = self.stream
@@ -266,9 +292,11 @@ class ConnectionDoctor(QWidget):
         self.stream_label.setToolTip(stream.reason)
 
     def _render_busy(self) -> None:
+        """A long operation's words replace the state's (they say what happens now)."""
         busy = bool(self._busy)
         self.busy_bar.setVisible(busy)
         self.busy_label.setVisible(busy)
+        self.detail_label.setVisible(not busy and bool(self.detail_label.text()))
         if busy:
             self.busy_label.setText(next(reversed(self._busy.values())))
 

@@ -13,7 +13,7 @@ from ibkr_desktop.app.startup import App, build
 from ibkr_desktop.models.table import Role
 from ibkr_desktop.protocol.events import SessionKind
 from ibkr_desktop.protocol.orders import OrderTicket, OrderType, Side
-from tests.app.conftest import dispose, fault, place, running_app, shows, start_app
+from tests.app.conftest import dispose, fault, place, running_app, start_app
 from tests.client.conftest import FAST, fast_config
 from tests.helpers import wait_until
 
@@ -118,24 +118,6 @@ async def test_dropped_socket_is_shown_and_recovered(qapp) -> None:
         assert "1 reconnect" in doctor.stream_label.text()
         batches = app_controller.feed.batches
         await wait_until(lambda: app_controller.feed.batches > batches)
-
-
-async def test_expired_session_offers_reauthenticate(qapp) -> None:
-    """A 401 (expired session) shows "Session expired" with the Reauthenticate fix."""
-    async with running_app(qapp) as app_controller:
-        doctor = app_controller.window.doctor
-        fault(app_controller, "expire_session")
-        await wait_until(lambda: doctor.session is not None
-                         and doctor.session.kind is SessionKind.EXPIRED, timeout=8)
-        assert doctor.headline() == "Session expired"
-        assert "The session expired" in await shows(app_controller, "expired")
-        assert app_controller.window.message_line.level == "warning"
-        assert doctor.fix_button.isVisibleTo(doctor)
-        assert doctor.fix_button.text() == "Reauthenticate"
-        fault(app_controller, "log_in")
-        doctor.fix_button.click()
-        await wait_until(lambda: doctor.headline() == "Connected", timeout=8)
-        assert not doctor.fix_button.isVisibleTo(doctor)
 
 
 async def test_competing_session_offers_take_over(qapp) -> None:

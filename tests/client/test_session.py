@@ -109,8 +109,8 @@ async def test_expired_session_recovers_after_a_new_login(broker: Broker,
     gateway.faults.expire_session()
     await wait_until(lambda: broker.session_state.kind == SessionKind.NOT_LOGGED_IN)
     assert broker.session_state.reason == (
-        "Your gateway login ended (it timed out, or someone logged out). Log in to the gateway: "
-        f"open {gateway.base_url} in a browser and log in; the app reconnects by itself.")
+        f"Log in to the gateway: open {gateway.base_url} in a browser and log in; the app "
+        "reconnects by itself.")
     reconnects = broker.stream.status.reconnects
     seen["accounts_changed"].clear()
     gateway.faults.log_in()
@@ -238,7 +238,7 @@ async def test_no_bridge_is_repaired_with_ssodh_init(
         await broker.refresh_orders()  # "no bridge": the keeper checks at once
         await wait_until(lambda: len(seen["checked"]) == 1)
         assert broker.session_state.kind == SessionKind.AUTHENTICATING
-        assert broker.session_state.reason.startswith("Setting up the brokerage session")
+        assert broker.session_state.reason == "Setting up the trading session with IBKR…"
         for _ in range(5):  # the same problem again and again: the back-off stands
             await broker.refresh_orders()
         await wait_until(lambda: _failed_orders(failed) == 6)  # each told the keeper

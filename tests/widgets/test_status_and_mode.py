@@ -36,18 +36,21 @@ class Pacing:
 
 @pytest.mark.parametrize(("kind", "headline", "button", "action"), [
     (SessionKind.GATEWAY_UNREACHABLE, "Gateway not reachable", "How to start it…", "start_gateway"),
-    (SessionKind.NOT_LOGGED_IN, "Not logged in to IBKR", "Log in…", "login"),
+    (SessionKind.NOT_LOGGED_IN, "Not logged in to the gateway", "Open login page", "login"),
     (SessionKind.COMPETING, "Session in use elsewhere (TWS, mobile or web)", "Take over here",
      "take_over"),
-    (SessionKind.EXPIRED, "Session expired", "Reauthenticate", "reauthenticate"),
+    (SessionKind.EXPIRED, "Brokerage session timed out", "Reauthenticate", "reauthenticate"),
 ])
 def test_each_problem_state_offers_its_fix(qtbot, kind, headline, button, action) -> None:
-    """Each bad session state is named in plain words with the one button that fixes it."""
+    """Each bad session state is named in plain words, with what to do written out (the
+    gauges make room for it) and the one button that fixes it."""
     doctor = ConnectionDoctor()
     qtbot.addWidget(doctor)
-    doctor.set_session(SessionState(kind, "details for the tooltip"))
+    doctor.set_session(SessionState(kind, "Open the login page and log in."))
     assert doctor.headline() == headline
     assert headline in doctor.state_label.text()
+    assert doctor.detail() == "Open the login page and log in."
+    assert not doctor.pacing_bar.isVisibleTo(doctor)
     assert doctor.fix_button.text() == button and doctor.fix_button.isVisibleTo(doctor)
     with qtbot.waitSignal(doctor.action_requested) as signal:
         qtbot.mouseClick(doctor.fix_button, Qt.MouseButton.LeftButton)
@@ -63,6 +66,7 @@ def test_connected_state_has_no_button_and_shows_gauges(qtbot) -> None:
     doctor.set_pacing(Pacing(6.4, 3, 1, True))
     assert doctor.headline() == "Connected"
     assert not doctor.fix_button.isVisibleTo(doctor)
+    assert doctor.detail() == "" and doctor.pacing_bar.isVisibleTo(doctor)
     assert "heartbeat 3s ago" in doctor.stream_label.text()
     assert "2 reconnects" in doctor.stream_label.text()
     assert doctor.pacing_bar.value() == 6 and doctor.pacing_bar.format() == "6.4 req/s"
@@ -70,6 +74,18 @@ def test_connected_state_has_no_button_and_shows_gauges(qtbot) -> None:
     doctor.set_stream(Stream(False, 3, None, "Reconnecting in 1 s"))
     assert doctor.headline() == "Connected · stream reconnecting"
     assert "Stream: down" in doctor.stream_label.text()
+
+
+def test_setting_up_the_session_says_what_happens_without_a_button(qtbot) -> None:
+    """While the app repairs the session itself ("no bridge"), the doctor says so; no button."""
+    doctor = ConnectionDoctor()
+    qtbot.addWidget(doctor)
+    doctor.set_session(SessionState(SessionKind.AUTHENTICATING,
+                                    "Setting up the trading session with IBKR…"))
+    assert doctor.headline() == "Connecting…"
+    assert doctor.detail() == "Setting up the trading session with IBKR…"
+    assert not doctor.fix_button.isVisibleTo(doctor)
+    assert doctor.pacing_bar.isVisibleTo(doctor)
 
 
 def test_busy_indicator_for_long_operations(qtbot) -> None:
@@ -83,6 +99,17 @@ def test_busy_indicator_for_long_operations(qtbot) -> None:
     assert doctor.busy_label.text() == "Exporting…"
     doctor.end_busy(first)
     assert not doctor.busy_bar.isVisibleTo(doctor)
+
+
+def test_busy_words_replace_the_state_words_until_done(qtbot) -> None:
+    """While the user's fix runs, its words stand where the instructions were; then back."""
+    doctor = ConnectionDoctor()
+    qtbot.addWidget(doctor)
+    doctor.set_session(SessionState(SessionKind.EXPIRED, "Press Reauthenticate."))
+    token = doctor.begin_busy("Reauthenticating…")
+    assert doctor.detail() == "" and doctor.busy_label.text() == "Reauthenticating…"
+    doctor.end_busy(token)
+    assert doctor.detail() == "Press Reauthenticate."
 
 
 @pytest.mark.parametrize(("mode", "account", "words", "colour"), [

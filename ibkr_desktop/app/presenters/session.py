@@ -172,10 +172,27 @@ class SessionPresenter(QObject):
     def _on_doctor_action(self, action: str) -> None:
         if action == "start_gateway":
             self._on_help("gateway")
-        elif action == "login" and self.base_url:
-            QDesktopServices.openUrl(QUrl(self.base_url))
+        elif action == "login":
+            self._open_login_page()
         elif action in ("take_over", "reauthenticate"):
             self._session_action(action)
+
+    def _open_login_page(self) -> None:
+        """Open the gateway's login page in the browser; the keeper then checks quickly again.
+
+        A failure (no browser) is said in the message line with the address to open by hand.
+        """
+        if not self.base_url:
+            return
+        if QDesktopServices.openUrl(QUrl(self.base_url)):
+            self.notifier.post("info", f"Log in on the gateway's page ({self.base_url}) in "
+                               "your browser; the app reconnects by itself.")
+        else:
+            self.notifier.post("warning", f"Could not open a browser. Open {self.base_url} "
+                               "yourself and log in; the app reconnects by itself.")
+        broker = self.holder.broker
+        if broker is not None:
+            broker.keeper.wake()
 
     @async_slot(str)
     async def _session_action(self, action: str) -> None:
