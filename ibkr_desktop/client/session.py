@@ -126,7 +126,7 @@ class SessionKeeper(QObject):
             IbkrError: it did not come back within ``action_wait_s``, or cannot (logged out).
         """
         self._set(SessionState(SessionKind.AUTHENTICATING,
-                               "Re-authenticating the brokerage session…"))
+                               "Re-authenticating the trading session…"))
         await self._act(self._queue.call("POST", "/iserver/reauthenticate", json={},
                                          idempotent=True), "Reauthenticating")
 
@@ -136,7 +136,7 @@ class SessionKeeper(QObject):
         Raises:
             IbkrError: the session did not come here within ``action_wait_s``, or cannot.
         """
-        self._set(SessionState(SessionKind.AUTHENTICATING, "Taking over the brokerage session…"))
+        self._set(SessionState(SessionKind.AUTHENTICATING, "Taking over the trading session…"))
         await self._act(self._init_brokerage(compete=True), "Taking over the session")
 
     def wake(self) -> None:
@@ -217,7 +217,7 @@ class SessionKeeper(QObject):
             return self._backoff()
         if self._ready:
             return self._healthy()
-        self._set(SessionState(SessionKind.AUTHENTICATING, "Opening the brokerage session…"))
+        self._set(SessionState(SessionKind.AUTHENTICATING, "Opening the trading session…"))
         try:
             await self._open_session()
         except NoBridge as exc:  # §11: the tickle says authenticated, /iserver has no bridge
@@ -289,7 +289,7 @@ class SessionKeeper(QObject):
             await request
             while not (status := await self._auth_status()).authenticated or status.competing:
                 if loop.time() >= deadline:
-                    raise IbkrError(f"{what} did not bring the brokerage session back. Log in "
+                    raise IbkrError(f"{what} did not bring the trading session back. Log in "
                                     f"to the gateway again: open {self._origin} in a browser.")
                 await asyncio.sleep(self._timings.poll_s)
         except NotAuthenticated:

@@ -71,7 +71,7 @@ def session_state(auth: AuthStatus, origin: str = "") -> SessionState:
     if auth.authenticated and auth.connected is not False:
         return SessionState(SessionKind.AUTHENTICATED, "Connected")
     if auth.connected:
-        return SessionState(SessionKind.EXPIRED, "The brokerage session timed out; re-opening "
+        return SessionState(SessionKind.EXPIRED, "The trading session timed out; re-opening "
                             "it. If that does not work, press Reauthenticate.")
     return logged_out(origin)
 

@@ -69,7 +69,7 @@ ADVICE: dict[SessionKind, Advice] = {
     SessionKind.AUTHENTICATED: Advice("Connected", "", "", "ok"),
     SessionKind.COMPETING: Advice("Session in use elsewhere (TWS, mobile or web)", "take_over",
                                   "Take over here", "bad"),
-    SessionKind.EXPIRED: Advice("Brokerage session timed out", "reauthenticate", "Reauthenticate",
+    SessionKind.EXPIRED: Advice("Trading session timed out", "reauthenticate", "Reauthenticate",
                                 "bad"),
     SessionKind.MAINTENANCE: Advice("IBKR maintenance – retrying", "", "", "busy"),
 }

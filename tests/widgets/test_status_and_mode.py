@@ -39,7 +39,7 @@ class Pacing:
     (SessionKind.NOT_LOGGED_IN, "Not logged in to the gateway", "Open login page", "login"),
     (SessionKind.COMPETING, "Session in use elsewhere (TWS, mobile or web)", "Take over here",
      "take_over"),
-    (SessionKind.EXPIRED, "Brokerage session timed out", "Reauthenticate", "reauthenticate"),
+    (SessionKind.EXPIRED, "Trading session timed out", "Reauthenticate", "reauthenticate"),
 ])
 def test_each_problem_state_offers_its_fix(qtbot, kind, headline, button, action) -> None:
     """Each bad session state is named in plain words, with what to do written out (the
