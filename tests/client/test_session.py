@@ -14,6 +14,7 @@ from ibkr_desktop.client.session import SessionTimings
 from ibkr_desktop.demo_gateway.faults import Faults
 from ibkr_desktop.demo_gateway.server import DemoGateway, GatewayConfig
 from ibkr_desktop.protocol.events import SessionKind
+from ibkr_desktop.protocol.frames import parse_frame
 from tests.client.conftest import FAST, Recorder, fast_config, start_broker
 from tests.helpers import ManualClock, wait_until
 
@@ -298,3 +299,38 @@ async def test_reauthenticate_when_logged_out_says_why_it_cannot_help(
         "Re-authentication failed: Reauthenticating cannot help: the gateway is logged out. "
         f"Log in to the gateway: open {gateway.base_url} in a browser and log in; the app "
         "reconnects by itself.")
+
+
+async def test_a_login_announced_on_the_stream_is_picked_up_at_once(
+        gateway: DemoGateway) -> None:
+    """Logged out with the next check 10 minutes away: an sts "authenticated" (a real gateway
+    can send one on a socket that outlived the login; the demo closes its sockets, so the
+    frame is handed to the stream's signal here) wakes the keeper, which opens the session."""
+    slow = replace(FAST, session=SessionTimings(tickle_s=600.0, poll_s=600.0, retry_max_s=600.0))
+    broker = await start_broker(gateway.base_url, slow)
+    try:
+        gateway.faults.log_out()
+        await broker.refresh_orders()  # 401: the keeper checks once, then waits 600 s
+        await wait_until(lambda: broker.session_state.kind == SessionKind.NOT_LOGGED_IN)
+        gateway.faults.log_in()
+        [sts] = parse_frame('{"topic": "sts", "args": {"authenticated": true}}')
+        broker.stream.auth_status_received.emit(sts)
+        await wait_until(lambda: broker.session_state.kind == SessionKind.AUTHENTICATED)
+    finally:
+        await broker.stop()
+
+
+async def test_a_stream_that_cannot_reconnect_wakes_the_keeper() -> None:
+    """The gateway goes away while no REST call is due (tickle 10 minutes away): the stream's
+    failed reconnects make the keeper look now, and the user reads that it is unreachable."""
+    gateway = DemoGateway(fast_config())
+    await gateway.start()
+    slow = replace(FAST, session=replace(FAST.session, tickle_s=600.0))
+    broker = await start_broker(gateway.base_url, slow)
+    try:
+        await wait_until(lambda: not broker.sync._tasks)  # no REST call left to tell the keeper
+        await gateway.stop()
+        await wait_until(lambda: broker.session_state.kind == SessionKind.GATEWAY_UNREACHABLE)
+        assert gateway.base_url in broker.session_state.reason
+    finally:
+        await broker.stop()
