@@ -31,6 +31,7 @@ from ibkr_desktop.client.tls import (
     fetch_certificate,
 )
 from ibkr_desktop.protocol.bars import Bar, check_history_request, parse_history
+from ibkr_desktop.protocol.contract_rules import ContractRules, parse_contract_rules
 from ibkr_desktop.protocol.errors import IbkrError
 from ibkr_desktop.protocol.events import (
     AccountsInfo,
@@ -226,6 +227,16 @@ class Broker(QObject):
             if all(result.get(c) for c in ids):
                 break
         return result
+
+    async def contract_rules(self, conid: int, is_buy: bool = True) -> ContractRules | None:
+        """IBKR's order rules for ``conid`` and side (None and a notice on failure)."""
+        try:
+            body = await self.rest.call("POST", "/iserver/contract/rules", idempotent=True,
+                                        json={"conid": conid, "isBuy": is_buy})
+        except IbkrError as exc:
+            self._notify("warning", f"Order rules of the contract failed: {exc.message}")
+            return None
+        return parse_contract_rules(body, conid)
 
     async def history(self, conid: int, period: str, bar: str, *,
                       outside_rth: bool = False) -> list[Bar]:

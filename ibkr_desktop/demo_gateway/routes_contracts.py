@@ -1,4 +1,4 @@
-"""Contract endpoints (§3): secdef search, ``/trsrv`` stock and secdef lookups, contract info.
+"""Contract endpoints (§3): secdef search, ``/trsrv`` lookups, contract info and order rules.
 
 Identifier types follow IBKR's inconsistencies on purpose (§1.4, §8.12): ``conid`` is a string
 in ``/iserver/secdef/search`` and an int in ``/trsrv/*``; contract info is snake_case.
@@ -17,7 +17,7 @@ from .web_util import ApiError, ApiRouter, json_response, parse_bool, parse_coni
 MAX_SECDEF_CONIDS = 200
 _VALID_EXCHANGES = "SMART,AMEX,NYSE,CBOE,PHLX,ISE,CHX,ARCA,ISLAND,DRCTEDGE,BEX,BATS,EDGEA,IEX"
 _ORDER_TYPES = ["limit", "midprice", "market", "stop", "stop_limit", "trailing_stop",
-                "trailing_stop_limit"]
+                "trailing_stop_limit", "marketonclose", "limitonclose"]
 
 
 class ContractRoutes:
@@ -34,6 +34,7 @@ class ContractRoutes:
         api.add_routes(("GET", "POST"), "/trsrv/secdef", self.secdef)
         api.add_get("/iserver/contract/{conid}/info", self.info)
         api.add_get("/iserver/contract/{conid}/info-and-rules", self.info_and_rules)
+        api.add_routes(("POST",), "/iserver/contract/rules", self.rules)
 
     def _instrument(self, raw: object) -> Instrument:
         conid = parse_conid(raw)
@@ -96,21 +97,38 @@ class ContractRoutes:
     async def info_and_rules(self, request: web.Request) -> web.Response:
         """``/iserver/contract/{conid}/info-and-rules``: info plus simple stock order rules."""
         instrument = self._instrument(request.match_info["conid"])
+        is_buy = parse_bool(request.query.get("isBuy"), True) is not False
+        return json_response({**_info(instrument), "rules": self._rules(instrument, is_buy)})
+
+    async def rules(self, request: web.Request) -> web.Response:
+        """``POST /iserver/contract/rules`` ``{"conid": .., "isBuy": ..}``: the order rules."""
+        body = await read_json(request)
+        if not isinstance(body, dict) or "conid" not in body:
+            raise ApiError(400, "Bad Request: conid required")
+        instrument = self._instrument(body["conid"])
+        return json_response(self._rules(instrument, parse_bool(body.get("isBuy"), True)
+                                         is not False))
+
+    def _rules(self, instrument: Instrument, is_buy: bool) -> dict[str, Any]:
+        """IBKR's rules object for a US stock; prices pre-filled at the side's touch."""
         quote = self._market.quote(instrument.conid)
         tick = instrument.tick_size
-        rules = {
+        touch = quote.bid if is_buy else quote.ask
+        return {
+            "algoEligible": False, "allOrNoneEligible": True, "costReport": False,
             "orderTypes": _ORDER_TYPES, "orderTypesOutside": ["limit", "stop_limit"],
             "defaultSize": 100, "cashSize": 0.0, "sizeIncrement": 1, "tifTypes": [
                 "IOC/MARKET,LIMIT,RELATIVE,MIDPRICE,STOP,STOP_LIMIT,TRAILING_STOP,"
-                "TRAILING_STOP_LIMIT/o,a", "GTC/o,a", "OPG/LIMIT,MARKET/a", "DAY/o,a"],
-            "defaultTIF": "DAY", "limitPrice": round(quote.bid, 6),
-            "stopprice": round(quote.ask, 6), "preview": True, "displaySize": "100",
-            "increment": tick, "incrementDigits": 2 if tick >= 0.01 else 4,
+                "TRAILING_STOP_LIMIT,a", "GTC/o,a", "OPG/LIMIT,MARKET,a", "DAY/o,a"],
+            "tifDefaults": {"TIF": "DAY", "SIZE": "100.00"},
+            "defaultTIF": "DAY", "limitPrice": round(touch, 6),
+            "stopprice": round(quote.ask if is_buy else quote.bid, 6), "preview": True,
+            "displaySize": "100", "increment": tick,
+            "incrementDigits": 2 if tick >= 0.01 else 4,
             "incrementRules": [{"lowerEdge": 0.0, "increment": tick}],
             "hasSecondary": True, "canTradeAcctIds": [], "fraqTypes": [], "cqtTypes": [],
-            "error": None,
+            "forceOrderPreview": False, "negativeCapable": False, "error": None,
         }
-        return json_response({**_info(instrument), "rules": rules})
 
 
 def _search_item(item: Instrument) -> dict[str, Any]:

@@ -1,0 +1,152 @@
+"""The order ticket's form as typed, turned into order tickets, and an order said in words.
+
+The ticket widget holds text; :func:`read_form` reads it into an :class:`OrderTicket` (plus
+bracket children) and reports what cannot be read (empty, non-numeric) as problems on the
+form's own field names (``quantity``, ``limit``, ``stop``, ``trail``, ``take_profit``,
+``stop_loss``...), so the widget can show each one beside its field. :func:`describe` is the
+sentence the confirmation shows: ``"Buy 100 AAPL limit 185.00, day"``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ibkr_desktop.protocol.order_kinds import OrderType, Side, TimeInForce
+from ibkr_desktop.protocol.orders import OrderTicket, Problem, new_coid
+
+FIELDS_BY_TYPE: dict[OrderType, tuple[str, ...]] = {
+    OrderType.MKT: (), OrderType.LMT: ("limit",), OrderType.STP: ("stop",),
+    OrderType.STOP_LIMIT: ("stop", "limit"), OrderType.TRAIL: ("trail",),
+    OrderType.TRAILLMT: ("trail", "limit"), OrderType.MIDPRICE: ("limit",),
+    OrderType.MOC: (), OrderType.LOC: ("limit",),
+}
+"""The price fields each order type needs (the ticket shows only these)."""
+
+_LABELS = {"quantity": "Quantity", "limit": "Limit price", "stop": "Stop price",
+           "trail": "Trailing amount", "take_profit": "Take-profit price",
+           "stop_loss": "Stop-loss price"}
+_TIF_WORDS = {TimeInForce.DAY: "day", TimeInForce.GTC: "good till cancelled",
+              TimeInForce.IOC: "immediate or cancel", TimeInForce.OPG: "at the open"}
+
+
+@dataclass(frozen=True, slots=True)
+class TicketForm:
+    """What the ticket's fields hold; number fields are the text as typed ("" = empty)."""
+
+    conid: int
+    symbol: str
+    side: Side
+    order_type: OrderType
+    quantity: str
+    tif: TimeInForce = TimeInForce.DAY
+    limit: str = ""
+    stop: str = ""
+    trail: str = ""
+    trail_percent: bool = False
+    outside_rth: bool = False
+    account: str | None = None
+    take_profit: str = ""
+    stop_loss: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class FormTickets:
+    """The parent ticket (None when the form cannot be read) and its bracket children."""
+
+    parent: OrderTicket | None
+    take_profit: OrderTicket | None = None
+    stop_loss: OrderTicket | None = None
+
+    @property
+    def all(self) -> tuple[OrderTicket, ...]:
+        """Parent first, then the children that are set (the order IBKR wants them in)."""
+        return tuple(t for t in (self.parent, self.take_profit, self.stop_loss) if t)
+
+
+def form_field(order_type: OrderType, attribute: str) -> str:
+    """The form field that shows an ``OrderTicket`` attribute's problem."""
+    if attribute == "price":
+        return "stop" if order_type in (OrderType.STP,) else "limit"
+    return {"aux_price": "stop", "trailing_amount": "trail", "trailing_type": "trail",
+            "conid": "symbol"}.get(attribute, attribute)
+
+
+def read_form(form: TicketForm) -> tuple[FormTickets, list[Problem]]:
+    """Read the form; problems name form fields. ``parent`` is None if any number is unreadable.
+
+    Every new ticket gets a fresh client order id (children point at it with ``parent_id``).
+    """
+    problems: list[Problem] = []
+    needed = FIELDS_BY_TYPE.get(form.order_type, ())
+    numbers: dict[str, float | None] = {}
+    texts = {"quantity": form.quantity, "limit": form.limit, "stop": form.stop,
+             "trail": form.trail, "take_profit": form.take_profit, "stop_loss": form.stop_loss}
+    for name, text in texts.items():
+        if name in ("limit", "stop", "trail") and name not in needed:
+            numbers[name] = None
+            continue
+        value, problem = _number(name, text)
+        numbers[name] = value
+        if problem:
+            problems.append(problem)
+    if problems:
+        return FormTickets(None), problems
+    quantity = numbers["quantity"]
+    assert quantity is not None  # _number reports an empty quantity
+    limit, stop, trail = numbers["limit"], numbers["stop"], numbers["trail"]
+    price, aux = (stop, None) if form.order_type is OrderType.STP else (limit, stop)
+    trailing = form.order_type in (OrderType.TRAIL, OrderType.TRAILLMT)
+    parent = OrderTicket(
+        conid=form.conid, side=form.side, quantity=quantity, order_type=form.order_type,
+        tif=form.tif, price=price, aux_price=aux, trailing_amount=trail,
+        trailing_type=("%" if form.trail_percent else "amt") if trailing else None,
+        outside_rth=form.outside_rth, coid=new_coid(), account=form.account)
+    exit_side = Side.SELL if form.side is Side.BUY else Side.BUY
+    children = [
+        OrderTicket(conid=form.conid, side=exit_side, quantity=quantity, order_type=kind,
+                    tif=form.tif, price=value, coid=new_coid(), parent_id=parent.coid,
+                    account=form.account, outside_rth=form.outside_rth)
+        if value is not None else None
+        for kind, value in ((OrderType.LMT, numbers["take_profit"]),
+                            (OrderType.STP, numbers["stop_loss"]))
+    ]
+    return FormTickets(parent, children[0], children[1]), []
+
+
+def _number(name: str, text: str) -> tuple[float | None, Problem | None]:
+    stripped = text.strip().replace(",", "")
+    if not stripped:
+        return None, (Problem(name, "Enter a quantity") if name == "quantity" else None)
+    try:
+        value = float(stripped)
+    except ValueError:
+        return None, Problem(name, f"{_LABELS[name]} must be a number, not {text.strip()!r}")
+    if value != value or value in (float("inf"), float("-inf")):
+        return None, Problem(name, f"{_LABELS[name]} must be a number, not {text.strip()!r}")
+    return value, None
+
+
+def describe(ticket: OrderTicket, symbol: str, digits: int = 2) -> str:
+    """The order in words: ``"Buy 100 AAPL limit 185.00, day"``.
+
+    ``digits`` is the number of decimals prices are written with (from the contract's price
+    increment).
+    """
+    def money(value: float | None) -> str:
+        return "?" if value is None else f"{value:.{digits}f}"
+
+    trail = ("?" if ticket.trailing_amount is None else
+             f"{ticket.trailing_amount:g}%" if ticket.trailing_type == "%"
+             else money(ticket.trailing_amount))
+    kind = {
+        OrderType.MKT: "market", OrderType.LMT: f"limit {money(ticket.price)}",
+        OrderType.STP: f"stop {money(ticket.price)}",
+        OrderType.STOP_LIMIT: f"stop {money(ticket.aux_price)} limit {money(ticket.price)}",
+        OrderType.TRAIL: f"trailing stop {trail}",
+        OrderType.TRAILLMT: f"trailing stop {trail} limit {money(ticket.price)}",
+        OrderType.MIDPRICE: "midprice" + (f" cap {money(ticket.price)}" if ticket.price else ""),
+        OrderType.MOC: "market on close", OrderType.LOC: f"limit on close {money(ticket.price)}",
+    }[ticket.order_type]
+    side = "Buy" if ticket.side is Side.BUY else "Sell"
+    text = f"{side} {ticket.quantity:g} {symbol} {kind}, {_TIF_WORDS[ticket.tif]}"
+    return text + (", outside regular hours" if ticket.outside_rth else "")
