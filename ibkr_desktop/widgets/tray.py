@@ -1,40 +1,71 @@
-"""The tray icon: mode-coloured badge, a tooltip with mode and connection, notice pop-ups.
+"""The tray icon (menu: show/hide, the mode, quit; notice pop-ups) and the in-window toast.
 
-Only shown where the desktop has a tray; everything else (offscreen, bare X) works without it.
+A notice with a title (a fill, a rejection, a disconnect) or an error pops up: in the tray where
+the desktop has one, else as a :class:`Toast` in the window's corner, coloured from the current
+theme's tooltip colours (Qt's own fallback balloon is grey on pale yellow, unreadable in the dark
+theme). Everything else (offscreen, bare X) works without a tray.
 """
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QMenu, QSystemTrayIcon, QWidget
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import (
+    QApplication,
+    QFrame,
+    QLabel,
+    QMenu,
+    QSystemTrayIcon,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ibkr_desktop.client.notices import Notice
 from ibkr_desktop.widgets.icons import app_icon
 from ibkr_desktop.widgets.mode_banner import MODES
 
+POPUP_MS = 6000
+"""How long a pop-up (tray balloon or toast) stays, in milliseconds."""
+
+
+def pops_up(notice: Notice) -> bool:
+    """A notice with a title, or an error, deserves a pop-up; the rest stays in the status bar."""
+    return bool(notice.title) or notice.level == "error"
+
 
 class TrayIcon(QSystemTrayIcon):
-    """System-tray presence of the main window."""
+    """System-tray presence of the main window.
+
+    Attributes:
+        sound: beep with each pop-up (the user's choice; off by default).
+    """
 
     def __init__(self, window: QWidget) -> None:
         super().__init__(window)
         self._window = window
         self.mode = "DEMO"
         self.connection = ""
-        menu = QMenu(window)
-        menu.addAction("Show window", self._show_window)
-        menu.addSeparator()
-        menu.addAction("Quit", window.close)
-        self.setContextMenu(menu)
-        self.activated.connect(lambda reason: self._show_window())
+        self.sound = False
+        self._account: str | None = None
+        self.menu = QMenu(window)
+        self.show_action = self.menu.addAction("Hide window", self.toggle_window)
+        self.mode_action = self.menu.addAction("")
+        self.mode_action.setEnabled(False)  # a label: the mode the app trades in
+        self.menu.addSeparator()
+        self.menu.addAction("Quit", window.close)
+        self.menu.aboutToShow.connect(self._update_menu)
+        self.setContextMenu(self.menu)
+        self.activated.connect(self._on_activated)
         self.set_mode("DEMO", None)
 
     def set_mode(self, mode: str, account: str | None) -> None:
-        """Badge colour and tooltip follow the trading mode."""
+        """Badge colour, tooltip and the menu's mode line follow the trading mode."""
         self.mode = mode
         look = MODES.get(mode, MODES["LIVE"])
         self.setIcon(app_icon(look.background))
         self._account = account
         self._update_tooltip()
+        self._update_menu()
 
     def set_connection(self, text: str) -> None:
         """Second tooltip line: the connection state in plain words."""
@@ -42,18 +73,17 @@ class TrayIcon(QSystemTrayIcon):
         self._update_tooltip()
 
     def show_notice(self, notice: Notice) -> bool:
-        """Pop up a notice that has a title (fills) or is an error; True when one was shown.
+        """Pop up a notice that deserves one (:func:`pops_up`); True when the tray showed it.
 
-        Only where a tray exists and is shown; everything else reaches the user through the
-        status bar (the notifier feeds both).
+        Only where a tray exists and is shown; otherwise the caller shows it in the window.
         """
-        if not (notice.title or notice.level == "error"):
-            return False
-        if not (self.isVisible() and self.supportsMessages()):
+        if not pops_up(notice) or not (self.isVisible() and self.supportsMessages()):
             return False
         icon = (QSystemTrayIcon.MessageIcon.Critical if notice.level == "error"
                 else QSystemTrayIcon.MessageIcon.Information)
-        self.showMessage(notice.title or "ibkr-desktop", notice.text, icon, 4000)
+        self.showMessage(notice.title or "ibkr-desktop", notice.text, icon, POPUP_MS)
+        if self.sound:
+            QApplication.beep()
         return True
 
     def show_if_available(self) -> None:
@@ -61,12 +91,106 @@ class TrayIcon(QSystemTrayIcon):
         if QSystemTrayIcon.isSystemTrayAvailable():
             self.show()
 
+    def toggle_window(self) -> None:
+        """Show the window (raised) when hidden or minimised, else hide it to the tray."""
+        window = self._window
+        if window.isVisible() and not window.isMinimized():
+            window.hide()
+        else:
+            window.showNormal()
+            window.raise_()
+            window.activateWindow()
+        self._update_menu()
+
+    def _on_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
+        if reason in (QSystemTrayIcon.ActivationReason.Trigger,
+                      QSystemTrayIcon.ActivationReason.DoubleClick):
+            self.toggle_window()
+
+    def _update_menu(self) -> None:
+        shown = self._window.isVisible() and not self._window.isMinimized()
+        self.show_action.setText("Hide window" if shown else "Show window")
+        account = f" · {self._account}" if self._account else ""
+        self.mode_action.setText(f"Mode: {MODES.get(self.mode, MODES['LIVE']).headline}{account}")
+
     def _update_tooltip(self) -> None:
         account = f" · {self._account}" if self._account else ""
         tip = f"ibkr-desktop — {MODES.get(self.mode, MODES['LIVE']).headline}{account}"
         self.setToolTip(tip + (f"\n{self.connection}" if self.connection else ""))
 
-    def _show_window(self) -> None:
-        self._window.showNormal()
-        self._window.raise_()
-        self._window.activateWindow()
+
+class Toast(QFrame):
+    """Pop-ups inside the window (top-right corner) where there is no tray.
+
+    Shows the latest few notices, newest at the bottom, each for :data:`POPUP_MS`; coloured
+    from the palette's tooltip roles, so it follows the theme. ``texts()`` is what it shows.
+    """
+
+    KEEP = 4
+    """At most this many notices at once (older ones leave first)."""
+
+    def __init__(self, window: QWidget) -> None:
+        super().__init__(window)
+        self.setObjectName("toast")
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, False)
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(12, 8, 12, 8)
+        self._labels: list[QLabel] = []
+        window.installEventFilter(self)  # follow the window's size
+        self.hide()
+
+    def show_notice(self, notice: Notice) -> bool:
+        """Add a pop-up for a notice that deserves one; True when shown."""
+        if not pops_up(notice):
+            return False
+        label = QLabel(self)
+        label.setObjectName("toastText")
+        label.setWordWrap(True)
+        label.setTextFormat(Qt.TextFormat.PlainText)
+        label.setText(f"{notice.title}: {notice.text}" if notice.title else notice.text)
+        self._labels.append(label)
+        self._layout.addWidget(label)
+        while len(self._labels) > self.KEEP:
+            self._drop(self._labels[0])
+        QTimer.singleShot(POPUP_MS, self, lambda: self._drop(label))
+        self._restyle()
+        self._place()
+        self.show()
+        self.raise_()
+        return True
+
+    def texts(self) -> list[str]:
+        """The notices on screen, oldest first."""
+        return [label.text() for label in self._labels]
+
+    def _drop(self, label: QLabel) -> None:
+        if label in self._labels:
+            self._labels.remove(label)
+            label.deleteLater()
+        if not self._labels:
+            self.hide()
+        else:
+            self._place()
+
+    def _restyle(self) -> None:
+        palette = QApplication.palette()
+        back = palette.color(QPalette.ColorRole.ToolTipBase).name()
+        text = palette.color(QPalette.ColorRole.ToolTipText).name()
+        edge = palette.color(QPalette.ColorRole.Highlight).name()
+        self.setStyleSheet(f"QFrame#toast {{ background: {back}; border: 1px solid {edge}; "
+                           f"border-radius: 6px; }} QLabel#toastText {{ color: {text}; "
+                           "background: transparent; }")
+
+    def _place(self) -> None:
+        parent = self.parentWidget()
+        if parent is None:
+            return
+        width = min(420, max(240, parent.width() // 3))
+        self.setFixedWidth(width)
+        self.adjustSize()
+        self.move(parent.width() - width - 16, 72)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() == QEvent.Type.Resize and self._labels:
+            self._place()
+        return False

@@ -104,8 +104,9 @@ async def test_working_order_cancelled_from_the_orders_table(qapp) -> None:
         cancel = next(a for a in menu.actions() if a.text().startswith("Cancel"))
         assert cancel.isEnabled()
         cancel.trigger()
+        next(b for b in table.confirmation.buttons() if b.text() == "Cancel order").click()
         await wait_until(lambda: c.orders.record(0).get("status") == "Cancelled", timeout=8)
-        assert not table.build_menu().actions()[0].isEnabled()
+        assert not table.build_menu().actions()[1].isEnabled()
 
 
 async def test_dropped_socket_is_shown_and_recovered(qapp) -> None:

@@ -102,6 +102,8 @@ async def test_cancel_and_fill_results_are_shown(qapp) -> None:
         app.window.orders_table.select_row(0)
         menu = app.window.orders_table.build_menu()
         next(a for a in menu.actions() if a.text().startswith("Cancel")).trigger()
+        confirmation = app.window.orders_table.confirmation
+        next(b for b in confirmation.buttons() if b.text() == "Cancel order").click()
         assert f"order {order_id}" in await shows(app, "Cancel requested")
         await place(app, OrderTicket(MSFT, Side.BUY, 3, OrderType.MKT))
         assert "MSFT" in await shows(app, "BUY 3 MSFT @")

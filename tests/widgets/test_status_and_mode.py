@@ -165,11 +165,13 @@ def test_cancel_only_for_working_orders(qtbot) -> None:
     asked: list[int] = []
     table.cancel_requested.connect(asked.append)
     table.select_row(model.row_of(11))
-    assert not table.build_menu().actions()[0].isEnabled()
+    assert not table.build_menu().actions()[1].isEnabled()
     table.select_row(model.row_of(12))
-    assert table.build_menu().actions()[0].text() == "Cancel order"
+    assert table.build_menu().actions()[1].text() == "Cancel order…"
     table.setFocus()
     qtbot.keyClick(table, Qt.Key.Key_Delete)
+    assert asked == [] and table.confirmation is not None  # asks first (test_orders_panel)
+    next(b for b in table.confirmation.buttons() if b.text() == "Cancel order").click()
     assert asked == [12]
 
 

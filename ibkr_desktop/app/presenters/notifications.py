@@ -1,8 +1,10 @@
 """Notifications: every user-facing message reaches the user through the one notifier.
 
-Feeds: the broker's notices (relayed; the broker logged them), and the widgets' ``message(str)``
+Feeds: the broker's notices (relayed; the broker logged them), the stream falling and coming
+back ("Disconnected" / "Reconnected", once per outage), and the widgets' ``message(str)``
 signals (search, export, copy, layout). Subscribers: the status bar's message line (every
-notice), the tray (fills and errors, where a tray exists) and a dialog for a notice that needs
+notice), a pop-up for titled notices and errors (the tray where one exists, else the themed
+:class:`~ibkr_desktop.widgets.tray.Toast` in the window) and a dialog for a notice that needs
 the user.
 """
 
@@ -16,8 +18,9 @@ from PySide6.QtWidgets import QMessageBox
 from ibkr_desktop.app.broker_holder import BrokerHolder
 from ibkr_desktop.app.dialogs import notice_dialog
 from ibkr_desktop.app.main_window import MainWindow
-from ibkr_desktop.client.broker import Broker
+from ibkr_desktop.client.broker import Broker, StreamStatus
 from ibkr_desktop.client.notices import Notice, Notifier
+from ibkr_desktop.widgets.tray import Toast
 
 FAILURE_WORDS = ("failed", "could not", "cannot")
 """A widget's ``message(str)`` carries no severity; a text with one of these is a warning."""
@@ -39,6 +42,9 @@ class NotificationsPresenter(QObject):
         self.window = window
         self.dialog: QMessageBox | None = None
         """The error dialog on screen, if any."""
+        self.toast = Toast(window)
+        """Pop-ups in the window where there is no tray."""
+        self._stream_up: bool | None = None
         notifier.notice.connect(self._show)
         holder.broker_changed.connect(self._wire)
         window.watchlist.message.connect(self.post_widget_message)  # search box + its table
@@ -47,8 +53,23 @@ class NotificationsPresenter(QObject):
             table.message.connect(self.post_widget_message)
 
     def _wire(self, broker: Broker | None) -> None:
+        self._stream_up = None
         if broker is not None:
             broker.notice.connect(self._from_broker)
+            broker.stream_state_changed.connect(self._on_stream)
+
+    @Slot(object)
+    def _on_stream(self, status: StreamStatus) -> None:
+        """Say once when a working stream falls and once when it is back (not at start-up)."""
+        was_up, self._stream_up = self._stream_up, status.connected
+        if was_up and not status.connected:
+            reason = status.reason.rstrip(".")
+            self.notifier.post("warning", f"Lost the connection to the gateway: {reason}. "
+                               "Fills made meanwhile are announced once it is back.",
+                               title="Disconnected")
+        elif was_up is False and status.connected and status.reconnects:
+            self.notifier.post("info", "Connected to the gateway again; orders, fills and "
+                               "positions are being brought up to date.", title="Reconnected")
 
     @Slot(object)
     def _from_broker(self, notice: Notice) -> None:
@@ -65,7 +86,8 @@ class NotificationsPresenter(QObject):
     @Slot(object)
     def _show(self, notice: Notice) -> None:
         self.window.message_line.show_notice(notice)
-        self.window.tray.show_notice(notice)
+        if not self.window.tray.show_notice(notice):
+            self.toast.show_notice(notice)
         if notice.needs_user:
             if self.dialog is not None:
                 self.dialog.close()

@@ -1,14 +1,19 @@
-"""Orders and executions: live orders and fills into their tables, cancel from the orders table.
+"""Orders and executions: live orders and fills into their tables; cancel and cancel-all.
 
-Fills and cancel results are posted to the notifier (status bar; fills also pop up in the
-tray). The tables empty on a broker switch and when the selected account changes. While the
+The orders table asks the user before emitting a cancel (see ``widgets.orders_panel``); this
+presenter sends it. Fills (with what is filled and what remains of the order), cancel results
+and refusals are posted to the notifier (status bar; titled ones pop up in the tray or the
+window). Fills made while the stream was down arrive with the re-sync after the reconnect and
+are announced then, once each (the client reports each execution id once).
+
+The tables empty on a broker switch and when the selected account changes. While the
 stream or session is down both tables dim and their docks say since when (the re-sync after a
 reconnect reports only changes, so they are current again as soon as the stream is back).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from PySide6.QtCore import QObject, Slot
 
@@ -24,8 +29,23 @@ from ibkr_desktop.protocol.events import AccountsInfo, Fill
 from ibkr_desktop.widgets.orders_panel import OrdersTable
 from ibkr_desktop.widgets.status_bar import ConnectionDoctor
 
-FILLS_ANNOUNCED = 3
-"""At most this many fills of one batch are announced (a burst must not flood the user)."""
+FILLS_ANNOUNCED = 5
+"""At most this many fills of one batch are announced one by one; the rest in one summary
+notice (a burst must not flood the user)."""
+
+
+def fill_text(fill: Fill, order: Mapping[str, object] | None) -> tuple[str, str]:
+    """(title, text) announcing one fill: ``("Partial fill", "BUY 3 MSFT @ 425.50 — filled 3
+    of 10, 7 remaining")``; ``order`` is the orders-table row with the same order ref, if known
+    (without it the text names only the execution)."""
+    text = f"{fill.side} {fill.size:,.10g} {fill.symbol} @ {fill.price:,.2f}"
+    filled = order.get("filled") if order else None
+    remaining = order.get("remaining") if order else None
+    if not (isinstance(filled, int | float) and isinstance(remaining, int | float)):
+        return "Order filled", text
+    title = "Partial fill" if remaining > 0 else "Order filled"
+    return title, (f"{text} — filled {filled:,.10g} of {filled + remaining:,.10g}, "
+                   f"{remaining:,.10g} remaining")
 
 
 class OrdersPresenter(QObject):
@@ -43,6 +63,7 @@ class OrdersPresenter(QObject):
         self._account: str | None = None
         self.freshness = orders.freshness = fills.freshness = Freshness(needs_refresh=False)
         table.cancel_requested.connect(self.cancel_order)
+        table.cancel_all_requested.connect(self.cancel_all)
         holder.broker_changed.connect(self._wire)
 
     def _wire(self, broker: Broker | None) -> None:
@@ -67,10 +88,20 @@ class OrdersPresenter(QObject):
 
     @Slot(object)
     def _on_fills(self, fills: Sequence[Fill]) -> None:
-        if self.fills.add(fills):
-            for fill in fills[-FILLS_ANNOUNCED:]:
-                self.notifier.post("info", f"{fill.side} {fill.size:,.0f} {fill.symbol} @ "
-                                   f"{fill.price:.2f}", title="Order filled")
+        if not self.fills.add(fills):
+            return
+        for fill in fills[:FILLS_ANNOUNCED]:
+            title, text = fill_text(fill, self._order_with_ref(fill.order_ref))
+            self.notifier.post("info", text, title=title)
+        if len(fills) > FILLS_ANNOUNCED:
+            self.notifier.post("info", f"{len(fills) - FILLS_ANNOUNCED} more fills; see "
+                               "Executions.", title="Orders filled")
+
+    def _order_with_ref(self, ref: str | None) -> Mapping[str, object] | None:
+        if not ref:
+            return None
+        rows = (self.orders.record(r) for r in range(self.orders.rowCount()))
+        return next((row for row in rows if row.get("order_ref") == ref), None)
 
     @async_slot(int)
     async def cancel_order(self, order_id: int) -> None:
@@ -86,3 +117,28 @@ class OrdersPresenter(QObject):
             self.notifier.post("warning", f"Cancel of order {order_id} failed: {exc.message}")
         finally:
             self.doctor.end_busy(token)
+
+    @async_slot()
+    async def cancel_all(self) -> None:
+        """Cancel every working order (the user confirmed); says how many were asked."""
+        broker = self.holder.broker
+        if broker is None:
+            return
+        ids = [self.orders.order_id(r) for r in range(self.orders.rowCount())
+               if self.orders.is_cancellable(r)]
+        token = self.doctor.begin_busy("Cancelling all working orders…")
+        failed: list[str] = []
+        try:
+            for order_id in ids:
+                try:
+                    await broker.cancel_order(order_id)
+                except IbkrError as exc:
+                    failed.append(f"order {order_id}: {exc.message}")
+        finally:
+            self.doctor.end_busy(token)
+        done = len(ids) - len(failed)
+        self.notifier.post("info", f"Cancel requested for {done} working order"
+                           f"{'' if done == 1 else 's'}")
+        if failed:
+            self.notifier.post("warning", "Some cancels failed: " + "; ".join(failed),
+                               title="Cancel failed")
