@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from PySide6.QtCore import QObject, Signal, Slot
 
 from ibkr_desktop.client.http import TIMEOUTS, Timeouts, client_logger, split_gateway_url
+from ibkr_desktop.client.journal import Journal
 from ibkr_desktop.client.notices import Notice, NoticeBoard
+from ibkr_desktop.client.order_flow import OrderFlow
 from ibkr_desktop.client.orders import OrderDesk, PlacementResult
 from ibkr_desktop.client.rest_queue import PacingStats, RestQueue
 from ibkr_desktop.client.scheduler import RETRY, Lane, RetryPolicy
@@ -57,6 +59,8 @@ class ClientTimings:
     http: Timeouts = TIMEOUTS
     endpoint_limits: tuple[EndpointLimit, ...] = ENDPOINT_LIMITS
     positions_delay_s: float = 0.5
+    order_lookup_tries: int = 3
+    order_lookup_gap_s: float = 0.5
 
 
 class Broker(QObject):
@@ -101,7 +105,8 @@ class Broker(QObject):
     def __init__(self, base_url: str, *, parent: QObject | None = None,
                  tls_pin: str | None = None, demo: bool = False,
                  timings: ClientTimings | None = None,
-                 suppress_message_ids: Sequence[str] = ()) -> None:
+                 suppress_message_ids: Sequence[str] = (),
+                 journal: Journal | None = None) -> None:
         super().__init__(parent)
         t = timings or ClientTimings()
         self._origin, _ = split_gateway_url(base_url)
@@ -121,6 +126,12 @@ class Broker(QObject):
         self.stream = StreamWorker(ws_url, tls_pin=tls_pin, timings=t.stream, parent=self)
         self.sync = AccountSync(self.rest, positions_delay_s=t.positions_delay_s, parent=self)
         self.order_desk = OrderDesk(self.rest, self._require_account, parent=self)
+        self.orders = OrderFlow(
+            OrderDesk(self.rest, self._require_account, parent=self, announce_doubt=False),
+            self.rest, self._require_account, journal=journal,
+            lookup_tries=t.order_lookup_tries, lookup_gap_s=t.order_lookup_gap_s, parent=self)
+        """The one placement flow (``place``/``modify``/``cancel``/``cancel_all``/``what_if``,
+        records by order id or cOID, ``record_changed``/``fill_received``)."""
         self.notices = NoticeBoard(parent=self)
         self._wire()
 
@@ -150,6 +161,9 @@ class Broker(QObject):
         self.rest.request_failed.connect(self.notices.on_request_failed)
         self.notices.notice.connect(self.notice)
         self.order_desk.notice.connect(self.notices.post)
+        self.orders_updated.connect(self.orders.on_orders)
+        self.fills_received.connect(self.orders.on_fills)
+        self.orders.live_orders_read.connect(self.orders_updated)
         self.order_desk.orders_uncertain.connect(
             lambda: self._tasks.spawn(sync.orders(Lane.ORDER), name="orders-after-doubt"))
 

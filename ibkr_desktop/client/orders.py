@@ -8,7 +8,7 @@ in plain words and asks for a live-order refresh, so the user checks before send
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from PySide6.QtCore import QObject, Signal
@@ -54,18 +54,22 @@ class OrderDesk(QObject):
     orders_uncertain = Signal()
 
     def __init__(self, rest: RestQueue, account: Callable[[], str],
-                 parent: QObject | None = None) -> None:
+                 parent: QObject | None = None, *, announce_doubt: bool = True) -> None:
         super().__init__(parent)
         self._rest = rest
         self._account = account
+        self._announce_doubt = announce_doubt
 
-    async def place(self, ticket: OrderTicket) -> PlacementResult:
-        """Place ``ticket`` once with a client order id (a new one unless the ticket has one)."""
-        account = ticket.account or self._account()
-        ticket = replace(ticket, account=account, coid=ticket.coid or new_coid())
-        log.info("placing order %s", ticket.coid)
+    async def place(self, tickets: OrderTicket | Sequence[OrderTicket]) -> PlacementResult:
+        """Place one order (or a bracket, parent first) once, each with a client order id
+        (a new one unless the ticket has one), in one request."""
+        batch = [tickets] if isinstance(tickets, OrderTicket) else list(tickets)
+        account = batch[0].account or self._account()
+        batch = [replace(t, account=account, coid=t.coid or new_coid()) for t in batch]
+        coids = ", ".join(str(t.coid) for t in batch)
+        log.info("placing order %s", coids)
         body = await self._send("POST", f"/iserver/account/{account}/orders",
-                                {"orders": [ticket.to_json()]}, ticket.coid)
+                                {"orders": [t.to_json() for t in batch]}, coids)
         return self._read(body)
 
     async def reply(self, reply_id: str, confirmed: bool) -> PlacementResult:
@@ -120,6 +124,8 @@ class OrderDesk(QObject):
             self.notice.emit("error", text)
             raise RateLimited(text, exc.status) from exc
         except (RequestTimedOut, ServiceUnavailable) as exc:
+            if not self._announce_doubt:
+                raise  # the caller looks the order up by its cOID itself
             ref = f" (client order id {coid})" if coid else ""
             text = (f"The gateway did not confirm the order request in time{ref}. It may or may "
                     "not have reached IBKR; the Orders view is being refreshed. Check it before "

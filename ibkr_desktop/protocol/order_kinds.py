@@ -120,3 +120,27 @@ def parse_tif(value: object) -> TimeInForce | None:
         return TimeInForce(value.strip().upper())
     except ValueError:
         return None
+
+
+_STATUS_WORDS = {
+    OrderStatus.INACTIVE: "not working",
+    OrderStatus.PENDING_SUBMIT: "being sent",
+    OrderStatus.PRE_SUBMITTED: "accepted, waiting to be sent to the exchange",
+    OrderStatus.SUBMITTED: "working at the exchange",
+    OrderStatus.FILLED: "filled",
+    OrderStatus.PENDING_CANCEL: "being cancelled",
+    OrderStatus.CANCELLED: "cancelled",
+    OrderStatus.WARN_STATE: "working, with a warning",
+}
+
+
+def status_words(status: OrderStatus | None, reason: str | None = None) -> str:
+    """An order status in plain words, with IBKR's reason when given.
+
+    ``status_words(OrderStatus.PRE_SUBMITTED, "waiting for the market to open")`` ->
+    ``"accepted, waiting to be sent to the exchange (waiting for the market to open)"``.
+    """
+    words = _STATUS_WORDS.get(status, "status not known yet") if status else \
+        "status not known yet"
+    reason = reason.strip() if reason else ""
+    return f"{words} ({reason.rstrip('.')})" if reason else words

@@ -1,0 +1,105 @@
+"""The order records of a session, found by order id and by cOID (no Qt, no I/O).
+
+:class:`RecordBook` joins what arrives about an order from every side into one
+:class:`~ibkr_desktop.protocol.order_records.OrderRecord`: the ticket and intent, placement and
+reply answers, live-order and ``sor`` updates (joined by ``orderId`` or by ``order_ref`` = cOID)
+and fills (joined by ``order_ref``). Every method returns the records it changed, so the owner
+emits one signal per change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+
+from ibkr_desktop.protocol.events import Fill, OrderUpdate
+from ibkr_desktop.protocol.order_records import Exchange, OrderRecord
+from ibkr_desktop.protocol.orders import OrderAccepted, OrderTicket
+
+
+class RecordBook:
+    """Records keyed by cOID (orders this app placed) or ``#<order id>`` (others)."""
+
+    def __init__(self) -> None:
+        self._records: dict[str, OrderRecord] = {}
+        self._key_by_id: dict[int, str] = {}
+
+    def find(self, order_id: int | None = None, coid: str | None = None) -> OrderRecord | None:
+        """The record with ``order_id`` or ``coid`` (either may be given), or None."""
+        key = self._key(order_id, coid)
+        return self._records.get(key) if key else None
+
+    def all(self) -> tuple[OrderRecord, ...]:
+        """Every record, oldest first."""
+        return tuple(self._records.values())
+
+    def note(self, record: OrderRecord, time_ms: int, kind: str, text: str) -> OrderRecord:
+        """Add one step to ``record``'s history and store it."""
+        return self._store(replace(record, history=(*record.history,
+                                                    Exchange(time_ms, kind, text))))
+
+    def intend(self, ticket: OrderTicket, time_ms: int, text: str) -> OrderRecord:
+        """A new record for a ticket about to be sent (its cOID is set)."""
+        record = OrderRecord(coid=ticket.coid, ticket=ticket, account=ticket.account,
+                             quantity=float(ticket.quantity))
+        return self.note(record, time_ms, "intent", text)
+
+    def accept(self, coid: str | None, answer: OrderAccepted, time_ms: int) -> OrderRecord:
+        """IBKR named the order placed as ``coid`` (None: an order placed elsewhere, being
+        modified): its id, status and text."""
+        record = self.find(int(answer.order_id), coid) or OrderRecord(coid=coid)
+        record = replace(record, order_id=int(answer.order_id),
+                         status=answer.status or record.status,
+                         reason=answer.message or record.reason)
+        text = f"order {answer.order_id} {answer.status or 'without a status'}"
+        return self.note(record, time_ms, "response", text)
+
+    def apply(self, updates: Iterable[OrderUpdate], time_ms: int) -> list[OrderRecord]:
+        """Live-order / ``sor`` updates (None = unchanged); returns the changed records."""
+        changed: list[OrderRecord] = []
+        for u in updates:
+            old = self.find(u.order_id, u.order_ref) or OrderRecord(coid=u.order_ref)
+            new = replace(
+                old, order_id=u.order_id,
+                account=u.account or old.account, symbol=u.symbol or old.symbol,
+                status=u.status or old.status,
+                quantity=_given(u.quantity, old.quantity), filled=_given(u.filled, old.filled),
+                remaining=_given(u.remaining, old.remaining),
+                avg_price=_given(u.avg_price, old.avg_price))
+            if new == old and old.order_id is not None:
+                continue
+            if new.status != old.status:
+                new = replace(new, history=(*new.history, Exchange(
+                    time_ms, "status", f"{new.status} ({new.status_text})")))
+            changed.append(self._store(new))
+        return changed
+
+    def add_fill(self, fill: Fill, time_ms: int) -> OrderRecord | None:
+        """Attach an execution to the record its ``order_ref`` (cOID) names; None if none does."""
+        record = self.find(coid=fill.order_ref) if fill.order_ref else None
+        if record is None or any(f.execution_id == fill.execution_id for f in record.fills):
+            return None
+        record = replace(record, fills=(*record.fills, fill))
+        return self.note(record, time_ms, "fill",
+                         f"{fill.side} {fill.size:g} {fill.symbol} at {fill.price:g}")
+
+    def _key(self, order_id: int | None, coid: str | None) -> str | None:
+        if coid and coid in self._records:
+            return coid
+        if order_id is not None:
+            return self._key_by_id.get(order_id)
+        return None
+
+    def _store(self, record: OrderRecord) -> OrderRecord:
+        key = record.coid or f"#{record.order_id}"
+        if record.order_id is not None:
+            old_key = self._key_by_id.get(record.order_id)
+            if old_key is not None and old_key != key:
+                self._records.pop(old_key, None)  # an id first seen without its cOID
+            self._key_by_id[record.order_id] = key
+        self._records[key] = record
+        return record
+
+
+def _given(value: float | None, old: float | None) -> float | None:
+    return old if value is None else value
