@@ -9,6 +9,8 @@ HTTP side and watch the client recover.
 from __future__ import annotations
 
 import asyncio
+import re
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
@@ -42,6 +44,10 @@ class FaultHost(Protocol):
     async def restart(self) -> None: ...
     def keep_task(self, task: asyncio.Task[Any]) -> None: ...
 
+_ORDER_ANSWER_PATHS = re.compile(r"^/iserver/(account/[^/]+/orders|reply/[^/]+)$")
+"""Placements and question replies: the answers ``lose_next_order_answer`` loses."""
+LOST_ANSWER_WAYS = ("503", "reset", "late")
+
 _FAIL_MESSAGES = {
     500: "Internal Server Error",
     502: "Bad Gateway",
@@ -66,6 +72,11 @@ class Faults:
         self.delay_s = 0.0
         self.heartbeats_stopped = False
         self.no_bridge = False
+        self.lost_answers = 0
+        self.lost_way = "503"
+        self.late_s = 0.0
+        self.requests: Counter[tuple[str, str]] = Counter()
+        """API requests received, by (method, path relative to ``/v1/api``)."""
 
     def drop_sockets(self) -> int:
         """Abort every WebSocket connection without a close frame; returns how many."""
@@ -114,6 +125,36 @@ class Faults:
             return
         raise ApiError(400, "Bad Request: no bridge")
 
+    def lose_next_order_answer(self, count: int = 1, way: str = "503",
+                               late_s: float = 0.0) -> None:
+        """Carry out the next ``count`` order placements/replies, then lose their answers.
+
+        ``way``: ``"503"`` answers 503 with an empty body, ``"reset"`` drops the connection
+        without an answer, ``"late"`` answers only after ``late_s`` seconds (longer than the
+        client's timeout). The order is placed each time: a client must find it by cOID.
+
+        Raises:
+            ApiError: ``way`` is none of those (400).
+        """
+        if way not in LOST_ANSWER_WAYS:
+            raise ApiError(400, f"way must be one of {', '.join(LOST_ANSWER_WAYS)}")
+        self.lost_answers, self.lost_way, self.late_s = max(0, count), way, late_s
+
+    async def lose_answer(self, request: web.Request, path: str,
+                          response: web.StreamResponse) -> web.StreamResponse:
+        """``response``, or its loss when a ``lose_next_order_answer`` is pending for ``path``."""
+        if (self.lost_answers <= 0 or request.method != "POST"
+                or not _ORDER_ANSWER_PATHS.match(path)):
+            return response
+        self.lost_answers -= 1
+        if self.lost_way == "late":
+            await asyncio.sleep(self.late_s)
+            return response
+        if self.lost_way == "reset" and request.transport is not None:
+            request.transport.abort()
+            return response
+        return web.Response(status=503, body=b"")
+
     def trim_trade_times(self, trimmed: bool = True) -> None:
         """Leave ``trade_time``/``trade_time_r`` out of trades (REST and ``str``), as a recorded
         list did (§11), so a client can be tested against executions without times."""
@@ -152,6 +193,8 @@ class Faults:
             "fail_next": lambda b: self.fail_next(_int(b, "count", 1), _int(b, "status", 503)),
             "set_delay": lambda b: self.set_delay(_float(b, "seconds", 0.0)),
             "no_bridge": lambda b: self.drop_bridge(_flag(b, "dropped", True)),
+            "lose_next_order_answer": lambda b: self.lose_next_order_answer(
+                _int(b, "count", 1), str(b.get("way", "503")), _float(b, "late_s", 0.0)),
             "trim_trade_times": lambda b: self.trim_trade_times(_flag(b, "trimmed", True)),
             "log_out": lambda b: self.log_out(),
             "log_in": lambda b: self.log_in(),

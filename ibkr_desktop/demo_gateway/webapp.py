@@ -109,6 +109,8 @@ def _make_gate(gateway: AppHost) -> Callable[..., Any]:
     async def gate(request: web.Request, handler: Handler) -> web.StreamResponse:
         if not is_api_path(request.path) or api_path(request.path) == "/ws":
             return await handler(request)
+        path = api_path(request.path)
+        gateway.faults.requests[(request.method, path)] += 1
         if gateway.config.pacing:
             gateway.pacing.check(request.remote or "", request.method, api_path(request.path))
         faults = gateway.faults
@@ -123,6 +125,6 @@ def _make_gate(gateway: AppHost) -> Callable[..., Any]:
         if session.logged_in:
             faults.check_bridge(api_path(request.path))
         session.guard(request)
-        return await handler(request)
+        return await faults.lose_answer(request, path, await handler(request))
 
     return gate
