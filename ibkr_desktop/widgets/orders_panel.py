@@ -1,4 +1,4 @@
-"""The live-orders table: Modify, Cancel (asks first) and Cancel all (asks first).
+"""The live-orders table: plain-word status, Modify, Cancel and Cancel all (both ask first).
 
 Nothing here cancels at once: Delete and the context menu's "Cancel order…" open a
 confirmation naming each order in words ("Buy 5 AAPL limit 185.00, day"), whose default button
@@ -11,11 +11,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QMenu, QMessageBox, QWidget
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QHelpEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QMenu,
+    QMessageBox,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QToolTip,
+    QWidget,
+)
 
 from ibkr_desktop.models.orders import OrdersModel
+from ibkr_desktop.protocol.order_kinds import OrderStatus, status_words
 from ibkr_desktop.widgets.table_view import DataTable
 
 ORDER_TYPE_WORDS = {
@@ -50,6 +59,30 @@ def describe_order(record: Mapping[str, object]) -> str:
     return f"{text}, {str(tif).lower()}" if tif else text
 
 
+class StatusDelegate(QStyledItemDelegate):
+    """Shows the Status column in plain words with IBKR's reason ("accepted, waiting to be sent
+    to the exchange (waiting for the market to open)"); the whole text is also the tooltip."""
+
+    def __init__(self, table: OrdersTable) -> None:
+        super().__init__(table)
+        self._table = table
+
+    def words(self, index: QModelIndex | QPersistentModelIndex) -> str:
+        """The plain-word status of the row at ``index`` (a view index)."""
+        return self._table.status_text(self._table.source_row(index.row()))
+
+    def initStyleOption(self, option: QStyleOptionViewItem,  # noqa: N802
+                        index: QModelIndex | QPersistentModelIndex) -> None:
+        super().initStyleOption(option, index)
+        option.text = self.words(index)
+
+    def helpEvent(self, event: QHelpEvent, view: QAbstractItemView,  # noqa: N802
+                  option: QStyleOptionViewItem,
+                  index: QModelIndex | QPersistentModelIndex) -> bool:
+        QToolTip.showText(event.globalPos(), self.words(index), view)
+        return True
+
+
 class OrdersTable(DataTable):
     """Orders, newest first; working orders can be modified and cancelled after a confirmation.
 
@@ -68,10 +101,29 @@ class OrdersTable(DataTable):
         self.orders = model
         self.confirmation: QMessageBox | None = None
         """The cancel confirmation on screen, if any (tests press its buttons)."""
+        self.reasons: dict[int, str] = {}
+        """IBKR's latest text per order id, shown with the status."""
+        self.status_delegate = StatusDelegate(self)
+        self.setItemDelegateForColumn(model.column_index("status"), self.status_delegate)
         self.add_row_actions(self._menu)
         self.bind_key(QKeySequence.StandardKey.Delete, self.ask_cancel)
         self.bind_key(QKeySequence(Qt.Key.Key_Return), self.ask_modify)
         self.doubleClicked.connect(lambda _index: self.ask_modify())
+
+    def set_reason(self, order_id: int, reason: str | None) -> None:
+        """IBKR's text for an order (None forgets it); repaints its status."""
+        if (reason or None) == self.reasons.get(order_id):
+            return
+        if reason:
+            self.reasons[order_id] = reason
+        else:
+            self.reasons.pop(order_id, None)
+        self.viewport().update()
+
+    def status_text(self, row: int) -> str:
+        """What the Status column shows for a model row."""
+        status = OrderStatus.parse(self.orders.record(row).get("status"))
+        return status_words(status, self.reasons.get(self.orders.order_id(row)))
 
     def cancellable_rows(self) -> list[int]:
         """Selected model rows whose orders are still working."""

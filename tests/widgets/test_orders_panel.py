@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QMessageBox, QStyleOptionViewItem
 
 from ibkr_desktop.models.orders import OrdersModel
 from ibkr_desktop.protocol.events import OrderUpdate
@@ -117,3 +117,23 @@ def test_describe_order_in_words() -> None:
         == "Buy 100 AAPL limit 185.00, day"
     assert describe_order({"side": "SELL", "quantity": 3, "symbol": "MSFT",
                            "order_type": "MKT"}) == "Sell 3 MSFT market"
+
+
+def test_status_reads_in_plain_words_with_ibkrs_reason(qtbot) -> None:
+    """The Status cell paints plain words, with IBKR's reason once the app knows it."""
+    table, model = _table(qtbot)
+    status_col = model.column_index("status")
+
+    def painted(order_id: int) -> str:
+        index = table.model().mapFromSource(model.index(model.row_of(order_id), status_col))
+        option = QStyleOptionViewItem()
+        table.itemDelegateForColumn(status_col).initStyleOption(option, index)
+        return option.text
+
+    assert painted(12) == "working at the exchange"
+    assert painted(11) == "filled"
+    table.set_reason(13, "waiting for the market to open")
+    assert painted(13) == ("accepted, waiting to be sent to the exchange "
+                           "(waiting for the market to open)")
+    table.set_reason(13, None)
+    assert painted(13) == "accepted, waiting to be sent to the exchange"

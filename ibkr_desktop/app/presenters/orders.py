@@ -26,6 +26,8 @@ from ibkr_desktop.models.freshness import Freshness, follow_connection
 from ibkr_desktop.models.orders import OrdersModel
 from ibkr_desktop.protocol.errors import IbkrError
 from ibkr_desktop.protocol.events import AccountsInfo, Fill
+from ibkr_desktop.protocol.order_kinds import ACTIVE_STATUSES, OrderStatus
+from ibkr_desktop.protocol.order_records import OrderRecord
 from ibkr_desktop.widgets.orders_panel import OrdersTable
 from ibkr_desktop.widgets.status_bar import ConnectionDoctor
 
@@ -34,18 +36,31 @@ FILLS_ANNOUNCED = 5
 notice (a burst must not flood the user)."""
 
 
-def fill_text(fill: Fill, order: Mapping[str, object] | None) -> tuple[str, str]:
+def fill_text(fill: Fill, progress: tuple[float, float] | None) -> tuple[str, str]:
     """(title, text) announcing one fill: ``("Partial fill", "BUY 3 MSFT @ 425.50 — filled 3
-    of 10, 7 remaining")``; ``order`` is the orders-table row with the same order ref, if known
-    (without it the text names only the execution)."""
+    of 10, 7 remaining")``; ``progress`` is the order's (filled, total quantity) including this
+    fill, None when the order is not known (the text then names only the execution)."""
     text = f"{fill.side} {fill.size:,.10g} {fill.symbol} @ {fill.price:,.2f}"
-    filled = order.get("filled") if order else None
-    remaining = order.get("remaining") if order else None
-    if not (isinstance(filled, int | float) and isinstance(remaining, int | float)):
+    if progress is None:
         return "Order filled", text
+    filled, total = progress
+    remaining = max(total - filled, 0.0)
     title = "Partial fill" if remaining > 0 else "Order filled"
-    return title, (f"{text} — filled {filled:,.10g} of {filled + remaining:,.10g}, "
+    return title, (f"{text} — filled {filled:,.10g} of {total:,.10g}, "
                    f"{remaining:,.10g} remaining")
+
+
+def progress_of(record: OrderRecord | None,
+                row: Mapping[str, object] | None) -> tuple[float, float] | None:
+    """(filled, total) of a fill's order: from the flow's record (its fills so far) when it has
+    one, else from the orders-table row with the same order ref; None when neither knows."""
+    if record is not None and record.quantity and record.fills:
+        return sum(f.size for f in record.fills), record.quantity
+    filled = row.get("filled") if row else None
+    remaining = row.get("remaining") if row else None
+    if isinstance(filled, int | float) and isinstance(remaining, int | float):
+        return float(filled), float(filled + remaining)
+    return None
 
 
 class OrdersPresenter(QObject):
@@ -60,7 +75,10 @@ class OrdersPresenter(QObject):
         self.holder = holder
         self.notifier = notifier
         self.doctor = doctor
+        self.table = table
         self._account: str | None = None
+        self._working: set[int] = set()
+        """Order ids seen working: one that then turns Inactive was rejected (announced)."""
         self.freshness = orders.freshness = fills.freshness = Freshness(needs_refresh=False)
         table.cancel_requested.connect(self.cancel_order)
         table.cancel_all_requested.connect(self.cancel_all)
@@ -75,10 +93,28 @@ class OrdersPresenter(QObject):
             broker.orders_updated.connect(self.orders.apply)
             broker.fills_received.connect(self._on_fills)
             broker.accounts_changed.connect(self._on_accounts)
+            broker.orders.record_changed.connect(self._on_record)
 
     def _clear(self) -> None:
         self.orders.clear()
         self.fills.clear()
+        self.table.reasons.clear()
+        self._working.clear()
+
+    @Slot(object)
+    def _on_record(self, record: OrderRecord) -> None:
+        """IBKR's reason beside the status; a working order turned Inactive pops up."""
+        order_id = record.order_id
+        if order_id is None:
+            return
+        self.table.set_reason(order_id, record.reason)
+        if record.status in ACTIVE_STATUSES:
+            self._working.add(order_id)
+        elif record.status is OrderStatus.INACTIVE and order_id in self._working:
+            self._working.discard(order_id)
+            what = f" ({record.symbol})" if record.symbol else ""
+            self.notifier.post("error", f"Order {order_id}{what} was rejected: "
+                               f"{record.status_text}", title="Order rejected")
 
     @Slot(object)
     def _on_accounts(self, info: AccountsInfo) -> None:
@@ -88,10 +124,16 @@ class OrdersPresenter(QObject):
 
     @Slot(object)
     def _on_fills(self, fills: Sequence[Fill]) -> None:
+        """Fills into the table; each new one announced (the flow has already joined them to
+        their records: the broker connects it first)."""
         if not self.fills.add(fills):
             return
+        broker = self.holder.broker
         for fill in fills[:FILLS_ANNOUNCED]:
-            title, text = fill_text(fill, self._order_with_ref(fill.order_ref))
+            record = broker.orders.record(coid=fill.order_ref) \
+                if broker is not None and fill.order_ref else None
+            progress = progress_of(record, self._order_with_ref(fill.order_ref))
+            title, text = fill_text(fill, progress)
             self.notifier.post("info", text, title=title)
         if len(fills) > FILLS_ANNOUNCED:
             self.notifier.post("info", f"{len(fills) - FILLS_ANNOUNCED} more fills; see "
@@ -111,7 +153,7 @@ class OrdersPresenter(QObject):
             return
         token = self.doctor.begin_busy(f"Cancelling order {order_id}…")
         try:
-            await broker.cancel_order(order_id)
+            await broker.orders.cancel(order_id)
             self.notifier.post("info", f"Cancel requested for order {order_id}")
         except IbkrError as exc:
             self.notifier.post("warning", f"Cancel of order {order_id} failed: {exc.message}")
@@ -120,25 +162,18 @@ class OrdersPresenter(QObject):
 
     @async_slot()
     async def cancel_all(self) -> None:
-        """Cancel every working order (the user confirmed); says how many were asked."""
+        """Cancel every working order of the account (the user confirmed; the flow reads live
+        orders fresh, so orders not shown yet are included); says how many were cancelled."""
         broker = self.holder.broker
         if broker is None:
             return
-        ids = [self.orders.order_id(r) for r in range(self.orders.rowCount())
-               if self.orders.is_cancellable(r)]
         token = self.doctor.begin_busy("Cancelling all working orders…")
-        failed: list[str] = []
         try:
-            for order_id in ids:
-                try:
-                    await broker.cancel_order(order_id)
-                except IbkrError as exc:
-                    failed.append(f"order {order_id}: {exc.message}")
+            done = await broker.orders.cancel_all()
+            self.notifier.post("info", f"Cancel requested for {done} working order"
+                               f"{'' if done == 1 else 's'}")
+        except IbkrError as exc:
+            self.notifier.post("warning", f"Cancel all failed: {exc.message}",
+                               title="Cancel failed")
         finally:
             self.doctor.end_busy(token)
-        done = len(ids) - len(failed)
-        self.notifier.post("info", f"Cancel requested for {done} working order"
-                           f"{'' if done == 1 else 's'}")
-        if failed:
-            self.notifier.post("warning", "Some cancels failed: " + "; ".join(failed),
-                               title="Cancel failed")

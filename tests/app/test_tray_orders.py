@@ -1,0 +1,78 @@
+"""Orders as the user meets them on the demo gateway: cancel all after a confirmation, fill
+pop-ups with filled/remaining, a rejection with IBKR's reason."""
+
+from __future__ import annotations
+
+from ibkr_desktop.client.notices import Notice
+from ibkr_desktop.protocol.order_kinds import OrderStatus
+from ibkr_desktop.protocol.order_records import OrderRecord
+from ibkr_desktop.protocol.orders import OrderQuestion, OrderTicket, OrderType, Side
+from tests.app.conftest import running_app, shows
+from tests.helpers import wait_until
+
+AAPL, MSFT = 265598, 272093
+
+
+async def _yes(question: OrderQuestion) -> bool:
+    return True
+
+
+def _statuses(app) -> list[str]:
+    return [str(app.orders.record(r).get("status")) for r in range(app.orders.rowCount())]
+
+
+async def test_cancel_all_asks_then_cancels_every_working_order(qapp) -> None:
+    async with running_app(qapp) as app:
+        await wait_until(lambda: app.account.account, 8)
+        assert app.broker is not None
+        for price in (1.0, 2.0):
+            outcome = await app.broker.orders.place(
+                OrderTicket(AAPL, Side.BUY, 5, OrderType.LMT, price=price), _yes)
+            assert outcome.placed, outcome.summary
+        table = app.window.orders_table
+        await wait_until(lambda: table.working_count() == 2, 8)
+        table.ask_cancel_all()
+        box = table.confirmation
+        assert box is not None and box.text() == "Cancel all 2 working orders?"
+        next(b for b in box.buttons() if b.text() == "Keep").click()
+        assert table.working_count() == 2  # kept: nothing was sent
+        table.ask_cancel_all()
+        next(b for b in table.confirmation.buttons() if b.text() == "Cancel all").click()
+        assert "2 working orders" in await shows(app, "Cancel requested for")
+        await wait_until(lambda: _statuses(app) == ["Cancelled", "Cancelled"], 8)
+        assert table.status_text(0) == "cancelled"
+
+
+async def test_a_fill_pops_up_with_what_is_filled_and_what_remains(qapp) -> None:
+    async with running_app(qapp) as app:
+        await wait_until(lambda: app.account.account, 8)
+        notices: list[Notice] = []
+        app.notifier.notice.connect(notices.append)
+        assert app.broker is not None
+        outcome = await app.broker.orders.place(OrderTicket(MSFT, Side.BUY, 3, OrderType.MKT),
+                                                _yes)
+        assert outcome.placed, outcome.summary
+        text = await shows(app, "BUY 3 MSFT @")
+        assert "filled 3 of 3, 0 remaining" in text
+        filled = [n for n in notices if n.title == "Order filled"]
+        assert len(filled) == 1
+        toast = app.presenters.notifications.toast.texts()
+        assert any(t.startswith("Order filled: BUY 3 MSFT @") for t in toast)
+
+
+async def test_a_working_order_turned_inactive_pops_up_with_ibkrs_reason(qapp) -> None:
+    """The flow's record goes Submitted -> Inactive with a reason: one "Order rejected"."""
+    async with running_app(qapp) as app:
+        assert app.broker is not None
+        flow = app.broker.orders
+        working = OrderRecord(coid="c1", order_id=99, symbol="AAPL",
+                              status=OrderStatus.SUBMITTED)
+        flow.record_changed.emit(working)
+        reason = "Order rejected - insufficient buying power"
+        dead = OrderRecord(coid="c1", order_id=99, symbol="AAPL", status=OrderStatus.INACTIVE,
+                           reason=reason)
+        flow.record_changed.emit(dead)
+        flow.record_changed.emit(dead)
+        texts = app.presenters.notifications.toast.texts()
+        assert texts == [f"Order rejected: Order 99 (AAPL) was rejected: not working ({reason})"]
+        assert app.window.orders_table.reasons[99] == reason
