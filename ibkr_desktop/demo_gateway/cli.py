@@ -14,6 +14,7 @@ import signal
 import sys
 from collections.abc import Sequence
 
+from .market import MARKET_HOURS
 from .server import DemoGateway, GatewayConfig
 
 
@@ -33,6 +34,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--pacing", choices=("tolerant", "strict"), default="tolerant",
                         help="tolerant (default): short bursts over IBKR's documented rates "
                              "pass, sustained excess gets 429; strict: every window exactly")
+    parser.add_argument("--market-hours", choices=MARKET_HOURS, default="us",
+                        help="us (default): orders trade in US regular hours, as at IBKR "
+                             "(otherwise they wait PreSubmitted); always: the simulated market "
+                             "is open around the clock")
+    parser.add_argument("--account-file", metavar="PATH", default=None,
+                        help="keep the paper account (cash, positions, orders, fills) in this "
+                             "JSON file across restarts (default: memory only)")
     parser.add_argument("--verbose", action="store_true", help="log one line per request")
     args = parser.parse_args(argv)
     if args.speed <= 0:
@@ -68,6 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     config = GatewayConfig(
         host=args.host, port=args.port, seed=args.seed, tls=not args.no_tls, speed=args.speed,
         pacing=not args.no_pacing, pacing_mode=args.pacing, verbose=args.verbose,
+        market_hours=args.market_hours, account_file=args.account_file,
     )
     try:
         asyncio.run(serve(config))

@@ -23,7 +23,11 @@ class GatewayConfig:
     exactly; see :mod:`.pacing_gate`), ``positions_cache_s`` (how long
     ``/portfolio/{acct}/positions`` serves its cached list before it rebuilds it by itself), and
     ``opening_positions`` ((conid, quantity) pairs the first account
-    holds from the prior day, so a new user sees live positions and P&L at once).
+    holds from the prior day, so a new user sees live positions and P&L at once),
+    ``market_hours`` (``"us"``: orders trade in US regular hours as at IBKR, otherwise they
+    wait PreSubmitted; ``"always"``: the simulated market is open around the clock) and
+    ``account_file`` (a JSON file keeping the paper accounts, orders and fills across
+    restarts; None keeps them in memory only).
     """
 
     host: str = "127.0.0.1"
@@ -48,6 +52,8 @@ class GatewayConfig:
     ws_session_grace_s: float = 0.3
     start_ms: int | None = None
     positions_cache_s: float = 60.0
+    market_hours: str = "us"
+    account_file: str | None = None
     opening_positions: tuple[tuple[int, float], ...] = (
         (265598, 100.0),  # AAPL
         (272093, 50.0),  # MSFT

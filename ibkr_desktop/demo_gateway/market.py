@@ -108,6 +108,10 @@ class _Book:
     extra: dict[str, float] = field(default_factory=dict)
 
 
+MARKET_HOURS = ("us", "always")
+"""``--market-hours`` choices: IBKR's US regular hours, or around the clock (the app's demo)."""
+
+
 class MarketSimulator:
     """Deterministic market for every instrument of a :class:`Universe`.
 
@@ -115,9 +119,15 @@ class MarketSimulator:
         universe: The instruments to simulate.
         seed: Random seed; the same seed and the same sequence of steps give the same market.
         start_ms: Simulated epoch ms at which the live market starts (the history anchor).
+        hours: ``"us"`` (orders trade in US regular hours) or ``"always"`` (open around the
+            clock: :meth:`is_rth` is always True; quotes and history keep the US day shape).
     """
 
-    def __init__(self, universe: Universe, seed: int = 7, start_ms: int = 0) -> None:
+    def __init__(self, universe: Universe, seed: int = 7, start_ms: int = 0,
+                 hours: str = "us") -> None:
+        if hours not in MARKET_HOURS:
+            raise ValueError(f"market hours must be one of {', '.join(MARKET_HOURS)}")
+        self.hours = hours
         self.universe = universe
         self._seed = seed
         self._rng = random.Random(seed)
@@ -183,8 +193,9 @@ class MarketSimulator:
         return result
 
     def is_rth(self, now_ms: int | None = None) -> bool:
-        """Whether ``now_ms`` (default: the market's time) is inside regular trading hours."""
-        return is_rth(self._now_ms if now_ms is None else now_ms)
+        """Whether orders trade at ``now_ms`` (default: the market's time): inside US regular
+        trading hours, or at any time when the market is open around the clock."""
+        return self.hours == "always" or is_rth(self._now_ms if now_ms is None else now_ms)
 
     # -- listeners ----------------------------------------------------------------------------
 

@@ -36,6 +36,20 @@ class OrderBook:
         self._next_id += 1
         return order_id
 
+    @property
+    def next_id(self) -> int:
+        """The id the next new order will get."""
+        return self._next_id
+
+    def replace_all(self, orders: list[Order], next_id: int) -> None:
+        """Hold exactly ``orders`` (a saved account being restored); ids continue at
+        ``next_id`` (or after the highest restored id)."""
+        self._orders = {o.order_id: o for o in orders}
+        self._coids = {o.coid: o.order_id for o in orders if o.coid}
+        self._next_id = max([next_id, *(o.order_id + 1 for o in orders)])
+        self._next_group = max([self._next_group, *(o.oca_group or 0 for o in orders)])
+        self._dirty = set(self._orders)
+
     def new_group(self) -> int:
         """A fresh OCA group number."""
         self._next_group += 1

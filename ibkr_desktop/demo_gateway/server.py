@@ -27,6 +27,7 @@ from .config import GatewayConfig
 from .faults import Faults
 from .market import MarketSimulator
 from .pacing_gate import PacingGate
+from .persistence import AccountKeeper
 from .routes_marketdata import MarketDataRoutes
 from .sessions import GatewaySession, SessionSettings
 from .simtime import SimClock
@@ -56,7 +57,8 @@ class DemoGateway:
         self.config = config = config or GatewayConfig()
         self.universe = Universe()
         self.clock = SimClock(config.speed, config.start_ms)
-        self.market = MarketSimulator(self.universe, config.seed, self.clock.start_ms)
+        self.market = MarketSimulator(self.universe, config.seed, self.clock.start_ms,
+                                      config.market_hours)
         self.session = GatewaySession(
             SessionSettings(
                 username=config.username, idle_timeout_s=config.session_idle_timeout_s,
@@ -72,6 +74,11 @@ class DemoGateway:
             opening_positions=dict(config.opening_positions),
             positions_cache_ms=int(config.positions_cache_s * 1000),
         )
+        self.account_keeper = (AccountKeeper(self.brokerage, config.account_file)
+                               if config.account_file else None)
+        """Keeps the paper accounts in ``config.account_file`` (None: memory only)."""
+        if self.account_keeper is not None:
+            self.account_keeper.load()
         self.faults = Faults(self)
         self.hub = WsHub(self)
         self.marketdata = MarketDataRoutes(self.market, config.history_latency_s)
@@ -127,6 +134,8 @@ class DemoGateway:
             _Periodic(loop, min(0.3, max(0.05, 0.3 / self.config.speed)), self._advance_market),
             _Periodic(loop, 0.1, self._housekeeping),
         ]
+        if self.account_keeper is not None:
+            self._periodic.append(_Periodic(loop, 1.0, self.account_keeper.save))
         log.info("demo gateway listening on %s", self.base_url)
 
     async def stop(self) -> None:
@@ -141,6 +150,15 @@ class DemoGateway:
         self._tasks.clear()
         self.session.close()
         await self._stop_http()
+        if self.account_keeper is not None:
+            self.account_keeper.save()
+
+    def reset_account(self) -> None:
+        """Start the paper accounts afresh: cash, positions, orders and fills as at first start
+        (also on disk). Connected clients see the orders change on ``sor`` and re-read the rest."""
+        if self.account_keeper is None:
+            raise RuntimeError("this demo gateway keeps no account file")
+        self.account_keeper.reset()
 
     async def restart(self) -> None:
         """Stop listening, drop every connection, start again on the same port, new session."""

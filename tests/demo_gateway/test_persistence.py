@@ -1,0 +1,82 @@
+"""The demo paper account survives a restart (cash, positions, orders, fills) and can be reset,
+as a client sees it over HTTP."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ibkr_desktop.demo_gateway.server import DemoGateway
+from tests.demo_gateway.conftest import Api, GatewayFactory
+
+AAPL = 265598
+
+
+async def _buy(api: Api, quantity: int, coid: str) -> int:
+    """A market buy with every question confirmed; returns its order id."""
+    account = api.gateway.brokerage.portfolio.selected
+    status, answer = await api.post(f"/iserver/account/{account}/orders", json_body={
+        "orders": [{"conid": AAPL, "side": "BUY", "orderType": "MKT", "quantity": quantity,
+                    "tif": "DAY", "cOID": coid}]})
+    while status == 200 and isinstance(answer, list) and "message" in answer[0]:
+        status, answer = await api.post(f"/iserver/reply/{answer[0]['id']}",
+                                        json_body={"confirmed": True})
+    assert status == 200, answer
+    return int(answer[0]["order_id"])
+
+
+async def _seen(api: Api) -> dict[str, Any]:
+    """What a client reads: AAPL position, cash, order refs, execution ids."""
+    await api.ready()
+    account = api.gateway.brokerage.portfolio.selected
+    await api.post(f"/portfolio/{account}/positions/invalidate")
+    _, positions = await api.get(f"/portfolio/{account}/positions/0")
+    _, ledger = await api.get(f"/portfolio/{account}/ledger")
+    await api.get("/iserver/account/orders")
+    _, orders = await api.get("/iserver/account/orders")
+    _, trades = await api.get("/iserver/account/trades")
+    return {
+        "aapl": sum(p["position"] for p in positions if p["conid"] == AAPL),
+        "cash": round(ledger["BASE"]["cashbalance"], 2),
+        "orders": sorted(o.get("order_ref") or "" for o in orders["orders"]),
+        "executions": sorted(t["execution_id"] for t in trades),
+    }
+
+
+async def test_account_survives_a_restart_and_resets(make_gateway: GatewayFactory, http: Any,
+                                                     tmp_path: Path) -> None:
+    path = tmp_path / "demo" / "account.json"
+    first = await make_gateway(account_file=str(path))
+    api = Api(http, first)
+    await api.ready()
+    fresh = await _seen(api)
+    order_id = await _buy(api, 7, "kept-order")
+    after_fill = await _seen(api)
+    assert after_fill["aapl"] == fresh["aapl"] + 7 and len(after_fill["executions"]) == 1
+    await first.stop()
+    assert path.exists()
+
+    second = await make_gateway(account_file=str(path))
+    api = Api(http, second)
+    assert await _seen(api) == after_fill
+    assert await _buy(api, 1, "next-order") > order_id  # ids go on; no id is reused
+    status, answer = await api.post(
+        f"/iserver/account/{second.brokerage.portfolio.selected}/orders",
+        json_body={"orders": [{"conid": AAPL, "side": "BUY", "orderType": "MKT",
+                               "quantity": 1, "tif": "DAY", "cOID": "kept-order"}]})
+    assert "already registered" in str(answer)  # the cOID is remembered across the restart
+
+    second.reset_account()
+    assert await _seen(api) == fresh
+    await second.stop()
+    third = await make_gateway(account_file=str(path))
+    assert await _seen(Api(http, third)) == fresh
+
+
+async def test_unreadable_account_file_starts_afresh(make_gateway: GatewayFactory, http: Any,
+                                                     tmp_path: Path) -> None:
+    path = tmp_path / "account.json"
+    path.write_text("{not json", encoding="utf-8")
+    plain: DemoGateway = await make_gateway()
+    kept = await make_gateway(account_file=str(path))
+    assert await _seen(Api(http, kept)) == await _seen(Api(http, plain))
