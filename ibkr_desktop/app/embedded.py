@@ -9,17 +9,62 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import Future
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from platformdirs import user_data_dir
+
+from ibkr_desktop.app.log import APP_NAME
+from ibkr_desktop.client.journal import Journal
 
 if TYPE_CHECKING:
     from ibkr_desktop.demo_gateway.server import GatewayConfig, ThreadedGateway
 
+DEMO_ACCOUNT_FILE = "demo-account.json"
+JOURNAL_FILES = {True: "demo-journal.sqlite", False: "journal.sqlite"}
+"""The order journal of the demo (reset with the demo account) and of real gateways."""
+
+
+def data_dir() -> Path:
+    """The per-user data directory (demo account, order journals); not created here."""
+    return Path(user_data_dir(APP_NAME, appauthor=False))
+
+
+def open_journal(demo: bool) -> Journal:
+    """The order journal for the demo or for real gateways (created on first use).
+
+    Raises:
+        sqlite3.Error: the file cannot be opened.
+    """
+    return Journal(data_dir() / JOURNAL_FILES[demo])
+
 
 def default_config() -> GatewayConfig:
-    """The app's demo gateway: loopback, free port, plain HTTP, IBKR pacing, seed 7."""
+    """The app's demo gateway: loopback, free port, plain HTTP, IBKR pacing, seed 7, a market
+    open around the clock, and the paper account kept in the user data directory."""
     from ibkr_desktop.demo_gateway.server import GatewayConfig
 
-    return GatewayConfig(host="127.0.0.1", port=0, seed=7, tls=False, pacing=True)
+    return GatewayConfig(host="127.0.0.1", port=0, seed=7, tls=False, pacing=True,
+                         market_hours="always", account_file=str(data_dir() / DEMO_ACCOUNT_FILE))
+
+
+def reset_demo_account(gateway: ThreadedGateway | None, journal: Journal | None) -> None:
+    """"Reset demo account": cash, positions, orders and fills as new, the demo journal empty.
+
+    Blocking (call from an executor thread, or accept a short wait). ``gateway`` is the running
+    embedded gateway (None when none runs: then the saved account file is removed); ``journal``
+    the demo journal the app holds (None: the file's rows are cleared directly).
+    """
+    if gateway is not None:
+        gateway.reset_account()
+    else:
+        (data_dir() / DEMO_ACCOUNT_FILE).unlink(missing_ok=True)
+    if journal is not None:
+        journal.clear()
+    elif (data_dir() / JOURNAL_FILES[True]).exists():
+        demo_journal = open_journal(True)
+        demo_journal.clear()
+        demo_journal.close()
 
 
 def start_demo_gateway(config: GatewayConfig | None = None) -> Future[ThreadedGateway]:

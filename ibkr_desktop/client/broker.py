@@ -126,6 +126,8 @@ class Broker(QObject):
         self.stream = StreamWorker(ws_url, tls_pin=tls_pin, timings=t.stream, parent=self)
         self.sync = AccountSync(self.rest, positions_delay_s=t.positions_delay_s, parent=self)
         self.order_desk = OrderDesk(self.rest, self._require_account, parent=self)
+        self.journal = journal
+        """The order journal this broker writes (None: no journal); closed by :meth:`stop`."""
         self.orders = OrderFlow(
             OrderDesk(self.rest, self._require_account, parent=self, announce_doubt=False),
             self.rest, self._require_account, journal=journal,
@@ -187,6 +189,8 @@ class Broker(QObject):
         await self.sync.stop()
         await self.stream.stop()
         self.rest.stop()
+        if self.journal is not None:
+            self.journal.close()
 
     # -- properties -----------------------------------------------------------------------------
 

@@ -121,16 +121,18 @@ class AccountKeeper:
 
     Args:
         brokerage: the books to keep.
-        path: the account file.
+        path: the account file; None keeps the books in memory only (reset still works).
     """
 
-    def __init__(self, brokerage: Brokerage, path: Path | str) -> None:
+    def __init__(self, brokerage: Brokerage, path: Path | str | None) -> None:
         self._brokerage = brokerage
-        self.file = AccountFile(path)
+        self.file = AccountFile(path) if path is not None else None
         self._fresh = snapshot(brokerage)
 
     def load(self) -> bool:
         """Restore the saved account, if there is a readable one; True when restored."""
+        if self.file is None:
+            return False
         data = self.file.load()
         if data is None:
             return False
@@ -145,6 +147,8 @@ class AccountKeeper:
     def save(self) -> bool:
         """Write the books if they changed since the last write; True when written
         (a failing disk is logged, not raised: the demo keeps running)."""
+        if self.file is None:
+            return False
         try:
             return self.file.save(snapshot(self._brokerage))
         except OSError as exc:

@@ -74,11 +74,9 @@ class DemoGateway:
             opening_positions=dict(config.opening_positions),
             positions_cache_ms=int(config.positions_cache_s * 1000),
         )
-        self.account_keeper = (AccountKeeper(self.brokerage, config.account_file)
-                               if config.account_file else None)
+        self.account_keeper = AccountKeeper(self.brokerage, config.account_file)
         """Keeps the paper accounts in ``config.account_file`` (None: memory only)."""
-        if self.account_keeper is not None:
-            self.account_keeper.load()
+        self.account_keeper.load()
         self.faults = Faults(self)
         self.hub = WsHub(self)
         self.marketdata = MarketDataRoutes(self.market, config.history_latency_s)
@@ -134,7 +132,7 @@ class DemoGateway:
             _Periodic(loop, min(0.3, max(0.05, 0.3 / self.config.speed)), self._advance_market),
             _Periodic(loop, 0.1, self._housekeeping),
         ]
-        if self.account_keeper is not None:
+        if self.config.account_file:
             self._periodic.append(_Periodic(loop, 1.0, self.account_keeper.save))
         log.info("demo gateway listening on %s", self.base_url)
 
@@ -150,14 +148,11 @@ class DemoGateway:
         self._tasks.clear()
         self.session.close()
         await self._stop_http()
-        if self.account_keeper is not None:
-            self.account_keeper.save()
+        self.account_keeper.save()
 
     def reset_account(self) -> None:
         """Start the paper accounts afresh: cash, positions, orders and fills as at first start
         (also on disk). Connected clients see the orders change on ``sor`` and re-read the rest."""
-        if self.account_keeper is None:
-            raise RuntimeError("this demo gateway keeps no account file")
         self.account_keeper.reset()
 
     async def restart(self) -> None:
@@ -360,6 +355,11 @@ class ThreadedGateway:
     def faults(self) -> Faults:
         """Fault switches; trigger them through :meth:`call` (e.g. ``call(faults.log_out)``)."""
         return self._require().faults
+
+    def reset_account(self) -> None:
+        """Start the paper accounts afresh on the gateway loop (blocking; see
+        :meth:`DemoGateway.reset_account`)."""
+        self.call(self._require().reset_account)
 
 
 __all__ = ["DemoGateway", "GatewayConfig", "ThreadedGateway", "create_app"]

@@ -27,7 +27,8 @@ class ModeLook:
 
 MODES: dict[str, ModeLook] = {
     "DEMO": ModeLook("#6f42c1", "#ffffff", "DEMO",
-                     "simulated market from the built-in demo gateway · no real money"),
+                     "built-in demo gateway · simulated market open around the clock · "
+                     "no real money"),
     "PAPER": ModeLook("#f0a020", "#1b1b1b", "PAPER TRADING",
                       "IBKR paper account · simulated fills, real market data"),
     "LIVE": ModeLook("#c62828", "#ffffff", "LIVE TRADING",

@@ -80,3 +80,42 @@ async def test_unreadable_account_file_starts_afresh(make_gateway: GatewayFactor
     plain: DemoGateway = await make_gateway()
     kept = await make_gateway(account_file=str(path))
     assert await _seen(Api(http, kept)) == await _seen(Api(http, plain))
+
+
+def test_the_apps_demo_is_open_around_the_clock_and_resets(tmp_path: Path) -> None:
+    """The embedded gateway's config, and "Reset demo account" through a running gateway:
+    the account and the demo journal start afresh (the user data dir is the test's tmp)."""
+    from dataclasses import replace
+
+    from ibkr_desktop.app.embedded import default_config, open_journal, reset_demo_account
+    from ibkr_desktop.demo_gateway.server import ThreadedGateway
+    from ibkr_desktop.widgets.mode_banner import MODES
+
+    config = default_config()
+    assert config.market_hours == "always"
+    assert str(config.account_file).startswith(str(tmp_path))
+    assert "open around the clock" in MODES["DEMO"].detail
+    gateway = ThreadedGateway(replace(config, pacing=False))
+    gateway.start()
+    journal = open_journal(True)
+    try:
+        brokerage = gateway.call(lambda: gateway.gateway.brokerage)  # type: ignore[union-attr]
+
+        def buy() -> Any:
+            answer = brokerage.desk.place(brokerage.portfolio.selected, {"orders": [
+                {"conid": AAPL, "side": "BUY", "orderType": "MKT", "quantity": 1, "tif": "DAY",
+                 "cOID": "to-forget"}]})
+            while "message" in answer[0]:
+                answer = brokerage.desk.reply(answer[0]["id"], True)
+            return answer
+
+        journal.write(1, "intent", "BUY 1 AAPL")
+        gateway.call(buy)
+        assert gateway.call(lambda: brokerage.book.coid_taken("to-forget"))
+        assert gateway.call(lambda: len(brokerage.executions)) == 1  # filled, whatever the hour
+        reset_demo_account(gateway, journal)
+        assert gateway.call(brokerage.book.orders) == [] and journal.entries() == []
+        assert gateway.call(lambda: brokerage.executions) == []
+    finally:
+        gateway.stop()
+        journal.close()

@@ -20,7 +20,7 @@ from PySide6.QtGui import QDesktopServices
 from ibkr_desktop.app import log
 from ibkr_desktop.app.broker_holder import BrokerHolder
 from ibkr_desktop.app.dialogs import ask_trust_certificate, show_gateway_help
-from ibkr_desktop.app.embedded import start_demo_gateway
+from ibkr_desktop.app.embedded import open_journal, start_demo_gateway
 from ibkr_desktop.app.main_window import MainWindow
 from ibkr_desktop.app.qt_async import async_slot
 from ibkr_desktop.app.settings import Keys
@@ -100,7 +100,7 @@ class SessionPresenter(QObject):
         self.base_url = url
         pin = None if endpoint.demo else Keys.TLS_PIN.get() or None
         broker = Broker(url, demo=endpoint.demo, tls_pin=pin, timings=self.client_timings,
-                        parent=self)
+                        journal=open_journal(endpoint.demo), parent=self)
         self.holder.set(broker)
         await broker.start()
 
