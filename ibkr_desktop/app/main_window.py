@@ -38,6 +38,9 @@ class MainWindow(QMainWindow):
         theme_requested(str): View > Theme.
         help_requested(str): Help menu topics ("gateway", "logs", "about").
         message(str): a status text of the window itself ("Layout restored to the default").
+        ticket_requested(str): Orders > Buy/Sell (hotkeys B/S): "BUY" or "SELL" the
+            watchlist's selected symbol.
+        question_policy_requested(): Orders > Order questions.
     """
 
     closing = Signal()
@@ -45,6 +48,8 @@ class MainWindow(QMainWindow):
     theme_requested = Signal(str)
     help_requested = Signal(str)
     message = Signal(str)
+    ticket_requested = Signal(str)
+    question_policy_requested = Signal()
 
     def __init__(self, watchlist: WatchlistPanel, orders: OrdersTable, positions: PositionsModel,
                  fills: FillsModel, account: AccountModel) -> None:
@@ -187,6 +192,14 @@ class MainWindow(QMainWindow):
         watch.addAction("&New watchlist…", self.watchlist.new_list)
         watch.addAction("&Rename watchlist…", self.watchlist.rename_list)
         watch.addAction("&Delete watchlist", self.watchlist.delete_list)
+
+        orders = bar.addMenu("&Orders")
+        self._action(orders, "&Buy selected symbol…", lambda: self.ticket_requested.emit("BUY"),
+                     None, "B")
+        self._action(orders, "&Sell selected symbol…",
+                     lambda: self.ticket_requested.emit("SELL"), None, "S")
+        orders.addSeparator()
+        orders.addAction("Order &questions…", self.question_policy_requested.emit)
 
         view = bar.addMenu("&View")
         for dock in self.docks.values():

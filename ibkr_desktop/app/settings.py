@@ -91,6 +91,13 @@ class Keys:
     MARKET_DATA_LINES = Key[int]("market_data/lines", int, DEFAULT_LINE_LIMIT,
                                  "Concurrent market-data lines of the IBKR account (default "
                                  "100; more with Quote Booster packs).")
+    QUESTIONS_PAPER = Key[dict[str, Any]](
+        "orders/questions_paper", dict, {},
+        "Per IBKR order-question message id ('o163'...): 'ask' or 'confirm' (auto-confirm, "
+        "sent to /iserver/questions/suppress) for demo and paper accounts; missing = ask.")
+    QUESTIONS_LIVE = Key[dict[str, Any]](
+        "orders/questions_live", dict, {},
+        "The same policy for live accounts; missing = ask (live always asks by default).")
 
 
 def settings_file() -> str:

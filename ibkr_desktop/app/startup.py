@@ -25,6 +25,7 @@ from ibkr_desktop.app.presenters.orders import OrdersPresenter
 from ibkr_desktop.app.presenters.positions import PositionsPresenter
 from ibkr_desktop.app.presenters.session import Endpoint, SessionPresenter
 from ibkr_desktop.app.presenters.settings import SettingsPresenter
+from ibkr_desktop.app.presenters.ticket import TicketPresenter
 from ibkr_desktop.app.presenters.watchlist import WatchlistPresenter, contract_search
 from ibkr_desktop.app.settings import Keys
 from ibkr_desktop.client.broker import Broker, ClientTimings
@@ -57,6 +58,7 @@ class Presenters:
     account: AccountPresenter
     notifications: NotificationsPresenter
     settings: SettingsPresenter
+    ticket: TicketPresenter
 
 
 class App(QObject):
@@ -143,6 +145,7 @@ def build(qapp: QApplication, *, gateway_config: GatewayConfig | None = None,
         account=AccountPresenter(app.account, window, holder, parent=app),
         notifications=notifications,
         settings=SettingsPresenter(qapp, window, session, models, parent=app),
+        ticket=TicketPresenter(holder, feed, notifier, window, parent=app),
     )
 
     _log.debug("start-up: saved layout")

@@ -5,15 +5,16 @@
 time in force, outside-RTH, whole/fractional quantity, size and price increments), then the
 market (a stop on the wrong side of it), then the bracket (a take-profit or stop-loss that
 contradicts the entry price). Nothing here reads a clock or the network: the ticket passes the
-rules and the latest quote in. An empty list means the ticket may be sent.
+rules and the latest quote in (``limits.Market``: the ask for a buy, the bid for a sell, else
+last). An empty list means the ticket may be sent.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 from ibkr_desktop.protocol.contract_rules import ContractRules
+from ibkr_desktop.protocol.limits import Market
 from ibkr_desktop.protocol.order_kinds import OrderType, Side
 from ibkr_desktop.protocol.orders import OrderTicket, Problem, validate
 from ibkr_desktop.protocol.ticket_form import FormTickets, TicketForm, form_field, read_form
@@ -25,21 +26,6 @@ TYPE_NAMES: dict[OrderType, str] = {
     OrderType.MOC: "market-on-close", OrderType.LOC: "limit-on-close",
 }
 """Order types as the ticket's type list names them."""
-
-
-@dataclass(frozen=True, slots=True)
-class Market:
-    """The latest prices of the contract (None = not known yet)."""
-
-    bid: float | None = None
-    ask: float | None = None
-    last: float | None = None
-
-    def reference(self, side: Side) -> float | None:
-        """The price a stop is compared with: last, else the ask (buy) or bid (sell)."""
-        if self.last is not None:
-            return self.last
-        return self.ask if side is Side.BUY else self.bid
 
 
 def check_form(form: TicketForm, rules: ContractRules | None,

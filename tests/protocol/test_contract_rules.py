@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from ibkr_desktop.protocol.contract_rules import ContractRules, IncrementRule, parse_contract_rules
+from ibkr_desktop.protocol.limits import Market
 from ibkr_desktop.protocol.order_kinds import OrderType, Side, TimeInForce
-from ibkr_desktop.protocol.ticket_checks import Market, check_form
+from ibkr_desktop.protocol.ticket_checks import check_form
 from ibkr_desktop.protocol.ticket_form import TicketForm, describe, read_form
 
 # The example answer of POST /iserver/contract/rules in IBKR's OpenAPI document.

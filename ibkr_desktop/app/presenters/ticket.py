@@ -1,0 +1,218 @@
+"""The order ticket: opens ticket windows and keeps each one's quote, rules and estimate current.
+
+A ticket opens from the watchlist (Orders > Buy/Sell, hotkeys B and S on the selected row) or
+from any caller with :meth:`TicketPresenter.open_ticket`. Each window holds its contract's
+quotes in the feed while open (live bid/ask, marked when delayed), asks the broker for the
+contract's rules (order types, TIFs, increments, default size), pre-fills prices from the
+quote, and shows the estimated order value and its share of net liquidation. Send runs
+:class:`~ibkr_desktop.app.presenters.ticket_send.TicketSender`. The order-question policy of
+the current mode is applied through IBKR's suppression whenever the account (and so the mode)
+is known.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import QObject, Signal
+
+from ibkr_desktop.app import log
+from ibkr_desktop.app.broker_holder import BrokerHolder
+from ibkr_desktop.app.main_window import MainWindow
+from ibkr_desktop.app.presenters.ticket_send import TicketSender, auto_confirmed
+from ibkr_desktop.client.broker import Broker
+from ibkr_desktop.client.notices import Notifier
+from ibkr_desktop.client.quote_feed import QuoteBatch, QuoteFeed, QuoteSubscription
+from ibkr_desktop.client.tasks import TaskSet
+from ibkr_desktop.protocol.contract_rules import ContractRules
+from ibkr_desktop.protocol.events import AccountsInfo, PnlUpdate
+from ibkr_desktop.protocol.limits import Market
+from ibkr_desktop.protocol.order_kinds import OrderType, Side
+from ibkr_desktop.protocol.ticket_checks import check_form
+from ibkr_desktop.protocol.ticket_form import FIELDS_BY_TYPE
+from ibkr_desktop.widgets.order_ticket import OrderTicketDialog
+
+_log = log.get("app.ticket")
+
+
+@dataclass
+class TicketWindow:
+    """One open ticket: its window, its quote subscription, the rules and the merged quote."""
+
+    dialog: OrderTicketDialog
+    quotes: QuoteSubscription
+    rules: ContractRules | None = None
+    quote: dict[str, object] = field(default_factory=dict)
+    busy: bool = False
+    checked: bool = False
+
+    def market(self) -> Market | None:
+        """The latest bid/ask/last, or None before the first quote."""
+        values = {k: self.quote.get(k) for k in ("bid", "ask", "last")}
+        prices = {k: float(v) if isinstance(v, int | float) else None for k, v in values.items()}
+        return Market(**prices) if any(v is not None for v in prices.values()) else None
+
+
+class TicketPresenter(QObject):
+    """Order tickets for the current broker.
+
+    Signals:
+        ticket_opened(OrderTicketDialog): a ticket window was opened.
+    """
+
+    ticket_opened = Signal(object)
+
+    def __init__(self, holder: BrokerHolder, feed: QuoteFeed, notifier: Notifier,
+                 window: MainWindow, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._holder, self._feed, self._notifier, self._window = holder, feed, notifier, window
+        self.steps = TicketSender(notifier, self)
+        self.tickets: list[TicketWindow] = []
+        self._net_liquidation: float | None = None
+        self._tasks = TaskSet(_log)
+        window.ticket_requested.connect(self.open_from_watchlist)
+        holder.broker_changed.connect(self._wire)
+
+    def _wire(self, broker: Broker | None) -> None:
+        self._net_liquidation = None
+        if broker is not None:
+            broker.accounts_changed.connect(self._apply_question_policy)
+            broker.pnl_updated.connect(self._on_pnl)
+
+    def _apply_question_policy(self, _info: AccountsInfo) -> None:
+        broker = self._holder.broker
+        if broker is not None:
+            broker.set_suppressed_questions(auto_confirmed(broker.mode))
+
+    def _on_pnl(self, rows: tuple[PnlUpdate, ...]) -> None:
+        broker = self._holder.broker
+        for row in rows:
+            if row.net_liquidity is not None and (broker is None or
+                                                  row.account == broker.selected_account):
+                self._net_liquidation = row.net_liquidity
+
+    # -- opening --------------------------------------------------------------------------------
+
+    def open_from_watchlist(self, side: str) -> None:
+        """Open a ticket for the watchlist's selected row ("BUY"/"SELL")."""
+        panel = self._window.watchlist
+        rows = panel.table.selected_rows()
+        if not rows:
+            self._notifier.post("info", "Select a symbol in the watchlist to trade it "
+                                "(B buys, S sells)")
+            return
+        item = panel.model.items()[rows[0]]
+        self.open_ticket(item.conid, item.symbol, Side(side))
+
+    def open_ticket(self, conid: int, symbol: str, side: Side) -> OrderTicketDialog:
+        """Open a ticket window for ``conid``; it fetches its rules and streams its quote."""
+        dialog = OrderTicketDialog(self._window)
+        ticket = TicketWindow(dialog, self._feed.open(lambda b: self._on_quotes(ticket, b),
+                                                      f"order ticket {symbol}"))
+        broker = self._holder.broker
+        if broker is not None:
+            dialog.fields.set_accounts(broker.accounts, broker.selected_account)
+        self.tickets.append(ticket)
+        dialog.fields.edited.connect(lambda: self._edited(ticket))
+        dialog.submit_requested.connect(lambda: self._submit(ticket))
+        dialog.closed.connect(lambda: self._closed(ticket))
+        dialog.open_for(conid, symbol, side)
+        ticket.quotes.hold({conid: symbol})
+        if broker is not None:
+            self._tasks.spawn(self._load_rules(broker, ticket, conid, side),
+                              name=f"rules-{conid}")
+        self.ticket_opened.emit(dialog)
+        return dialog
+
+    async def _load_rules(self, broker: Broker, ticket: TicketWindow, conid: int,
+                          side: Side) -> None:
+        rules = await broker.contract_rules(conid, side is Side.BUY)
+        if rules is None or ticket not in self.tickets:
+            return
+        ticket.rules = rules
+        ticket.dialog.fields.set_rules(rules)
+        self._prefill(ticket)
+
+    def _closed(self, ticket: TicketWindow) -> None:
+        if ticket in self.tickets:
+            self.tickets.remove(ticket)
+            ticket.quotes.close()
+            ticket.dialog.deleteLater()
+
+    # -- live values ----------------------------------------------------------------------------
+
+    def _on_quotes(self, ticket: TicketWindow, batch: QuoteBatch) -> None:
+        for values in batch.values():
+            ticket.quote.update(values)
+        ticket.dialog.set_quote(ticket.quote)
+        self._prefill(ticket)
+        self._update_estimate(ticket)
+
+    def _prefill(self, ticket: TicketWindow) -> None:
+        """Limit at the near touch (bid to buy, ask to sell), a stop one step beyond the far
+        one; fields the user typed in are left alone."""
+        market = ticket.market()
+        if market is None:
+            return
+        fields = ticket.dialog.fields
+        buy = fields.form().side is Side.BUY
+        near, far = (market.bid, market.ask) if buy else (market.ask, market.bid)
+        near = near or market.last
+        far = far or market.last
+        fields.set_price("limit", near)
+        if far is not None:
+            step = ticket.rules.increment_at(far) if ticket.rules else 0.01
+            fields.set_price("stop", far + step if buy else far - step)
+
+    def _edited(self, ticket: TicketWindow) -> None:
+        self._update_estimate(ticket)
+        if ticket.checked:  # after a first Send, problems clear as they are corrected
+            ticket.dialog.show_problems(check_form(ticket.dialog.fields.form(), ticket.rules,
+                                                   ticket.market())[1])
+
+    def _update_estimate(self, ticket: TicketWindow) -> None:
+        form = ticket.dialog.fields.form()
+        market = ticket.market()
+        needed = FIELDS_BY_TYPE[form.order_type]
+        quantity = _number(form.quantity)
+        price = _number(form.limit) if "limit" in needed else None
+        if price is None and form.order_type is OrderType.STP:
+            price = _number(form.stop)
+        if price is None and market is not None:
+            price = market.reference(form.side)
+        if price is None or quantity is None or quantity <= 0:
+            ticket.dialog.set_estimate("")
+            return
+        notional = quantity * price
+        text = f"Estimated value {notional:,.2f}"
+        if self._net_liquidation:
+            share = notional / self._net_liquidation * 100
+            text += f" · {share:.1f}% of net liquidation ({self._net_liquidation:,.0f})"
+        ticket.dialog.set_estimate(text)
+
+    # -- sending --------------------------------------------------------------------------------
+
+    def _submit(self, ticket: TicketWindow) -> None:
+        broker = self._holder.broker
+        if ticket.busy:
+            return
+        if broker is None:
+            ticket.dialog.set_status("Not sent: not connected to a gateway.")
+            return
+        ticket.busy = ticket.checked = True
+        ticket.dialog.set_busy(True)
+        self._tasks.spawn(self._send(broker, ticket), name="send-order")
+
+    async def _send(self, broker: Broker, ticket: TicketWindow) -> None:
+        try:
+            await self.steps.send(broker, ticket.dialog, ticket.rules, ticket.market())
+        finally:
+            ticket.busy = False
+            ticket.dialog.set_busy(False)
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text.replace(",", ""))
+    except ValueError:
+        return None

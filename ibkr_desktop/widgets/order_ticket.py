@@ -1,0 +1,124 @@
+"""The order ticket window: the contract's live quote, the fields, the estimate and Send.
+
+A non-modal dialog (several may be open, one per contract). It shows what it is given (the
+quote, marked when delayed; the estimated order value and its share of net liquidation;
+problems under their fields; the outcome) and asks for what the user wants (``submit_requested``
+when Send is pressed). The ticket presenter checks, previews, confirms and places.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping, Sequence
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ibkr_desktop.models.availability import availability_label
+from ibkr_desktop.protocol.order_kinds import Side
+from ibkr_desktop.protocol.orders import Problem
+from ibkr_desktop.widgets.ticket_fields import TicketFields
+
+
+class OrderTicketDialog(QDialog):
+    """One order ticket.
+
+    Signals:
+        submit_requested(): Send was pressed (the presenter checks before anything goes).
+        closed(): the window closed (the presenter releases its quotes).
+    """
+
+    submit_requested = Signal()
+    closed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("orderTicket")
+        self.setModal(False)
+        self.title = QLabel(self)
+        self.title.setObjectName("ticketTitle")
+        self.title.setStyleSheet("font-size: 15pt; font-weight: bold;")
+        self.quote = QLabel("Waiting for prices…", self)
+        self.quote.setObjectName("ticketQuote")
+        header = QHBoxLayout()
+        header.addWidget(self.title)
+        header.addStretch(1)
+        header.addWidget(self.quote)
+        self.fields = TicketFields(self)
+        self.estimate = QLabel(self)
+        self.estimate.setObjectName("ticketEstimate")
+        self.problem = QLabel(self)
+        self.problem.setObjectName("ticketError")
+        self.problem.setStyleSheet("color: #e5534b;")
+        self.problem.setWordWrap(True)
+        self.problem.hide()
+        self.status = QLabel(self)
+        self.status.setObjectName("ticketStatus")
+        self.status.setWordWrap(True)
+        self.buttons = QDialogButtonBox(self)
+        self.send_button = QPushButton("Send…", self)
+        self.send_button.setObjectName("ticketSend")
+        self.send_button.setDefault(True)
+        self.buttons.addButton(self.send_button, QDialogButtonBox.ButtonRole.ActionRole)
+        self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
+        self.buttons.rejected.connect(self.reject)
+        self.finished.connect(lambda _result: self.closed.emit())  # Close, Escape or the X
+        self.send_button.clicked.connect(self.submit_requested)
+        self.fields.side.currentIndexChanged.connect(self._side_changed)
+        layout = QVBoxLayout(self)
+        layout.addLayout(header)
+        layout.addWidget(self.fields)
+        for widget in (self.estimate, self.problem, self.status, self.buttons):
+            layout.addWidget(widget)
+
+    def open_for(self, conid: int, symbol: str, side: Side) -> None:
+        """Set the contract and side, then show the window with the quantity focused."""
+        self.fields.set_contract(conid, symbol, side)
+        self.title.setText(symbol)
+        self._side_changed()
+        self.show()
+        self.raise_()
+        self.fields.edits["quantity"].setFocus()
+        self.fields.edits["quantity"].selectAll()
+
+    def _side_changed(self) -> None:
+        side = self.fields.form().side
+        self.send_button.setText(f"{side.title()}…")
+        self.setWindowTitle(f"{side.title()} {self.fields.symbol} — order ticket")
+
+    def set_quote(self, quote: Mapping[str, object]) -> None:
+        """Bid, ask and last; marked [D]/[F] with a tooltip when not real-time."""
+        def price(name: str) -> str:
+            value = quote.get(name)
+            return f"{value:,.2f}" if isinstance(value, int | float) else "—"
+        badge, tip = availability_label(quote)
+        mark = f" <span style='color:#d29922'>[{html.escape(badge)}]</span>" if badge else ""
+        self.quote.setText(f"Bid <b>{price('bid')}</b> · Ask <b>{price('ask')}</b> · "
+                           f"Last {price('last')}{mark}")
+        self.quote.setToolTip(tip or "Real-time quote")
+
+    def set_estimate(self, text: str) -> None:
+        """The order's estimated value line."""
+        self.estimate.setText(text)
+
+    def show_problems(self, problems: Sequence[Problem]) -> None:
+        """Problems under their fields; any without a field above the buttons."""
+        rest = self.fields.show_problems(problems)
+        self.problem.setText("\n".join(p.message for p in rest))
+        self.problem.setVisible(bool(rest))
+
+    def set_status(self, text: str) -> None:
+        """What happened to the last Send (sending, placed, refused...)."""
+        self.status.setText(text)
+
+    def set_busy(self, busy: bool) -> None:
+        """While an order is on its way, Send is disabled (one click = at most one order)."""
+        self.send_button.setEnabled(not busy)

@@ -1,0 +1,204 @@
+"""The order ticket in the running app on its demo gateway: hotkeys, typing, checks, dialogs.
+
+Every dialog is answered the way a user would (its buttons), and the gateway's order calls are
+counted at the gateway, so "nothing was sent" is what the gateway saw.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog, QLineEdit
+
+from ibkr_desktop.app.settings import Keys
+from ibkr_desktop.app.startup import App
+from ibkr_desktop.protocol.limits import Limits, OnBreach
+from ibkr_desktop.protocol.order_kinds import OrderType
+from ibkr_desktop.widgets.confirm_dialog import ConfirmDialog, LimitsDialog
+from ibkr_desktop.widgets.order_ticket import OrderTicketDialog
+from ibkr_desktop.widgets.question_dialog import QuestionDialog
+from tests.app.conftest import running_app
+from tests.helpers import wait_until
+
+AAPL = 265598
+pytestmark = pytest.mark.qt_log_ignore("does not support raise")  # offscreen cannot raise
+
+
+def count_order_calls(app: App) -> list[str]:
+    """Record every order placement, what-if and reply the demo gateway receives."""
+    threaded = app.presenters.session.gateway
+    assert threaded is not None
+    desk = threaded.gateway.brokerage.desk
+    calls: list[str] = []
+    for name in ("place", "whatif", "reply"):
+        original = getattr(desk, name)
+
+        def counted(*args: Any, _original: Any = original, _name: str = name,
+                    **kwargs: Any) -> Any:
+            calls.append(_name)
+            return _original(*args, **kwargs)
+
+        setattr(desk, name, counted)
+    return calls
+
+
+def dialogs(app: App) -> list[QDialog]:
+    """Every dialog the ticket opens from now on, in order."""
+    shown: list[QDialog] = []
+    app.presenters.ticket.steps.dialog_shown.connect(shown.append)
+    return shown
+
+
+async def open_ticket(app: App, qtbot: Any, key: Qt.Key = Qt.Key.Key_B) -> OrderTicketDialog:
+    """Select AAPL in the watchlist, press the hotkey, wait for the contract rules."""
+    table = app.window.watchlist.table
+    row = app.watchlist.row_of(AAPL)
+    assert row is not None
+    table.select_row(row)
+    table.setFocus()
+    app.window.activateWindow()
+    qtbot.keyClick(table, key)
+    presenter = app.presenters.ticket
+    await wait_until(lambda: presenter.tickets and presenter.tickets[-1].rules is not None)
+    await wait_until(lambda: presenter.tickets[-1].market() is not None)
+    return presenter.tickets[-1].dialog
+
+
+def type_into(qtbot: Any, edit: QLineEdit, text: str) -> None:
+    """Replace the field's text by typing, as a user does."""
+    edit.setFocus()
+    edit.selectAll()
+    qtbot.keyClick(edit, Qt.Key.Key_Backspace)
+    qtbot.keyClicks(edit, text)
+
+
+async def test_buy_hotkey_ticket_confirms_in_words_and_places_once(qapp, qtbot) -> None:
+    """B on AAPL, 100 at 185.00 -> the confirmation reads the order in words with account and
+    mode, Transmit places exactly one order."""
+    async with running_app(qapp) as app:
+        calls, shown = count_order_calls(app), dialogs(app)
+        ticket = await open_ticket(app, qtbot)
+        assert ticket.windowTitle().startswith("Buy AAPL")
+        assert "Bid" in ticket.quote.text() and "Ask" in ticket.quote.text()
+        type_into(qtbot, ticket.fields.edits["quantity"], "100")
+        type_into(qtbot, ticket.fields.edits["limit"], "185.00")
+        assert "Estimated value 18,500.00" in ticket.estimate.text()
+        ticket.send_button.click()
+        await wait_until(lambda: shown)
+        confirm = shown[0]
+        assert isinstance(confirm, ConfirmDialog)
+        text = confirm.shown_text()
+        assert "Buy 100 AAPL limit 185.00, day" in text
+        assert "DEMO" in text and app.broker is not None
+        assert str(app.broker.selected_account) in text
+        assert "Commission" in text and calls == ["whatif"]
+        confirm.transmit_button.click()
+        await wait_until(lambda: "Placed order" in ticket.status.text(), 10)
+        assert calls == ["whatif", "place"]
+        assert len(shown) == 1  # no question for an order near the market
+
+
+async def test_invalid_entries_are_shown_inline_and_nothing_is_sent(qapp, qtbot) -> None:
+    """Each invalid entry shows its own message under its field; the gateway sees no call."""
+    async with running_app(qapp) as app:
+        calls, shown = count_order_calls(app), dialogs(app)
+        ticket = await open_ticket(app, qtbot)
+        fields = ticket.fields
+        cases = [
+            ("quantity", "", "quantity", "Enter a quantity"),
+            ("quantity", "0", "quantity", "positive"),
+            ("quantity", "-5", "quantity", "positive"),
+            ("quantity", "ten", "quantity", "must be a number"),
+            ("quantity", "10.5", "quantity", "whole number"),
+            ("limit", "185.003", "limit", "not on the price increment of 0.01"),
+        ]
+        for name, text, field, words in cases:
+            type_into(qtbot, fields.edits["quantity"], "100")
+            type_into(qtbot, fields.edits["limit"], "185.00")
+            type_into(qtbot, fields.edits[name], text)
+            ticket.send_button.click()
+            await wait_until(lambda: "Not sent" in ticket.status.text())
+            assert words in fields.shown_problems().get(field, ""), (text, fields.shown_problems())
+            ticket.set_status("")
+        type_into(qtbot, fields.edits["limit"], "185.00")
+        fields.order_type.setCurrentIndex(fields.order_type.findData(OrderType.STP))
+        assert not fields.rows["limit"].isVisibleTo(ticket)
+        type_into(qtbot, fields.edits["stop"], "100.00")
+        ticket.send_button.click()
+        await wait_until(lambda: "stop" in fields.shown_problems())
+        assert "buy stop must be above the market" in fields.shown_problems()["stop"]
+        fields.order_type.setCurrentIndex(fields.order_type.findData(OrderType.LMT))
+        fields.bracket.setChecked(True)
+        type_into(qtbot, fields.edits["take_profit"], "180.00")
+        ticket.send_button.click()
+        await wait_until(lambda: "take_profit" in fields.shown_problems())
+        assert "must be above the entry price 185" in fields.shown_problems()["take_profit"]
+        assert calls == [] and shown == []
+
+
+async def test_question_shown_verbatim_cancel_then_confirm(qapp, qtbot) -> None:
+    """A limit far from the market raises IBKR's o163: shown with its id, Cancel sends a
+    'no' and places nothing; Send again and Confirm places the order."""
+    async with running_app(qapp) as app:
+        calls, shown = count_order_calls(app), dialogs(app)
+        ticket = await open_ticket(app, qtbot)
+        type_into(qtbot, ticket.fields.edits["limit"], "150.00")
+        for confirm_question in (False, True):
+            before = len(shown)
+            ticket.send_button.click()
+            await wait_until(lambda n=before: len(shown) > n)
+            confirm = shown[-1]
+            assert isinstance(confirm, ConfirmDialog)
+            confirm.transmit_button.click()
+            await wait_until(lambda: isinstance(shown[-1], QuestionDialog))
+            question = shown[-1]
+            assert isinstance(question, QuestionDialog)
+            assert "[o163]" in question.shown_text()
+            assert "price exceeds" in question.shown_text()
+            assert "Buy 100 AAPL limit 150.00, day" in question.order.text()
+            button = question.confirm_button if confirm_question else question.cancel_button
+            button.click()
+            await wait_until(lambda: ticket.send_button.isEnabled()
+                             and ticket.status.text() not in ("", "Sending…"), 10)
+        assert calls == ["whatif", "place", "reply", "whatif", "place", "reply"]
+        assert "Placed order" in ticket.status.text()
+
+
+async def test_auto_confirm_policy_asks_nothing(qapp, qtbot) -> None:
+    """With o163 set to auto-confirm for paper/demo, the question never reaches the user."""
+    Keys.QUESTIONS_PAPER.set({"o163": "confirm"})
+    async with running_app(qapp) as app:
+        calls, shown = count_order_calls(app), dialogs(app)
+        ticket = await open_ticket(app, qtbot)
+        type_into(qtbot, ticket.fields.edits["limit"], "150.00")
+        ticket.send_button.click()
+        await wait_until(lambda: shown)
+        shown[0].accept()
+        await wait_until(lambda: "Placed order" in ticket.status.text(), 10)
+        assert [type(d) for d in shown] == [ConfirmDialog]
+        assert calls.count("place") == 1
+
+
+async def test_limits_ask_for_override_or_block(qapp, qtbot) -> None:
+    """A quantity over the user's limit: 'ask' offers an override (Back sends nothing),
+    'block' offers none."""
+    async with running_app(qapp) as app:
+        calls, shown = count_order_calls(app), dialogs(app)
+        ticket = await open_ticket(app, qtbot, Qt.Key.Key_S)
+        assert ticket.windowTitle().startswith("Sell AAPL")
+        assert app.broker is not None
+        for on_breach in (OnBreach.ASK, OnBreach.BLOCK):
+            app.broker.orders.limits = Limits(max_quantity=10, on_breach=on_breach)
+            before = len(shown)
+            ticket.send_button.click()
+            await wait_until(lambda n=before: len(shown) > n)
+            limits = shown[-1]
+            assert isinstance(limits, LimitsDialog)
+            assert "above your limit of 10" in limits.text.text()
+            assert (limits.override_button is not None) == (on_breach is OnBreach.ASK)
+            limits.reject()
+            await wait_until(lambda: "Not sent" in ticket.status.text())
+            ticket.set_status("")
+        assert calls == []
