@@ -32,6 +32,7 @@ from ibkr_desktop.protocol.errors import AccountsNotQueried, IbkrError, NoBridge
 from ibkr_desktop.protocol.events import AccountsInfo, AuthStatus, SessionKind, SessionState
 from ibkr_desktop.protocol.portfolio import parse_accounts
 from ibkr_desktop.protocol.session import (
+    logged_out,
     parse_auth_status,
     parse_tickle,
     session_state,
@@ -128,7 +129,7 @@ class SessionKeeper(QObject):
         self._set(SessionState(SessionKind.AUTHENTICATING,
                                "Re-authenticating the trading session…"))
         await self._act(self._queue.call("POST", "/iserver/reauthenticate", json={},
-                                         idempotent=True), "Reauthenticating")
+                                         idempotent=True))
 
     async def take_over(self) -> None:
         """Open the brokerage session here, disconnecting the competing login (compete:true).
@@ -137,7 +138,7 @@ class SessionKeeper(QObject):
             IbkrError: the session did not come here within ``action_wait_s``, or cannot.
         """
         self._set(SessionState(SessionKind.AUTHENTICATING, "Taking over the trading session…"))
-        await self._act(self._init_brokerage(compete=True), "Taking over the session")
+        await self._act(self._init_brokerage(compete=True))
 
     def wake(self) -> None:
         """Check now and poll quickly again (a user action, good news): the back-off restarts."""
@@ -277,10 +278,14 @@ class SessionKeeper(QObject):
         await self._queue.call("POST", "/iserver/auth/ssodh/init",
                                json={"publish": True, "compete": compete}, idempotent=True)
 
-    async def _act(self, request: Awaitable[object], what: str) -> None:
+    async def _act(self, request: Awaitable[object]) -> None:
         """A user's fix: send it, poll the auth status until the brokerage session is here.
 
         Whatever happens, the keeper checks at once afterwards (its back-off restarts).
+
+        Raises:
+            IbkrError: why the fix did not work, and what the user can do (the caller names
+                the fix: "Re-authentication failed: ...").
         """
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self._timings.action_wait_s
@@ -289,13 +294,13 @@ class SessionKeeper(QObject):
             await request
             while not (status := await self._auth_status()).authenticated or status.competing:
                 if loop.time() >= deadline:
-                    raise IbkrError(f"{what} did not bring the trading session back. Log in "
-                                    f"to the gateway again: open {self._origin} in a browser.")
+                    raise IbkrError("the trading session did not come back within "
+                                    f"{self._timings.action_wait_s:.0f} s. "
+                                    f"{logged_out(self._origin).reason}")
                 await asyncio.sleep(self._timings.poll_s)
         except NotAuthenticated:
-            raise IbkrError(f"{what} cannot help: the gateway is logged out. Log in to the "
-                            f"gateway: open {self._origin} in a browser and log in; the app "
-                            "reconnects by itself.", 401) from None
+            raise IbkrError(f"the gateway is logged out. {logged_out(self._origin).reason}",
+                            401) from None
         finally:
             self.wake()
 

@@ -42,8 +42,9 @@ async def test_lost_bridge_is_set_up_again_and_said_so(qapp) -> None:  # type: i
         shown = _watch_doctor(app)
         fault(app, "drop_bridge")
         await app.broker.refresh_orders()  # answered "no bridge"
-        await wait_until(lambda: app.window.doctor.headline() == "Connected" and shown)
-        assert ("Connecting…", "Setting up the trading session with IBKR…") in shown
+        await wait_until(lambda: ("Connecting…", "Setting up the trading session with IBKR…")
+                         in shown)
+        await wait_until(lambda: app.window.doctor.headline() == "Connected")
         assert not fault(app, "check_bridge", "/iserver/accounts")  # the bridge is up again
         assert not app.window.doctor.fix_button.isVisibleTo(app.window.doctor)
 
@@ -99,7 +100,7 @@ async def test_reauthenticate_that_cannot_work_fails_visibly(qapp) -> None:  # t
         fault(app, "log_out")
         await wait_until(lambda: doctor.headline() == "Not logged in to the gateway")
         doctor.action_requested.emit("reauthenticate")
-        text = await shows(app, "Reauthenticating cannot help: the gateway is logged out")
+        text = await shows(app, "Re-authentication failed: the gateway is logged out.")
         assert "Log in to the gateway: open" in text
 
 

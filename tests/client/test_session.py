@@ -287,18 +287,24 @@ async def test_waiting_for_the_login_backs_off_and_a_user_action_restarts_it(
 
 
 async def test_reauthenticate_when_logged_out_says_why_it_cannot_help(
-        broker: Broker, gateway: DemoGateway) -> None:
-    """Reauthenticate on a logged-out gateway fails visibly, with the real fix in the words."""
+        gateway: DemoGateway) -> None:
+    """Reauthenticate on a logged-out gateway fails visibly, with the real fix in the words.
+
+    The broker is stopped inside the test: its stream retries while logged out, and a fixture
+    teardown would run that outside the loop."""
+    broker = await start_broker(gateway.base_url)
     seen = Recorder(broker, "notice")
-    gateway.faults.log_out()
-    await wait_until(lambda: broker.session_state.kind == SessionKind.NOT_LOGGED_IN)
-    await broker.reauthenticate()
-    [notice] = seen["notice"]
-    assert notice.level == "warning"
-    assert notice.text == (
-        "Re-authentication failed: Reauthenticating cannot help: the gateway is logged out. "
-        f"Log in to the gateway: open {gateway.base_url} in a browser and log in; the app "
-        "reconnects by itself.")
+    try:
+        gateway.faults.log_out()
+        await wait_until(lambda: broker.session_state.kind == SessionKind.NOT_LOGGED_IN)
+        await broker.reauthenticate()
+        [notice] = seen["notice"]
+        assert notice.level == "warning"
+        assert notice.text == (
+            "Re-authentication failed: the gateway is logged out. Log in to the gateway: open "
+            f"{gateway.base_url} in a browser and log in; the app reconnects by itself.")
+    finally:
+        await broker.stop()
 
 
 async def test_a_login_announced_on_the_stream_is_picked_up_at_once(
