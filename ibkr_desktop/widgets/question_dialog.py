@@ -11,9 +11,9 @@ keeps running and tests can press the buttons.
 from __future__ import annotations
 
 import asyncio
-import html
 from collections.abc import Callable
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
 
 from ibkr_desktop.protocol.orders import OrderQuestion
@@ -29,16 +29,18 @@ class QuestionDialog(QDialog):
         self.setWindowTitle("IBKR asks about your order")
         self.question = question
         ids = question.message_ids
-        rows = []
+        self.order = QLabel(order_words, self)
+        self.order.setObjectName("questionOrder")
+        self.order.setStyleSheet("font-weight: bold;")
+        self.messages: list[QLabel] = []
         for n, message in enumerate(question.messages):
             message_id = ids[n] if n < len(ids) else "?"
-            rows.append(f"<p><b>[{html.escape(message_id)}]</b> {html.escape(message)}</p>")
-        self.order = QLabel(f"<p>{html.escape(order_words)}</p>", self)
-        self.order.setObjectName("questionOrder")
-        self.text = QLabel("".join(rows), self)
-        self.text.setObjectName("questionText")
-        self.text.setWordWrap(True)
-        self.text.setMinimumWidth(420)
+            label = QLabel(f"[{message_id}] {message}", self)  # verbatim: plain text, no HTML
+            label.setTextFormat(Qt.TextFormat.PlainText)
+            label.setObjectName("questionText")
+            label.setWordWrap(True)
+            label.setMinimumWidth(460)
+            self.messages.append(label)
         hint = QLabel("To stop being asked a question, set it to auto-confirm in "
                       "Orders > Order questions.", self)
         hint.setWordWrap(True)
@@ -52,12 +54,12 @@ class QuestionDialog(QDialog):
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        for widget in (self.order, self.text, hint, self.buttons):
+        for widget in (self.order, *self.messages, hint, self.buttons):
             layout.addWidget(widget)
 
     def shown_text(self) -> str:
-        """The question as the user reads it (plain text)."""
-        return self.text.text()
+        """The question as the user reads it: each message with its id, as IBKR wrote it."""
+        return "\n".join(label.text() for label in self.messages)
 
 
 async def answer(dialog: QDialog, shown: Callable[[QDialog], object] | None = None) -> bool:

@@ -80,10 +80,10 @@ class TicketFields(QWidget):
         self._row(form, "trail", "Trailing amount", trail_box)
         self._row(form, "tif", "Time in force", self.tif)
         self._row(form, "outside_rth", "", self.outside_rth)
-        self.bracket = QGroupBox("Bracket (optional): exit orders sent with this one", self)
-        self.bracket.setCheckable(True)
-        self.bracket.setChecked(False)
-        bracket_form = QFormLayout(self.bracket)
+        self.bracket = QCheckBox("Add a bracket: take-profit and stop-loss exits", self)
+        self.bracket_group = QGroupBox("Exit orders, sent with this one", self)
+        self.bracket_group.hide()
+        bracket_form = QFormLayout(self.bracket_group)
         self._row(bracket_form, "take_profit", "Take profit (limit)",
                   self._edit("take_profit", "limit price"))
         self._row(bracket_form, "stop_loss", "Stop loss (stop)",
@@ -92,13 +92,14 @@ class TicketFields(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(form)
         layout.addWidget(self.bracket)
+        layout.addWidget(self.bracket_group)
         self.set_rules(None)
         for combo in (self.account, self.side, self.tif):
             combo.currentIndexChanged.connect(self.edited)
         self.order_type.currentIndexChanged.connect(self._type_changed)
         for box in (self.outside_rth, self.trail_percent, self.bracket):
             box.toggled.connect(self.edited)
-        self.bracket.toggled.connect(self._type_changed)
+        self.bracket.toggled.connect(self.bracket_group.setVisible)
 
     # -- building ---------------------------------------------------------------------------
 
