@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QLineEdit
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLineEdit
 
 from ibkr_desktop.app.settings import Keys
 from ibkr_desktop.app.startup import App
@@ -57,8 +57,9 @@ async def open_ticket(app: App, qtbot: Any, key: Qt.Key = Qt.Key.Key_B) -> Order
     row = app.watchlist.row_of(AAPL)
     assert row is not None
     table.select_row(row)
-    table.setFocus()
     app.window.activateWindow()
+    await wait_until(app.window.isActiveWindow)
+    table.setFocus()
     qtbot.keyClick(table, key)
     presenter = app.presenters.ticket
     await wait_until(lambda: presenter.tickets and presenter.tickets[-1].rules is not None)
@@ -166,11 +167,21 @@ async def test_question_shown_verbatim_cancel_then_confirm(qapp, qtbot) -> None:
         assert "Placed order" in ticket.status.text()
 
 
-async def test_auto_confirm_policy_asks_nothing(qapp, qtbot) -> None:
-    """With o163 set to auto-confirm for paper/demo, the question never reaches the user."""
-    Keys.QUESTIONS_PAPER.set({"o163": "confirm"})
+async def test_auto_confirm_policy_set_on_the_page_asks_nothing(qapp, qtbot) -> None:
+    """Orders > Order questions: live starts at 'always ask'; o163 set to auto-confirm for
+    paper/demo is stored, sent to IBKR's suppression, and the question never reaches the user."""
     async with running_app(qapp) as app:
         calls, shown = count_order_calls(app), dialogs(app)
+        page = app.presenters.ticket.open_question_policy()
+        paper, live = page.policies()
+        assert set(live.values()) == {"ask"} and set(paper.values()) == {"ask"}
+        page.choose("o163", "paper", "confirm")
+        page.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok).click()
+        assert Keys.QUESTIONS_PAPER.get()["o163"] == "confirm"
+        assert Keys.QUESTIONS_LIVE.get()["o163"] == "ask"
+        threaded = app.presenters.session.gateway
+        assert threaded is not None
+        await wait_until(lambda: "o163" in threaded.gateway.brokerage.replies.suppressed)
         ticket = await open_ticket(app, qtbot)
         type_into(qtbot, ticket.fields.edits["limit"], "150.00")
         ticket.send_button.click()
@@ -178,7 +189,7 @@ async def test_auto_confirm_policy_asks_nothing(qapp, qtbot) -> None:
         shown[0].accept()
         await wait_until(lambda: "Placed order" in ticket.status.text(), 10)
         assert [type(d) for d in shown] == [ConfirmDialog]
-        assert calls.count("place") == 1
+        assert calls == ["whatif", "place"]
 
 
 async def test_limits_ask_for_override_or_block(qapp, qtbot) -> None:

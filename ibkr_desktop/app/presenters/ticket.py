@@ -20,6 +20,7 @@ from ibkr_desktop.app import log
 from ibkr_desktop.app.broker_holder import BrokerHolder
 from ibkr_desktop.app.main_window import MainWindow
 from ibkr_desktop.app.presenters.ticket_send import TicketSender, auto_confirmed
+from ibkr_desktop.app.settings import Keys
 from ibkr_desktop.client.broker import Broker
 from ibkr_desktop.client.notices import Notifier
 from ibkr_desktop.client.quote_feed import QuoteBatch, QuoteFeed, QuoteSubscription
@@ -31,6 +32,7 @@ from ibkr_desktop.protocol.order_kinds import OrderType, Side
 from ibkr_desktop.protocol.ticket_checks import check_form
 from ibkr_desktop.protocol.ticket_form import FIELDS_BY_TYPE
 from ibkr_desktop.widgets.order_ticket import OrderTicketDialog
+from ibkr_desktop.widgets.question_policy import QuestionPolicyDialog
 
 _log = log.get("app.ticket")
 
@@ -71,6 +73,7 @@ class TicketPresenter(QObject):
         self._net_liquidation: float | None = None
         self._tasks = TaskSet(_log)
         window.ticket_requested.connect(self.open_from_watchlist)
+        window.question_policy_requested.connect(self.open_question_policy)
         holder.broker_changed.connect(self._wire)
 
     def _wire(self, broker: Broker | None) -> None:
@@ -79,10 +82,24 @@ class TicketPresenter(QObject):
             broker.accounts_changed.connect(self._apply_question_policy)
             broker.pnl_updated.connect(self._on_pnl)
 
-    def _apply_question_policy(self, _info: AccountsInfo) -> None:
+    def _apply_question_policy(self, _info: AccountsInfo | None) -> None:
         broker = self._holder.broker
         if broker is not None:
             broker.set_suppressed_questions(auto_confirmed(broker.mode))
+
+    def open_question_policy(self) -> QuestionPolicyDialog:
+        """Orders > Order questions: the per-id policy page (stored and applied on OK)."""
+        dialog = QuestionPolicyDialog(Keys.QUESTIONS_PAPER.get(), Keys.QUESTIONS_LIVE.get(),
+                                      self._window)
+        dialog.saved.connect(self._policy_saved)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+        return dialog
+
+    def _policy_saved(self, paper: dict[str, str], live: dict[str, str]) -> None:
+        Keys.QUESTIONS_PAPER.set(paper)
+        Keys.QUESTIONS_LIVE.set(live)
+        self._apply_question_policy(None)
 
     def _on_pnl(self, rows: tuple[PnlUpdate, ...]) -> None:
         broker = self._holder.broker
