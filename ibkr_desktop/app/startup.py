@@ -20,6 +20,7 @@ from ibkr_desktop.app import log
 from ibkr_desktop.app.broker_holder import BrokerHolder
 from ibkr_desktop.app.main_window import MainWindow
 from ibkr_desktop.app.presenters.account import AccountPresenter
+from ibkr_desktop.app.presenters.journal import JournalPresenter
 from ibkr_desktop.app.presenters.notifications import NotificationsPresenter
 from ibkr_desktop.app.presenters.orders import OrdersPresenter
 from ibkr_desktop.app.presenters.positions import PositionsPresenter
@@ -59,6 +60,7 @@ class Presenters:
     notifications: NotificationsPresenter
     settings: SettingsPresenter
     ticket: TicketPresenter
+    journal: JournalPresenter
 
 
 class App(QObject):
@@ -146,6 +148,7 @@ def build(qapp: QApplication, *, gateway_config: GatewayConfig | None = None,
         notifications=notifications,
         settings=SettingsPresenter(qapp, window, session, models, parent=app),
         ticket=TicketPresenter(holder, feed, notifier, window, parent=app),
+        journal=JournalPresenter(holder, notifier, window, parent=app),
     )
 
     _log.debug("start-up: saved layout")
