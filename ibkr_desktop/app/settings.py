@@ -15,6 +15,7 @@ from typing import Any, Generic, TypeVar, cast
 from PySide6.QtCore import QByteArray, QSettings
 
 from ibkr_desktop.client.quote_feed import DEFAULT_LINE_LIMIT
+from ibkr_desktop.protocol.limits import Limits
 
 ORGANISATION = "ibkr-desktop"
 APPLICATION = "ibkr-desktop"
@@ -88,6 +89,14 @@ class Keys:
     LAYOUT_VERSION = Key[int]("window/layout_version", int, 0,
                               "LAYOUT_VERSION the saved window state was made with.")
     SELECTED_ACCOUNT = Key[str]("account/selected", str, "", "Last account the user picked.")
+    LIMITS_PAPER = Key[dict[str, Any]](
+        "orders/limits_paper", dict, {},
+        "Local order limits for demo and paper accounts (protocol.limits.Limits.to_json: "
+        "max_quantity, max_notional, max_away_pct, max_orders_per_minute, on_breach "
+        "'ask'/'block'); missing caps = none.")
+    LIMITS_LIVE = Key[dict[str, Any]](
+        "orders/limits_live", dict, {},
+        "The same limits for live accounts, kept apart from paper.")
     MARKET_DATA_LINES = Key[int]("market_data/lines", int, DEFAULT_LINE_LIMIT,
                                  "Concurrent market-data lines of the IBKR account (default "
                                  "100; more with Quote Booster packs).")
@@ -103,3 +112,9 @@ class Keys:
 def settings_file() -> str:
     """Where the settings live (shown in the About box and the log)."""
     return QSettings().fileName()
+
+
+def order_limits(mode: str) -> Limits:
+    """The local order limits for a trading mode ("LIVE" has its own; DEMO/PAPER share one)."""
+    key = Keys.LIMITS_LIVE if mode == "LIVE" else Keys.LIMITS_PAPER
+    return Limits.from_json(key.get())

@@ -99,8 +99,20 @@ class OrderFlow(QObject):
         self._lock = asyncio.Lock()
         self._doubts: list[str] = []
         self._sent_ms: list[int] = []
-        self.limits: Limits = NO_LIMITS
-        """The caps of the current mode; the app sets them from settings (paper or live)."""
+        self._limits: Callable[[], Limits] = lambda: NO_LIMITS
+
+    @property
+    def limits(self) -> Limits:
+        """The caps of the current mode (read afresh from the source at every use)."""
+        return self._limits()
+
+    @limits.setter
+    def limits(self, limits: Limits) -> None:
+        self._limits = lambda: limits
+
+    def set_limits_source(self, source: Callable[[], Limits]) -> None:
+        """Where the caps come from: the app reads its settings for paper or live here."""
+        self._limits = source
 
     # -- records --------------------------------------------------------------------------------
 
@@ -154,10 +166,9 @@ class OrderFlow(QObject):
             except IbkrError as exc:
                 return PlacementOutcome(error=exc.message)
             batch = [replace(t, account=account, coid=t.coid or new_coid()) for t in batch]
-            now = self._now()
-            breaches = [b for t in batch
-                        for b in check(t, market, self.limits, self._sent_ms, now)]
-            if breaches and (not override or self.limits.on_breach is OnBreach.BLOCK):
+            now, limits = self._now(), self.limits
+            breaches = [b for t in batch for b in check(t, market, limits, self._sent_ms, now)]
+            if breaches and (not override or limits.on_breach is OnBreach.BLOCK):
                 for b in breaches:
                     self._write("blocked", b.message, coid=batch[0].coid, account=account)
                 return PlacementOutcome(blocked=tuple(breaches))

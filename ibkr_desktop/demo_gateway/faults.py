@@ -75,6 +75,9 @@ class Faults:
         self.lost_answers = 0
         self.lost_way = "503"
         self.late_s = 0.0
+        self.fail_orders_reads = 0
+        """Live-order reads still to fail with 503 (set after a lost answer)."""
+        self._fail_reads_later = 0
         self.requests: Counter[tuple[str, str]] = Counter()
         """API requests received, by (method, path relative to ``/v1/api``)."""
 
@@ -126,12 +129,14 @@ class Faults:
         raise ApiError(400, "Bad Request: no bridge")
 
     def lose_next_order_answer(self, count: int = 1, way: str = "503",
-                               late_s: float = 0.0) -> None:
+                               late_s: float = 0.0, fail_orders_reads: int = 0) -> None:
         """Carry out the next ``count`` order placements/replies, then lose their answers.
 
         ``way``: ``"503"`` answers 503 with an empty body, ``"reset"`` drops the connection
         without an answer, ``"late"`` answers only after ``late_s`` seconds (longer than the
         client's timeout). The order is placed each time: a client must find it by cOID.
+        ``fail_orders_reads``: after a lost answer, that many live-order reads
+        (``GET /iserver/account/orders``) fail with 503: the client cannot look the order up.
 
         Raises:
             ApiError: ``way`` is none of those (400).
@@ -139,6 +144,7 @@ class Faults:
         if way not in LOST_ANSWER_WAYS:
             raise ApiError(400, f"way must be one of {', '.join(LOST_ANSWER_WAYS)}")
         self.lost_answers, self.lost_way, self.late_s = max(0, count), way, late_s
+        self._fail_reads_later = max(0, fail_orders_reads)
 
     async def lose_answer(self, request: web.Request, path: str,
                           response: web.StreamResponse) -> web.StreamResponse:
@@ -147,6 +153,7 @@ class Faults:
                 or not _ORDER_ANSWER_PATHS.match(path)):
             return response
         self.lost_answers -= 1
+        self.fail_orders_reads = self._fail_reads_later
         if self.lost_way == "late":
             await asyncio.sleep(self.late_s)
             return response
@@ -172,8 +179,13 @@ class Faults:
         """Restart the gateway on the same port: every socket drops, a new session starts."""
         await self._gateway.restart()
 
-    def take_failure(self) -> ApiError | None:
-        """The error for the current request if a ``fail_next`` is pending (consumes one)."""
+    def take_failure(self, method: str = "", path: str = "") -> ApiError | None:
+        """The error for the current request if a ``fail_next`` (or, for a live-order read,
+        a ``fail_orders_reads``) is pending; consumes one."""
+        if (self.fail_orders_reads > 0 and method == "GET"
+                and path == "/iserver/account/orders"):
+            self.fail_orders_reads -= 1
+            return ApiError(503, _FAIL_MESSAGES[503])
         if self.failures_left <= 0:
             return None
         self.failures_left -= 1
@@ -194,7 +206,8 @@ class Faults:
             "set_delay": lambda b: self.set_delay(_float(b, "seconds", 0.0)),
             "no_bridge": lambda b: self.drop_bridge(_flag(b, "dropped", True)),
             "lose_next_order_answer": lambda b: self.lose_next_order_answer(
-                _int(b, "count", 1), str(b.get("way", "503")), _float(b, "late_s", 0.0)),
+                _int(b, "count", 1), str(b.get("way", "503")), _float(b, "late_s", 0.0),
+                _int(b, "fail_orders_reads", 0)),
             "trim_trade_times": lambda b: self.trim_trade_times(_flag(b, "trimmed", True)),
             "log_out": lambda b: self.log_out(),
             "log_in": lambda b: self.log_in(),

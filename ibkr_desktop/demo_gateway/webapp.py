@@ -116,7 +116,7 @@ def _make_gate(gateway: AppHost) -> Callable[..., Any]:
         faults = gateway.faults
         if faults.delay_s:
             await asyncio.sleep(faults.delay_s)
-        failure = faults.take_failure()
+        failure = faults.take_failure(request.method, path)
         if failure is not None:
             raise failure
         session = gateway.session

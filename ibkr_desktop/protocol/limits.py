@@ -7,8 +7,9 @@ and the times of recent orders, and the clock's ``now``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
 from enum import StrEnum
 
 from ibkr_desktop.protocol.order_kinds import OrderType, Side
@@ -39,6 +40,29 @@ class Limits:
     max_away_pct: float | None = None
     max_orders_per_minute: int | None = None
     on_breach: OnBreach = OnBreach.ASK
+
+    def to_json(self) -> dict[str, object]:
+        """The settings form: caps by attribute name (None = no cap), ``on_breach`` a word."""
+        return {f.name: getattr(self, f.name) for f in fields(self)} | {
+            "on_breach": str(self.on_breach)}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, object]) -> Limits:
+        """Read the settings form; a missing, non-numeric, non-positive or non-finite cap is
+        no cap, an unknown ``on_breach`` is "ask" (settings are never trusted blindly)."""
+        def cap(name: str) -> float | None:
+            value = data.get(name)
+            ok = (isinstance(value, int | float) and not isinstance(value, bool)
+                  and math.isfinite(value) and value > 0)
+            return float(value) if ok else None  # type: ignore[arg-type]
+
+        per_minute = cap("max_orders_per_minute")
+        try:
+            on_breach = OnBreach(str(data.get("on_breach", "ask")))
+        except ValueError:
+            on_breach = OnBreach.ASK
+        return cls(cap("max_quantity"), cap("max_notional"), cap("max_away_pct"),
+                   int(per_minute) if per_minute is not None else None, on_breach)
 
 
 NO_LIMITS = Limits()

@@ -3,13 +3,16 @@ under lost answers, limits, modify/cancel/cancel-all, what-if."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 
 import pytest
 
 from ibkr_desktop.client.broker import Broker
 from ibkr_desktop.client.http import Timeouts
+from ibkr_desktop.client.journal import Journal
 from ibkr_desktop.demo_gateway.server import DemoGateway
+from ibkr_desktop.protocol.limits import Limits, OnBreach
 from ibkr_desktop.protocol.orders import (
     OrderQuestion,
     OrderStatus,
@@ -138,3 +141,126 @@ async def test_lost_reply_answer_is_resolved_by_coid(broker: Broker,
     replies = sum(n for (method, path), n in gateway.faults.requests.items()
                   if method == "POST" and path.startswith("/iserver/reply/"))
     assert replies == 1 and len(gateway.brokerage.book.orders()) == 1
+
+
+async def test_unresolved_doubt_is_checked_before_the_next_send(broker: Broker,
+                                                              gateway: DemoGateway) -> None:
+    """Answer lost and live orders unreadable: the outcome says so; the next place() first
+    finds the earlier order, then sends; never a second POST of the first order."""
+    account = str(broker.selected_account)
+    resting = round(gateway.market.quote(AAPL).bid * 0.99, 2)  # accepted without a question
+    gateway.faults.lose_next_order_answer(way="503", fail_orders_reads=1000)
+    outcome = await broker.orders.place(replace(_limit(resting), coid="in-doubt"), Asker())
+    assert not outcome.placed and outcome.error and "Nothing new is sent" in outcome.error
+    changed: list[object] = []
+    broker.orders.record_changed.connect(changed.append)
+    gateway.faults.fail_orders_reads = 0  # live orders can be read again
+    second = await broker.orders.place(_limit(round(resting * 0.99, 2)), Asker())
+    assert second.placed and _posts(gateway, account) == 2
+    assert _orders_with(gateway, "in-doubt") == 1
+    found = broker.orders.record(coid="in-doubt")
+    assert found is not None and found.order_id is not None and found in changed
+
+
+async def test_limit_breach_blocks_unless_overridden(broker: Broker,
+                                                     gateway: DemoGateway) -> None:
+    account = str(broker.selected_account)
+    broker.orders.limits = Limits(max_quantity=5)
+    big = _limit(round(gateway.market.quote(AAPL).bid * 0.99, 2), quantity=6)
+    blocked = await broker.orders.place(big, Asker())
+    assert [b.limit for b in blocked.blocked] == ["max_quantity"] and not blocked.placed
+    assert blocked.summary == "Not sent: quantity 6 is above your limit of 5"
+    assert _posts(gateway, account) == 0
+    assert (await broker.orders.place(big, Asker(), override=True)).placed
+    assert _posts(gateway, account) == 1
+    broker.orders.limits = Limits(max_quantity=5, on_breach=OnBreach.BLOCK)
+    assert (await broker.orders.place(big, Asker(), override=True)).blocked
+    assert _posts(gateway, account) == 1
+
+
+async def test_concurrent_placements_are_serialised(broker: Broker,
+                                                    gateway: DemoGateway) -> None:
+    """Two tickets at once, both with questions: each question is answered for its own order
+    (reply ids never cross) and both are placed at their own prices."""
+    bid = gateway.market.quote(AAPL).bid
+    prices = (round(bid * 0.8, 2), round(bid * 0.81, 2))
+    asked: list[str] = []
+
+    async def confirm(question: OrderQuestion) -> bool:
+        asked.append(question.reply_id)
+        await asyncio.sleep(0)  # let the other placement try to interleave
+        return True
+
+    outcomes = await asyncio.gather(*(broker.orders.place(_limit(p), confirm) for p in prices))
+    placed = [gateway.brokerage.book.find_coid(str(o.accepted[0].coid)) for o in outcomes]
+    assert [o.limit_price for o in placed if o] == list(prices)
+    assert len(set(asked)) == len(asked) >= 2
+
+
+async def test_modify_cancel_and_cancel_all(broker: Broker, gateway: DemoGateway) -> None:
+    bid = gateway.market.quote(AAPL).bid
+    one = await broker.orders.place(_limit(round(bid * 0.97, 2)), Asker())
+    two = await broker.orders.place(_limit(round(bid * 0.96, 2)), Asker())
+    order_id = one.accepted[0].order_id
+    assert order_id is not None
+    new_price = round(bid * 0.95, 2)
+    modified = await broker.orders.modify(order_id, _limit(new_price), Asker())
+    assert modified.placed and gateway.brokerage.book.get(order_id).limit_price == new_price  # type: ignore[union-attr]
+    assert await broker.orders.cancel_all() == 2
+    await wait_until(lambda: all(
+        (r := broker.orders.record(o.accepted[0].order_id)) is not None
+        and r.status is OrderStatus.CANCELLED for o in (one, two)))
+    record = broker.orders.record(order_id)
+    assert record is not None and record.status_text == "cancelled"
+    assert await broker.orders.cancel_all() == 0
+
+
+async def test_modify_below_the_filled_quantity_is_refused_locally(
+        broker: Broker, gateway: DemoGateway) -> None:
+    outcome = await broker.orders.place(
+        OrderTicket(conid=AAPL, side=Side.BUY, quantity=4, order_type=OrderType.MKT), Asker())
+    order_id = outcome.accepted[0].order_id
+    assert order_id is not None
+    await wait_until(lambda: (r := broker.orders.record(order_id)) is not None and r.filled)
+    posts = sum(n for (m, p), n in gateway.faults.requests.items() if m == "POST")
+    refused = await broker.orders.modify(order_id, _limit(1.0, quantity=3), Asker())
+    assert refused.error == "The new quantity 3 is below the 4 already filled"
+    assert sum(n for (m, p), n in gateway.faults.requests.items() if m == "POST") == posts
+
+
+async def test_what_if_reads_the_preview(broker: Broker, gateway: DemoGateway) -> None:
+    account = str(broker.selected_account)
+    preview = await broker.orders.what_if(_limit(round(gateway.market.quote(AAPL).ask, 2)))
+    assert preview.commission is not None and preview.commission > 0
+    assert preview.initial_margin_change is not None and preview.initial_margin_change > 0
+    assert preview.equity_change == -round(preview.commission)
+    assert _posts(gateway, account) == 0
+
+
+async def test_journal_holds_every_step(gateway: DemoGateway) -> None:
+    """Intent, question, the user's answer, server response, status change, cancel and fill,
+    in the order they arrived (a fill may stream in before the placement's answer is read)."""
+    journal = Journal(":memory:")
+    broker = await start_broker(gateway.base_url, journal=journal)
+    try:
+        far = round(gateway.market.quote(AAPL).bid * 0.8, 2)
+        resting = await broker.orders.place(
+            OrderTicket(conid=AAPL, side=Side.BUY, quantity=2, order_type=OrderType.LMT,
+                        price=far, coid="journalled"), Asker())
+        order_id = resting.accepted[0].order_id
+        assert order_id is not None
+        await broker.orders.cancel(order_id)
+        await wait_until(lambda: any("Cancelled" in e.text for e in journal.entries()))
+        kinds = [e.kind for e in journal.entries(coid="journalled")]
+        assert kinds[:3] == ["intent", "question", "answer"]
+        assert kinds.index("response") < kinds.index("cancel") < len(kinds) - 1
+        assert kinds[-1] == "status"
+        assert journal.entries(coid="journalled")[0].text == f"BUY 2 conid {AAPL} LMT {far:g} DAY"
+        filled = await broker.orders.place(
+            OrderTicket(conid=AAPL, side=Side.SELL, quantity=1, order_type=OrderType.MKT,
+                        coid="journalled-fill"), Asker())
+        await wait_until(lambda: any(e.kind == "fill" for e in journal.entries()))
+        [fill] = [e for e in journal.entries(coid="journalled-fill") if e.kind == "fill"]
+        assert fill.order_id == filled.accepted[0].order_id and fill.text.startswith("SELL 1 AAPL")
+    finally:
+        await broker.stop()

@@ -23,7 +23,7 @@ from ibkr_desktop.app.dialogs import ask_trust_certificate, show_gateway_help
 from ibkr_desktop.app.embedded import open_journal, start_demo_gateway
 from ibkr_desktop.app.main_window import MainWindow
 from ibkr_desktop.app.qt_async import async_slot
-from ibkr_desktop.app.settings import Keys
+from ibkr_desktop.app.settings import Keys, order_limits
 from ibkr_desktop.client.broker import Broker, ClientTimings, StreamStatus
 from ibkr_desktop.client.notices import Notifier
 from ibkr_desktop.protocol.events import SessionKind, SessionState
@@ -101,6 +101,7 @@ class SessionPresenter(QObject):
         pin = None if endpoint.demo else Keys.TLS_PIN.get() or None
         broker = Broker(url, demo=endpoint.demo, tls_pin=pin, timings=self.client_timings,
                         journal=open_journal(endpoint.demo), parent=self)
+        broker.orders.set_limits_source(lambda: order_limits(broker.mode))
         self.holder.set(broker)
         await broker.start()
 
