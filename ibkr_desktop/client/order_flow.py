@@ -11,17 +11,17 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 
 from PySide6.QtCore import QObject, Signal
 
 from ibkr_desktop.client.http import client_logger
 from ibkr_desktop.client.journal import Journal
+from ibkr_desktop.client.order_reads import OrderReads
 from ibkr_desktop.client.orders import OrderDesk
 from ibkr_desktop.client.record_book import RecordBook
 from ibkr_desktop.client.rest_queue import RestQueue
-from ibkr_desktop.client.scheduler import Lane
 from ibkr_desktop.protocol.errors import (
     GatewayUnreachable,
     IbkrError,
@@ -34,7 +34,7 @@ from ibkr_desktop.protocol.order_records import (
     OrderRecord,
     PlacementOutcome,
     WhatIf,
-    parse_whatif,
+    ticket_words,
 )
 from ibkr_desktop.protocol.orders import (
     ACTIVE_STATUSES,
@@ -46,7 +46,6 @@ from ibkr_desktop.protocol.orders import (
     OrderTicket,
     PlacementAnswer,
     new_coid,
-    parse_live_order,
 )
 
 log = client_logger("ibkr_desktop.client.order_flow")
@@ -56,8 +55,6 @@ Confirm = Callable[[OrderQuestion], Awaitable[bool]]
 
 DOUBT_ERRORS = (RequestTimedOut, ServiceUnavailable, GatewayUnreachable)
 """Failures after which an order POST may or may not have reached IBKR."""
-
-MAX_PRIMING_CALLS = 3  # live orders answer ``snapshot: false`` first (§5.4)
 
 
 def _now_ms() -> int:
@@ -92,9 +89,9 @@ class OrderFlow(QObject):
                  lookup_tries: int = 3, lookup_gap_s: float = 0.5,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._desk, self._rest, self._account = desk, rest, account
+        self._desk, self._account = desk, account
         self._journal, self._now = journal, now_ms
-        self._tries, self._gap = max(1, lookup_tries), lookup_gap_s
+        self._reads = OrderReads(rest, self._seen, tries=lookup_tries, gap_s=lookup_gap_s)
         self._book = RecordBook()
         self._lock = asyncio.Lock()
         self._doubts: list[str] = []
@@ -173,7 +170,7 @@ class OrderFlow(QObject):
                     self._write("blocked", b.message, coid=batch[0].coid, account=account)
                 return PlacementOutcome(blocked=tuple(breaches))
             for t in batch:
-                record = self._book.intend(t, now, _ticket_words(t, override and bool(breaches)))
+                record = self._book.intend(t, now, ticket_words(t, override and bool(breaches)))
                 self._write("intent", record.history[-1].text, record)
                 self.record_changed.emit(record)
             self._sent_ms = [*(t for t in self._sent_ms if now - t < 60_000), now]
@@ -190,7 +187,7 @@ class OrderFlow(QObject):
                 return PlacementOutcome(error=f"The new quantity {ticket.quantity:g} is below "
                                         f"the {record.filled:g} already filled")
             coid = record.coid if record else None
-            self._write("intent", f"modify order {order_id}: {_ticket_words(ticket, False)}",
+            self._write("intent", f"modify order {order_id}: {ticket_words(ticket, False)}",
                         record, coid=coid, order_id=order_id)
             return await self._run(self._desk.modify(order_id, ticket), confirm,
                                    [coid] if coid else [], modify_id=order_id)
@@ -212,8 +209,9 @@ class OrderFlow(QObject):
         Raises:
             IbkrError: live orders could not be read.
         """
-        updates = await self._live_orders()
-        working = [u.order_id for u in updates if u.status in ACTIVE_STATUSES]
+        account = self._account()
+        working = [u.order_id for u in await self._reads.live_orders()
+                   if u.status in ACTIVE_STATUSES and u.account in (None, account)]
         done = 0
         for order_id in working:
             try:
@@ -230,15 +228,7 @@ class OrderFlow(QObject):
             IbkrError: the gateway refused or failed the preview.
         """
         batch = [tickets] if isinstance(tickets, OrderTicket) else list(tickets)
-        account = batch[0].account or self._account()
-        body = await self._rest.call(
-            "POST", f"/iserver/account/{account}/orders/whatif",
-            json={"orders": [replace(t, account=account).to_json() for t in batch]},
-            lane=Lane.ORDER, idempotent=True)
-        try:
-            return parse_whatif(body)
-        except ValueError as exc:
-            raise IbkrError(f"The preview could not be read: {exc}") from exc
+        return await self._reads.what_if(batch[0].account or self._account(), batch)
 
     # -- internals ------------------------------------------------------------------------------
 
@@ -305,16 +295,10 @@ class OrderFlow(QObject):
     async def _resolve(self) -> PlacementOutcome:
         """Look the doubtful cOIDs up in live orders; never re-send."""
         coids = list(self._doubts)
-        found: dict[str, OrderUpdate] = {}
-        for attempt in range(self._tries):
-            try:
-                updates = await self._live_orders()
-            except IbkrError as exc:
-                return PlacementOutcome(error=_unresolved(coids, exc.message))
-            found = {u.order_ref: u for u in updates if u.order_ref in coids}
-            if found or attempt == self._tries - 1:
-                break
-            await asyncio.sleep(self._gap)
+        try:
+            found = await self._reads.find(coids)
+        except IbkrError as exc:
+            return PlacementOutcome(error=_unresolved(coids, exc.message))
         self._doubts = []
         if not found:
             text = (f"The gateway lost the answer, and IBKR holds no order with client order "
@@ -333,24 +317,9 @@ class OrderFlow(QObject):
         outcome = await self._resolve()
         return outcome.error if self._doubts else None
 
-    async def _live_orders(self) -> list[OrderUpdate]:
-        """Live orders of the session, asking again while the gateway primes (§5.4)."""
-        items: object = []
-        for _ in range(MAX_PRIMING_CALLS):
-            body = await self._rest.call("GET", "/iserver/account/orders", lane=Lane.ORDER)
-            items = body.get("orders") if isinstance(body, Mapping) else body
-            if not isinstance(body, Mapping) or body.get("snapshot") is not False:
-                break
-        updates = []
-        for item in items if isinstance(items, list) else ():
-            try:
-                updates.append(parse_live_order(item))
-            except (ValueError, TypeError, AttributeError):
-                log.info("unreadable live order skipped")
-        if updates:
-            self.on_orders(updates)
-            self.live_orders_read.emit(tuple(updates))
-        return updates
+    def _seen(self, updates: list[OrderUpdate]) -> None:
+        self.on_orders(updates)
+        self.live_orders_read.emit(tuple(updates))
 
     def _write(self, kind: str, text: str, record: OrderRecord | None = None, *,
                coid: str | None = None, order_id: int | None = None,
@@ -371,12 +340,3 @@ def _one(coids: list[str]) -> str | None:
 def _unresolved(coids: list[str], why: str) -> str:
     return (f"The gateway lost the answer to order {', '.join(coids)} and live orders could "
             f"not be read ({why}). Nothing new is sent until IBKR's orders can be checked.")
-
-
-def _ticket_words(ticket: OrderTicket, overridden: bool) -> str:
-    """``BUY 100 conid 265598 LMT 185.0 DAY`` (+ the limit override) for the journal."""
-    price = f" {ticket.price:g}" if ticket.price is not None else ""
-    stop = f" stop {ticket.aux_price:g}" if ticket.aux_price is not None else ""
-    extra = " (local limits overridden)" if overridden else ""
-    return (f"{ticket.side} {ticket.quantity:g} conid {ticket.conid} {ticket.order_type}"
-            f"{price}{stop} {ticket.tif}{extra}")

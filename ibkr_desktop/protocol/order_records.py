@@ -134,6 +134,16 @@ class WhatIf:
     error: str | None = None
 
 
+def ticket_words(ticket: OrderTicket, overridden: bool = False) -> str:
+    """``BUY 100 conid 265598 LMT 185 DAY`` (plus ``(local limits overridden)``): a ticket as
+    the journal records the intent."""
+    price = f" {ticket.price:g}" if ticket.price is not None else ""
+    stop = f" stop {ticket.aux_price:g}" if ticket.aux_price is not None else ""
+    extra = " (local limits overridden)" if overridden else ""
+    return (f"{ticket.side} {ticket.quantity:g} conid {ticket.conid} {ticket.order_type}"
+            f"{price}{stop} {ticket.tif}{extra}")
+
+
 _NUMBER = re.compile(r"-?[\d,]*\.?\d+")
 
 
