@@ -3,11 +3,12 @@ pop-ups with filled/remaining, a rejection with IBKR's reason."""
 
 from __future__ import annotations
 
+from ibkr_desktop.app.startup import build
 from ibkr_desktop.client.notices import Notice
 from ibkr_desktop.protocol.order_kinds import OrderStatus
 from ibkr_desktop.protocol.order_records import OrderRecord
 from ibkr_desktop.protocol.orders import OrderQuestion, OrderTicket, OrderType, Side
-from tests.app.conftest import running_app, shows
+from tests.app.conftest import close, running_app, shows
 from tests.helpers import wait_until
 
 AAPL, MSFT = 265598, 272093
@@ -76,3 +77,22 @@ async def test_a_working_order_turned_inactive_pops_up_with_ibkrs_reason(qapp) -
         texts = app.presenters.notifications.toast.texts()
         assert texts == [f"Order rejected: Order 99 (AAPL) was rejected: not working ({reason})"]
         assert app.window.orders_table.reasons[99] == reason
+
+
+async def test_market_session_at_the_end_of_the_menu_bar(qapp) -> None:
+    """Without a broker the US session by the clock; on the embedded demo, open all day."""
+    app = build(qapp)
+    app.window.show()
+    try:
+        orders = app.presenters.orders
+        label = orders.session_label
+        orders._now_ms = lambda: 1_796_072_400_000  # Monday 2026-11-30 16:00 New York
+        orders.show_session()
+        assert label.isVisible() and label.text() == "US market: after-hours (until 20:00 ET)"
+        assert label.parentWidget() is app.window.menu_bar
+    finally:
+        close(app)
+    async with running_app(qapp) as app:
+        await wait_until(lambda: app.account.account, 8)
+        label = app.presenters.orders.session_label
+        await wait_until(lambda: label.text() == "Demo market: open around the clock")

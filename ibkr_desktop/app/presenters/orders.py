@@ -1,4 +1,5 @@
-"""Orders and executions: live orders and fills into their tables; cancel and cancel-all.
+"""Orders and executions: live orders and fills into their tables; cancel and cancel-all; the
+market session at the right end of the menu bar.
 
 The orders table asks the user before emitting a cancel (see ``widgets.orders_panel``); this
 presenter sends it. Fills (with what is filled and what remains of the order), cancel results
@@ -13,9 +14,11 @@ reconnect reports only changes, so they are current again as soon as the stream 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 
-from PySide6.QtCore import QObject, Slot
+from PySide6.QtCore import QObject, Qt, QTimer, Slot
+from PySide6.QtWidgets import QLabel, QMenuBar
 
 from ibkr_desktop.app.broker_holder import BrokerHolder
 from ibkr_desktop.app.qt_async import async_slot
@@ -26,10 +29,14 @@ from ibkr_desktop.models.freshness import Freshness, follow_connection
 from ibkr_desktop.models.orders import OrdersModel
 from ibkr_desktop.protocol.errors import IbkrError
 from ibkr_desktop.protocol.events import AccountsInfo, Fill
+from ibkr_desktop.protocol.market_session import us_session
 from ibkr_desktop.protocol.order_kinds import ACTIVE_STATUSES, OrderStatus
 from ibkr_desktop.protocol.order_records import OrderRecord
 from ibkr_desktop.widgets.orders_panel import OrdersTable
 from ibkr_desktop.widgets.status_bar import ConnectionDoctor
+
+SESSION_CHECK_MS = 30_000
+"""How often the market-session label is brought up to date."""
 
 FILLS_ANNOUNCED = 5
 """At most this many fills of one batch are announced one by one; the rest in one summary
@@ -68,7 +75,8 @@ class OrdersPresenter(QObject):
 
     def __init__(self, orders: OrdersModel, fills: FillsModel, table: OrdersTable,
                  holder: BrokerHolder, notifier: Notifier, doctor: ConnectionDoctor,
-                 parent: QObject | None = None) -> None:
+                 menu_bar: QMenuBar, parent: QObject | None = None, *,
+                 now_ms: Callable[[], int] = lambda: int(time.time() * 1000)) -> None:
         super().__init__(parent)
         self.orders = orders
         self.fills = fills
@@ -83,9 +91,34 @@ class OrdersPresenter(QObject):
         table.cancel_requested.connect(self.cancel_order)
         table.cancel_all_requested.connect(self.cancel_all)
         holder.broker_changed.connect(self._wire)
+        self._now_ms = now_ms
+        self.session_label = QLabel()
+        """The US market session, at the right end of the menu bar."""
+        self.session_label.setObjectName("marketSession")
+        self.session_label.setContentsMargins(8, 0, 12, 0)
+        menu_bar.setCornerWidget(self.session_label, Qt.Corner.TopRightCorner)
+        self._session_timer = QTimer(self)
+        self._session_timer.timeout.connect(self.show_session)
+        self._session_timer.start(SESSION_CHECK_MS)
+        self.show_session()
+
+    @Slot()
+    def show_session(self) -> None:
+        """The market session now; the embedded demo's market never closes (it says so)."""
+        broker = self.holder.broker
+        if broker is not None and broker.mode == "DEMO":
+            self.session_label.setText("Demo market: open around the clock")
+            self.session_label.setToolTip("The built-in demo gateway trades at any hour.")
+            return
+        now = us_session(self._now_ms())
+        self.session_label.setText(now.text)
+        self.session_label.setToolTip("US stock market hours, New York time (holidays not "
+                                      "shown). Orders outside regular hours need 'Allow "
+                                      "outside regular trading hours'.")
 
     def _wire(self, broker: Broker | None) -> None:
         self._clear()
+        self.show_session()
         if broker is None:
             self.freshness.disconnected()
         else:
@@ -93,6 +126,7 @@ class OrdersPresenter(QObject):
             broker.orders_updated.connect(self.orders.apply)
             broker.fills_received.connect(self._on_fills)
             broker.accounts_changed.connect(self._on_accounts)
+            broker.accounts_changed.connect(lambda _info: self.show_session())
             broker.orders.record_changed.connect(self._on_record)
 
     def _clear(self) -> None:
