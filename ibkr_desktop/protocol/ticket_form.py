@@ -9,9 +9,18 @@ sentence the confirmation shows: ``"Buy 100 AAPL limit 185.00, day"``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from ibkr_desktop.protocol.order_kinds import OrderType, Side, TimeInForce
+from ibkr_desktop.protocol import _coerce
+from ibkr_desktop.protocol.order_kinds import (
+    OrderType,
+    Side,
+    TimeInForce,
+    parse_order_type,
+    parse_side,
+    parse_tif,
+)
 from ibkr_desktop.protocol.orders import OrderTicket, Problem, new_coid
 
 FIELDS_BY_TYPE: dict[OrderType, tuple[str, ...]] = {
@@ -150,3 +159,24 @@ def describe(ticket: OrderTicket, symbol: str, digits: int = 2) -> str:
     side = "Buy" if ticket.side is Side.BUY else "Sell"
     text = f"{side} {ticket.quantity:g} {symbol} {kind}, {_TIF_WORDS[ticket.tif]}"
     return text + (", outside regular hours" if ticket.outside_rth else "")
+
+
+def working_order(row: Mapping[str, object]) -> OrderTicket | None:
+    """A working order as shown in the orders table (``OrderUpdate`` fields) as a ticket to
+    edit; None when its contract, side, type or quantity is not known.
+
+    ``quantity`` is the order's total (filled part included); ``price`` is the limit and
+    ``aux_price`` the stop, as ``OrderUpdate`` holds them (a STP's stop moves to ``price``).
+    """
+    conid = _coerce.integer(row.get("conid"))
+    side = parse_side(row.get("side"))
+    kind = parse_order_type(row.get("order_type"))
+    quantity = _coerce.number(row.get("quantity"))
+    if conid is None or side is None or kind is None or not quantity:
+        return None
+    price, aux = _coerce.number(row.get("price")), _coerce.number(row.get("aux_price"))
+    if kind in (OrderType.STP, OrderType.TRAIL):
+        price, aux = aux if aux is not None else price, None
+    return OrderTicket(conid=conid, side=side, quantity=quantity, order_type=kind,
+                       tif=parse_tif(row.get("tif")) or TimeInForce.DAY, price=price,
+                       aux_price=aux, account=_coerce.text(row.get("account")))

@@ -23,7 +23,7 @@ _MODE_COLOURS = {"LIVE": "#e5534b", "PAPER": "#d29922", "DEMO": "#539bf5"}
 def preview_lines(preview: WhatIf | None, currency: str = "USD") -> list[str]:
     """The what-if figures in words; a line saying why when there is no preview."""
     if preview is None:
-        return ["Preview unavailable: IBKR did not answer the what-if request."]
+        return ["No preview from IBKR for this order."]
     def money(value: float | None) -> str:
         return "—" if value is None else f"{value:+,.2f} {currency}"
     lines = [f"Commission: {'—' if preview.commission is None else f'{preview.commission:,.2f}'}"

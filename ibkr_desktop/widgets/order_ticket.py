@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from ibkr_desktop.models.availability import availability_label
 from ibkr_desktop.protocol.order_kinds import Side
-from ibkr_desktop.protocol.orders import Problem
+from ibkr_desktop.protocol.orders import OrderTicket, Problem
 from ibkr_desktop.widgets.ticket_fields import TicketFields
 
 
@@ -43,6 +43,8 @@ class OrderTicketDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("orderTicket")
         self.setModal(False)
+        self.modify_id: int | None = None
+        """The working order this window modifies; None for a new order."""
         self.title = QLabel(self)
         self.title.setObjectName("ticketTitle")
         self.title.setStyleSheet("font-size: 15pt; font-weight: bold;")
@@ -89,8 +91,21 @@ class OrderTicketDialog(QDialog):
         self.fields.edits["quantity"].setFocus()
         self.fields.edits["quantity"].selectAll()
 
+    def open_modify(self, order_id: int, order: OrderTicket, symbol: str) -> None:
+        """Open as the edit dialog of working order ``order_id``, its fields pre-filled."""
+        self.modify_id = order_id
+        self.open_for(order.conid, symbol, order.side)
+        self.fields.load_order(order)
+        self.fields.edits["quantity"].setToolTip(
+            "Total quantity of the order, the part already filled included")
+
     def _side_changed(self) -> None:
         side = self.fields.form().side
+        if self.modify_id is not None:
+            self.send_button.setText("Modify…")
+            self.setWindowTitle(f"Modify order {self.modify_id}: {side.title()} "
+                                f"{self.fields.symbol}")
+            return
         self.send_button.setText(f"{side.title()}…")
         self.setWindowTitle(f"{side.title()} {self.fields.symbol} — order ticket")
 

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from ibkr_desktop.protocol.contract_rules import ContractRules
 from ibkr_desktop.protocol.order_kinds import OrderType, Side, TimeInForce
-from ibkr_desktop.protocol.orders import Problem
+from ibkr_desktop.protocol.orders import OrderTicket, Problem
 from ibkr_desktop.protocol.ticket_checks import TYPE_NAMES
 from ibkr_desktop.protocol.ticket_form import FIELDS_BY_TYPE, TicketForm
 
@@ -147,6 +147,22 @@ class TicketFields(QWidget):
         if selected in accounts:
             self.account.setCurrentIndex(accounts.index(selected))
         self.account.blockSignals(False)
+
+    def load_order(self, order: OrderTicket) -> None:
+        """Fill the fields from a working order (modify): side and bracket are locked."""
+        self.order_type.setCurrentIndex(max(0, self.order_type.findData(order.order_type)))
+        self.edits["quantity"].setText(f"{order.quantity:g}")
+        stop = order.price if order.order_type is OrderType.STP else order.aux_price
+        for name, value in (("limit", None if order.order_type is OrderType.STP
+                             else order.price), ("stop", stop),
+                            ("trail", order.trailing_amount)):
+            if value is not None:
+                self.edits[name].setText(f"{value:g}")
+                self.edits[name].setModified(True)  # quotes must not overwrite it
+        self.tif.setCurrentIndex(max(0, self.tif.findData(order.tif)))
+        self.outside_rth.setChecked(order.outside_rth)
+        for widget in (self.side, self.bracket, self.account):
+            widget.setEnabled(False)
 
     def set_rules(self, rules: ContractRules | None) -> None:
         """Offer what the contract allows (every ticket type until the rules arrive)."""

@@ -16,10 +16,11 @@ from ibkr_desktop.app.settings import Keys
 from ibkr_desktop.app.startup import App
 from ibkr_desktop.protocol.limits import Limits, OnBreach
 from ibkr_desktop.protocol.order_kinds import OrderType
+from ibkr_desktop.protocol.orders import OrderTicket, Side
 from ibkr_desktop.widgets.confirm_dialog import ConfirmDialog, LimitsDialog
 from ibkr_desktop.widgets.order_ticket import OrderTicketDialog
 from ibkr_desktop.widgets.question_dialog import QuestionDialog
-from tests.app.conftest import running_app
+from tests.app.conftest import place, running_app
 from tests.helpers import wait_until
 
 AAPL = 265598
@@ -32,7 +33,7 @@ def count_order_calls(app: App) -> list[str]:
     assert threaded is not None
     desk = threaded.gateway.brokerage.desk
     calls: list[str] = []
-    for name in ("place", "whatif", "reply"):
+    for name in ("place", "whatif", "reply", "modify"):
         original = getattr(desk, name)
 
         def counted(*args: Any, _original: Any = original, _name: str = name,
@@ -213,3 +214,31 @@ async def test_limits_ask_for_override_or_block(qapp, qtbot) -> None:
             await wait_until(lambda: "Not sent" in ticket.status.text())
             ticket.set_status("")
         assert calls == []
+
+
+async def test_modify_from_the_orders_table_prefills_and_confirms(qapp, qtbot) -> None:
+    """Modify on a working order opens the edit dialog pre-filled (total quantity, price);
+    the confirmation says which order changes to what, and the gateway sees one modify."""
+    async with running_app(qapp) as app:
+        await place(app, OrderTicket(AAPL, Side.BUY, 100, OrderType.LMT, price=185.0))
+        model = app.orders
+        await wait_until(lambda: model.rowCount() == 1 and model.record(0).get("conid"))
+        order_id = model.order_id(0)
+        calls, shown = count_order_calls(app), dialogs(app)
+        app.window.orders_table.modify_requested.emit(order_id)
+        presenter = app.presenters.ticket
+        await wait_until(lambda: presenter.tickets and presenter.tickets[-1].rules is not None)
+        ticket = presenter.tickets[-1].dialog
+        fields = ticket.fields
+        assert ticket.windowTitle() == f"Modify order {order_id}: Buy AAPL"
+        assert (fields.edits["quantity"].text(), fields.edits["limit"].text()) == ("100", "185")
+        assert not fields.side.isEnabled() and ticket.send_button.text() == "Modify…"
+        type_into(qtbot, fields.edits["limit"], "186.00")
+        ticket.send_button.click()
+        await wait_until(lambda: shown)
+        assert isinstance(shown[0], ConfirmDialog)
+        assert (f"Modify order {order_id} to: Buy 100 AAPL limit 186.00, day"
+                in shown[0].shown_text())
+        shown[0].accept()
+        await wait_until(lambda: model.record(0).get("price") == 186.0, 10)
+        assert calls == ["modify"]

@@ -8,7 +8,7 @@ from ibkr_desktop.protocol.contract_rules import ContractRules, IncrementRule, p
 from ibkr_desktop.protocol.limits import Market
 from ibkr_desktop.protocol.order_kinds import OrderType, Side, TimeInForce
 from ibkr_desktop.protocol.ticket_checks import check_form
-from ibkr_desktop.protocol.ticket_form import TicketForm, describe, read_form
+from ibkr_desktop.protocol.ticket_form import TicketForm, describe, read_form, working_order
 
 # The example answer of POST /iserver/contract/rules in IBKR's OpenAPI document.
 OPENAPI_RULES = {
@@ -150,3 +150,14 @@ def test_describe(changes: dict[str, object], text: str) -> None:
     tickets, _ = read_form(form(**changes))
     assert tickets.parent is not None
     assert describe(tickets.parent, "AAPL") == text
+
+
+def test_working_order_reads_the_orders_table_row() -> None:
+    """An orders-table row becomes the ticket to edit; a STP's stop (aux_price) is its price."""
+    row = {"conid": 265598, "side": "SELL", "order_type": "STP", "quantity": 300.0,
+           "filled": 100.0, "aux_price": 180.0, "tif": "GTC", "account": "DU1"}
+    order = working_order(row)
+    assert order is not None
+    assert (order.side, order.order_type, order.quantity, order.price, order.tif) == (
+        Side.SELL, OrderType.STP, 300.0, 180.0, TimeInForce.GTC)
+    assert working_order({"conid": 265598, "side": "BUY"}) is None

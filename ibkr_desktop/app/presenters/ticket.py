@@ -29,8 +29,9 @@ from ibkr_desktop.protocol.contract_rules import ContractRules
 from ibkr_desktop.protocol.events import AccountsInfo, PnlUpdate
 from ibkr_desktop.protocol.limits import Market
 from ibkr_desktop.protocol.order_kinds import OrderType, Side
+from ibkr_desktop.protocol.orders import OrderTicket
 from ibkr_desktop.protocol.ticket_checks import check_form
-from ibkr_desktop.protocol.ticket_form import FIELDS_BY_TYPE
+from ibkr_desktop.protocol.ticket_form import FIELDS_BY_TYPE, working_order
 from ibkr_desktop.widgets.order_ticket import OrderTicketDialog
 from ibkr_desktop.widgets.question_policy import QuestionPolicyDialog
 
@@ -74,6 +75,7 @@ class TicketPresenter(QObject):
         self._tasks = TaskSet(_log)
         window.ticket_requested.connect(self.open_from_watchlist)
         window.question_policy_requested.connect(self.open_question_policy)
+        window.orders_table.modify_requested.connect(self.open_modify)
         holder.broker_changed.connect(self._wire)
 
     def _wire(self, broker: Broker | None) -> None:
@@ -121,8 +123,24 @@ class TicketPresenter(QObject):
         item = panel.model.items()[rows[0]]
         self.open_ticket(item.conid, item.symbol, Side(side))
 
-    def open_ticket(self, conid: int, symbol: str, side: Side) -> OrderTicketDialog:
-        """Open a ticket window for ``conid``; it fetches its rules and streams its quote."""
+    def open_modify(self, order_id: int) -> OrderTicketDialog | None:
+        """The edit dialog of a working order from the orders table, pre-filled (quantity =
+        the order's total, filled part included, as IBKR's modify wants it)."""
+        model = self._window.orders_table.source
+        row = model.row_of(order_id)
+        record = model.record(row) if row is not None else {}
+        order = working_order(record)
+        if order is None:
+            self._notifier.post("warning", f"Order {order_id} cannot be modified from here: "
+                                "its contract, side or type is not known yet")
+            return None
+        return self.open_ticket(order.conid, str(record.get("symbol") or order.conid),
+                                order.side, modify=(order_id, order))
+
+    def open_ticket(self, conid: int, symbol: str, side: Side, *,
+                    modify: tuple[int, OrderTicket] | None = None) -> OrderTicketDialog:
+        """Open a ticket window for ``conid`` (or the edit dialog of ``modify``: order id and
+        the order as it works now); it fetches its rules and streams its quote."""
         dialog = OrderTicketDialog(self._window)
         ticket = TicketWindow(dialog, self._feed.open(lambda b: self._on_quotes(ticket, b),
                                                       f"order ticket {symbol}"))
@@ -133,7 +151,10 @@ class TicketPresenter(QObject):
         dialog.fields.edited.connect(lambda: self._edited(ticket))
         dialog.submit_requested.connect(lambda: self._submit(ticket))
         dialog.closed.connect(lambda: self._closed(ticket))
-        dialog.open_for(conid, symbol, side)
+        if modify is not None:
+            dialog.open_modify(modify[0], modify[1], symbol)
+        else:
+            dialog.open_for(conid, symbol, side)
         ticket.quotes.hold({conid: symbol})
         if broker is not None:
             self._tasks.spawn(self._load_rules(broker, ticket, conid, side),

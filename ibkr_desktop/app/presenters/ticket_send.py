@@ -8,8 +8,9 @@ The steps, each able to stop the order before anything leaves:
    override, or blocks, as the limits say;
 3. the what-if preview and the confirmation in words (account, mode, "Buy 100 AAPL limit
    185.00, day");
-4. ``broker.orders.place(tickets, confirm)``: each IBKR question is answered by the per-id
-   policy (auto-confirm) or shown verbatim for the user to confirm or cancel.
+4. ``broker.orders.place(tickets, confirm)`` (or ``modify`` for the edit dialog of a working
+   order): each IBKR question is answered by the per-id policy (auto-confirm) or shown
+   verbatim for the user to confirm or cancel.
 
 Every dialog is shown with ``open()`` and awaited (no nested event loop) and announced on
 ``dialog_shown`` first, so a test can answer it like a user.
@@ -18,6 +19,7 @@ Every dialog is shown with ``open()`` and awaited (no nested event loop) and ann
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QDialog
@@ -90,15 +92,22 @@ class TicketSender(QObject):
         symbol = dialog.fields.symbol
         digits = rules.digits_at(tickets.parent.price or 1.0) if rules else 2
         words = order_words(tickets, symbol, digits)
+        modify_id = dialog.modify_id
+        if modify_id is not None:
+            words[0] = f"Modify order {modify_id} to: {words[0]}"
         account = tickets.parent.account or broker.selected_account or "?"
-        preview = await self._preview(broker, tickets)
+        preview = await self._preview(broker, tickets) if modify_id is None else None
         if not await self._ask(ConfirmDialog(broker.mode, account, words, preview, dialog)):
             dialog.set_status("Not sent.")
             return False
         dialog.set_status("Sending…")
-        outcome = await broker.orders.place(
-            tickets.all, self._confirm(broker.mode, words[0], dialog), market=market,
-            override=override)
+        confirm = self._confirm(broker.mode, words[0], dialog)
+        if modify_id is None:
+            outcome = await broker.orders.place(tickets.all, confirm, market=market,
+                                                override=override)
+        else:  # the order keeps its own cOID; the quantity is its new total
+            outcome = await broker.orders.modify(
+                modify_id, replace(tickets.parent, coid=None), confirm)
         dialog.set_status(outcome.summary)
         level = "info" if outcome.placed and not outcome.refused else "warning"
         self._notifier.post(level, f"{words[0]}: {outcome.summary}")
