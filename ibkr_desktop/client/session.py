@@ -223,8 +223,8 @@ class SessionKeeper(QObject):
             await self._open_session()
         except NoBridge as exc:  # §11: the tickle says authenticated, /iserver has no bridge
             self._fail(exc)
-            await self._try(self._init_brokerage(compete=False))
-            raise
+            await self._init_brokerage(compete=False)
+            await self._open_session()  # often up at once; "no bridge" again: back off
         return self._healthy()
 
     def _healthy(self) -> float:
