@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
+import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
 
@@ -80,5 +81,7 @@ async def answer(dialog: QDialog, shown: Callable[[QDialog], object] | None = No
         shown(dialog)
     try:
         return await done
-    finally:
-        dialog.deleteLater()
+    finally:  # answered, or the app is closing: the dialog may already be gone with its parent
+        if shiboken6.isValid(dialog):
+            dialog.close()
+            dialog.deleteLater()

@@ -242,3 +242,25 @@ async def test_modify_from_the_orders_table_prefills_and_confirms(qapp, qtbot) -
         shown[0].accept()
         await wait_until(lambda: model.record(0).get("price") == 186.0, 10)
         assert calls == ["modify"]
+
+
+async def test_bracket_from_the_ticket_places_parent_and_exits(qapp, qtbot) -> None:
+    """A limit buy with take-profit and stop-loss: one confirmation lists all three legs, one
+    placement sends them together, and the orders table shows the parent and its two exits."""
+    async with running_app(qapp) as app:
+        calls, shown = count_order_calls(app), dialogs(app)
+        ticket = await open_ticket(app, qtbot)
+        fields = ticket.fields
+        type_into(qtbot, fields.edits["limit"], "185.00")
+        fields.bracket.setChecked(True)
+        type_into(qtbot, fields.edits["take_profit"], "192.00")
+        type_into(qtbot, fields.edits["stop_loss"], "175.00")
+        ticket.send_button.click()
+        await wait_until(lambda: shown)
+        text = shown[0].shown_text()
+        assert "Take profit: Sell 100 AAPL limit 192.00, day" in text
+        assert "Stop loss: Sell 100 AAPL stop 175.00, day" in text
+        shown[0].accept()
+        await wait_until(lambda: "Placed" in ticket.status.text(), 10)
+        await wait_until(lambda: app.orders.rowCount() == 3, 10)
+        assert calls == ["whatif", "place"]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import shiboken6
 from PySide6.QtCore import QObject, Signal
 
 from ibkr_desktop.app import log
@@ -246,7 +247,8 @@ class TicketPresenter(QObject):
             await self.steps.send(broker, ticket.dialog, ticket.rules, ticket.market())
         finally:
             ticket.busy = False
-            ticket.dialog.set_busy(False)
+            if shiboken6.isValid(ticket.dialog):  # not when the app closed while it was sending
+                ticket.dialog.set_busy(False)
 
 
 def _number(text: str) -> float | None:
