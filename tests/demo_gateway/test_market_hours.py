@@ -11,6 +11,7 @@ from ibkr_desktop.demo_gateway.cli import parse_args
 from ibkr_desktop.demo_gateway.market import MarketSimulator
 from ibkr_desktop.demo_gateway.universe import Universe
 from tests.demo_gateway.conftest import Api, GatewayFactory
+from tests.demo_gateway.test_persistence import market_buy
 
 SATURDAY_3_ET = 1749279600000
 """2025-06-07 03:00 US/Eastern: a Saturday night, the US market is closed."""
@@ -20,15 +21,7 @@ AAPL = 265598
 async def _market_order(api: Api) -> dict[str, Any]:
     """Place a market buy, confirm every question, return the order as live orders list it."""
     await api.ready()
-    account = api.gateway.brokerage.portfolio.selected
-    status, answer = await api.post(f"/iserver/account/{account}/orders", json_body={
-        "orders": [{"conid": AAPL, "side": "BUY", "orderType": "MKT", "quantity": 1,
-                    "tif": "DAY", "cOID": "night-order"}]})
-    while status == 200 and isinstance(answer, list) and "message" in answer[0]:
-        status, answer = await api.post(f"/iserver/reply/{answer[0]['id']}",
-                                        json_body={"confirmed": True})
-    assert status == 200, answer
-    order_id = int(answer[0]["order_id"])
+    order_id = await market_buy(api, 1, "night-order")
     await api.get("/iserver/account/orders")  # primes (§5.4)
     _, listed = await api.get("/iserver/account/orders")
     return next(o for o in listed["orders"] if o["orderId"] == order_id)

@@ -12,7 +12,7 @@ from tests.demo_gateway.conftest import Api, GatewayFactory
 AAPL = 265598
 
 
-async def _buy(api: Api, quantity: int, coid: str) -> int:
+async def market_buy(api: Api, quantity: int, coid: str) -> int:
     """A market buy with every question confirmed; returns its order id."""
     account = api.gateway.brokerage.portfolio.selected
     status, answer = await api.post(f"/iserver/account/{account}/orders", json_body={
@@ -50,7 +50,7 @@ async def test_account_survives_a_restart_and_resets(make_gateway: GatewayFactor
     api = Api(http, first)
     await api.ready()
     fresh = await _seen(api)
-    order_id = await _buy(api, 7, "kept-order")
+    order_id = await market_buy(api, 7, "kept-order")
     after_fill = await _seen(api)
     assert after_fill["aapl"] == fresh["aapl"] + 7 and len(after_fill["executions"]) == 1
     await first.stop()
@@ -59,7 +59,7 @@ async def test_account_survives_a_restart_and_resets(make_gateway: GatewayFactor
     second = await make_gateway(account_file=str(path))
     api = Api(http, second)
     assert await _seen(api) == after_fill
-    assert await _buy(api, 1, "next-order") > order_id  # ids go on; no id is reused
+    assert await market_buy(api, 1, "next-order") > order_id  # ids go on; no id is reused
     status, answer = await api.post(
         f"/iserver/account/{second.brokerage.portfolio.selected}/orders",
         json_body={"orders": [{"conid": AAPL, "side": "BUY", "orderType": "MKT",
