@@ -138,16 +138,18 @@ def build(qapp: QApplication, *, gateway_config: GatewayConfig | None = None,
     notifications = NotificationsPresenter(notifier, holder, window, parent=app)
     session = SessionPresenter(holder, window, notifier, gateway_config=gateway_config,
                                client_timings=client_timings, parent=app)
+    ticket = TicketPresenter(holder, feed, notifier, window, parent=app)
     app.presenters = Presenters(
         session=session,
         watchlist=WatchlistPresenter(app.watchlist, panel, feed, parent=app),
-        positions=PositionsPresenter(app.positions, feed, holder, parent=app),
+        positions=PositionsPresenter(app.positions, feed, holder, window.positions_table,
+                                     ticket.open_ticket, parent=app),
         orders=OrdersPresenter(app.orders, app.fills, window.orders_table, holder, notifier,
                                window.doctor, window.menu_bar, parent=app),
         account=AccountPresenter(app.account, window, holder, parent=app),
         notifications=notifications,
         settings=SettingsPresenter(qapp, window, session, models, parent=app),
-        ticket=TicketPresenter(holder, feed, notifier, window, parent=app),
+        ticket=ticket,
         journal=JournalPresenter(holder, notifier, window, parent=app),
     )
 

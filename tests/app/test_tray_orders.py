@@ -3,12 +3,15 @@ pop-ups with filled/remaining, a rejection with IBKR's reason."""
 
 from __future__ import annotations
 
+import pytest
+
 from ibkr_desktop.app.startup import build
 from ibkr_desktop.client.notices import Notice
 from ibkr_desktop.protocol.order_kinds import OrderStatus
 from ibkr_desktop.protocol.order_records import OrderRecord
 from ibkr_desktop.protocol.orders import OrderQuestion, OrderTicket, OrderType, Side
 from tests.app.conftest import close, running_app, shows
+from tests.app.test_ticket_flow import count_order_calls, dialogs
 from tests.helpers import wait_until
 
 AAPL, MSFT = 265598, 272093
@@ -96,3 +99,35 @@ async def test_market_session_at_the_end_of_the_menu_bar(qapp) -> None:
         await wait_until(lambda: app.account.account, 8)
         label = app.presenters.orders.session_label
         await wait_until(lambda: label.text() == "Demo market: open around the clock")
+
+
+@pytest.mark.qt_log_ignore("does not support raise")  # the offscreen platform cannot raise
+async def test_close_position_opens_a_prefilled_ticket_and_sends_nothing_unreviewed(qapp) -> None:
+    """Close position… on a long MSFT position: a Sell ticket for the whole position (side
+    locked); Send shows the preview and confirmation; Cancel there sends no order."""
+    async with running_app(qapp) as app:
+        await wait_until(lambda: app.account.account, 8)
+        assert app.broker is not None
+        await app.broker.orders.place(OrderTicket(MSFT, Side.BUY, 7, OrderType.MKT), _yes)
+        await wait_until(lambda: app.positions.row_of(MSFT) is not None, 10)
+        held = app.positions.record(app.positions.row_of(MSFT))["quantity"]
+        calls = count_order_calls(app)
+        shown = dialogs(app)
+        table = app.window.positions_table
+        table.select_row(app.positions.row_of(MSFT))
+        close_action = next(a for a in table.build_menu().actions()
+                            if a.text() == "Close position…")
+        close_action.trigger()
+        ticket = app.presenters.ticket.tickets[-1]
+        fields = ticket.dialog.fields
+        assert fields.form().side is Side.SELL and not fields.side.isEnabled()
+        assert fields.edits["quantity"].text() == f"{held:g}"
+        assert "nothing is sent" in ticket.dialog.status.text()
+        await wait_until(lambda: ticket.rules is not None and fields.edits["limit"].text(), 8)
+        assert calls == []  # opening the ticket sent nothing
+        ticket.dialog.send_button.click()
+        await wait_until(lambda: shown, 8)
+        assert f"Sell {held:g} MSFT limit" in shown[0].shown_text()
+        shown[0].reject()
+        await wait_until(lambda: "Not sent" in ticket.dialog.status.text())
+        assert "place" not in calls
