@@ -48,10 +48,13 @@ class OrderTicketDialog(QDialog):
         self.title = QLabel(self)
         self.title.setObjectName("ticketTitle")
         self.title.setStyleSheet("font-size: 15pt; font-weight: bold;")
+        self.session = QLabel(self)
+        self.session.setObjectName("ticketSession")
         self.quote = QLabel("Waiting for prices…", self)
         self.quote.setObjectName("ticketQuote")
         header = QHBoxLayout()
         header.addWidget(self.title)
+        header.addWidget(self.session)
         header.addStretch(1)
         header.addWidget(self.quote)
         self.fields = TicketFields(self)
@@ -119,6 +122,11 @@ class OrderTicketDialog(QDialog):
         self.quote.setText(f"Bid <b>{price('bid')}</b> · Ask <b>{price('ask')}</b> · "
                            f"Last {price('last')}{mark}")
         self.quote.setToolTip(tip or "Real-time quote")
+
+    def set_session(self, text: str, tip: str) -> None:
+        """The market session beside the symbol ("regular hours", "after-hours"...)."""
+        self.session.setText(text)
+        self.session.setToolTip(tip)
 
     def set_estimate(self, text: str) -> None:
         """The order's estimated value line."""

@@ -84,6 +84,7 @@ async def test_buy_hotkey_ticket_confirms_in_words_and_places_once(qapp, qtbot) 
         ticket = await open_ticket(app, qtbot)
         assert ticket.windowTitle().startswith("Buy AAPL")
         assert "Bid" in ticket.quote.text() and "Ask" in ticket.quote.text()
+        assert ticket.session.text() == "· demo market, always open"
         type_into(qtbot, ticket.fields.edits["quantity"], "100")
         type_into(qtbot, ticket.fields.edits["limit"], "185.00")
         assert "Estimated value 18,500.00" in ticket.estimate.text()

@@ -4,15 +4,17 @@ A ticket opens from the watchlist (Orders > Buy/Sell, hotkeys B and S on the sel
 from any caller with :meth:`TicketPresenter.open_ticket`. Each window holds its contract's
 quotes in the feed while open (live bid/ask, marked when delayed), asks the broker for the
 contract's rules (order types, TIFs, increments, default size), pre-fills prices from the
-quote, and shows the estimated order value and its share of net liquidation. Send runs
-:class:`~ibkr_desktop.app.presenters.ticket_send.TicketSender`. The order-question policy of
-the current mode is applied through IBKR's suppression whenever the account (and so the mode)
-is known.
+quote, shows the market session beside the symbol and the estimated order value with its
+share of net liquidation. Send runs ``ticket_send.TicketSender``; the edit dialog of a working
+order (the orders table's Modify) is the same window. The order-question policy of the
+current mode is applied through IBKR's suppression whenever the account (and so the mode) is
+known.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import time
+from collections.abc import Callable
 
 import shiboken6
 from PySide6.QtCore import QObject, Signal
@@ -21,40 +23,22 @@ from ibkr_desktop.app import log
 from ibkr_desktop.app.broker_holder import BrokerHolder
 from ibkr_desktop.app.main_window import MainWindow
 from ibkr_desktop.app.presenters.ticket_send import TicketSender, auto_confirmed
+from ibkr_desktop.app.presenters.ticket_window import TicketWindow
 from ibkr_desktop.app.settings import Keys
 from ibkr_desktop.client.broker import Broker
 from ibkr_desktop.client.notices import Notifier
-from ibkr_desktop.client.quote_feed import QuoteBatch, QuoteFeed, QuoteSubscription
+from ibkr_desktop.client.quote_feed import QuoteBatch, QuoteFeed
 from ibkr_desktop.client.tasks import TaskSet
-from ibkr_desktop.protocol.contract_rules import ContractRules
 from ibkr_desktop.protocol.events import AccountsInfo, PnlUpdate
-from ibkr_desktop.protocol.limits import Market
-from ibkr_desktop.protocol.order_kinds import OrderType, Side
+from ibkr_desktop.protocol.market_session import us_session
+from ibkr_desktop.protocol.order_kinds import Side
 from ibkr_desktop.protocol.orders import OrderTicket
 from ibkr_desktop.protocol.ticket_checks import check_form
-from ibkr_desktop.protocol.ticket_form import FIELDS_BY_TYPE, working_order
+from ibkr_desktop.protocol.ticket_form import working_order
 from ibkr_desktop.widgets.order_ticket import OrderTicketDialog
 from ibkr_desktop.widgets.question_policy import QuestionPolicyDialog
 
 _log = log.get("app.ticket")
-
-
-@dataclass
-class TicketWindow:
-    """One open ticket: its window, its quote subscription, the rules and the merged quote."""
-
-    dialog: OrderTicketDialog
-    quotes: QuoteSubscription
-    rules: ContractRules | None = None
-    quote: dict[str, object] = field(default_factory=dict)
-    busy: bool = False
-    checked: bool = False
-
-    def market(self) -> Market | None:
-        """The latest bid/ask/last, or None before the first quote."""
-        values = {k: self.quote.get(k) for k in ("bid", "ask", "last")}
-        prices = {k: float(v) if isinstance(v, int | float) else None for k, v in values.items()}
-        return Market(**prices) if any(v is not None for v in prices.values()) else None
 
 
 class TicketPresenter(QObject):
@@ -67,8 +51,10 @@ class TicketPresenter(QObject):
     ticket_opened = Signal(object)
 
     def __init__(self, holder: BrokerHolder, feed: QuoteFeed, notifier: Notifier,
-                 window: MainWindow, parent: QObject | None = None) -> None:
+                 window: MainWindow, parent: QObject | None = None, *,
+                 now_ms: Callable[[], int] = lambda: int(time.time() * 1000)) -> None:
         super().__init__(parent)
+        self._now_ms = now_ms
         self._holder, self._feed, self._notifier, self._window = holder, feed, notifier, window
         self.steps = TicketSender(notifier, self)
         self.tickets: list[TicketWindow] = []
@@ -157,6 +143,7 @@ class TicketPresenter(QObject):
         else:
             dialog.open_for(conid, symbol, side)
         ticket.quotes.hold({conid: symbol})
+        self._show_session(dialog)
         if broker is not None:
             self._tasks.spawn(self._load_rules(broker, ticket, conid, side),
                               name=f"rules-{conid}")
@@ -170,7 +157,7 @@ class TicketPresenter(QObject):
             return
         ticket.rules = rules
         ticket.dialog.fields.set_rules(rules)
-        self._prefill(ticket)
+        ticket.prefill()
 
     def _closed(self, ticket: TicketWindow) -> None:
         if ticket in self.tickets:
@@ -184,50 +171,25 @@ class TicketPresenter(QObject):
         for values in batch.values():
             ticket.quote.update(values)
         ticket.dialog.set_quote(ticket.quote)
-        self._prefill(ticket)
-        self._update_estimate(ticket)
+        ticket.prefill()
+        ticket.dialog.set_estimate(ticket.estimate(self._net_liquidation))
 
-    def _prefill(self, ticket: TicketWindow) -> None:
-        """Limit at the near touch (bid to buy, ask to sell), a stop one step beyond the far
-        one; fields the user typed in are left alone."""
-        market = ticket.market()
-        if market is None:
+    def _show_session(self, dialog: OrderTicketDialog) -> None:
+        broker = self._holder.broker
+        if broker is not None and broker.mode == "DEMO":
+            dialog.set_session("· demo market, always open",
+                               "The built-in demo gateway trades at any hour.")
             return
-        fields = ticket.dialog.fields
-        buy = fields.form().side is Side.BUY
-        near, far = (market.bid, market.ask) if buy else (market.ask, market.bid)
-        near = near or market.last
-        far = far or market.last
-        fields.set_price("limit", near)
-        if far is not None:
-            step = ticket.rules.increment_at(far) if ticket.rules else 0.01
-            fields.set_price("stop", far + step if buy else far - step)
+        now = us_session(self._now_ms())
+        dialog.set_session(f"· {now.session}", f"{now.text}; outside regular hours an order "
+                           "needs 'Allow outside regular trading hours'.")
 
     def _edited(self, ticket: TicketWindow) -> None:
-        self._update_estimate(ticket)
+        ticket.dialog.set_estimate(ticket.estimate(self._net_liquidation))
+        self._show_session(ticket.dialog)
         if ticket.checked:  # after a first Send, problems clear as they are corrected
             ticket.dialog.show_problems(check_form(ticket.dialog.fields.form(), ticket.rules,
                                                    ticket.market())[1])
-
-    def _update_estimate(self, ticket: TicketWindow) -> None:
-        form = ticket.dialog.fields.form()
-        market = ticket.market()
-        needed = FIELDS_BY_TYPE[form.order_type]
-        quantity = _number(form.quantity)
-        price = _number(form.limit) if "limit" in needed else None
-        if price is None and form.order_type is OrderType.STP:
-            price = _number(form.stop)
-        if price is None and market is not None:
-            price = market.reference(form.side)
-        if price is None or quantity is None or quantity <= 0:
-            ticket.dialog.set_estimate("")
-            return
-        notional = quantity * price
-        text = f"Estimated value {notional:,.2f}"
-        if self._net_liquidation:
-            share = notional / self._net_liquidation * 100
-            text += f" · {share:.1f}% of net liquidation ({self._net_liquidation:,.0f})"
-        ticket.dialog.set_estimate(text)
 
     # -- sending --------------------------------------------------------------------------------
 
@@ -250,9 +212,3 @@ class TicketPresenter(QObject):
             if shiboken6.isValid(ticket.dialog):  # not when the app closed while it was sending
                 ticket.dialog.set_busy(False)
 
-
-def _number(text: str) -> float | None:
-    try:
-        return float(text.replace(",", ""))
-    except ValueError:
-        return None
