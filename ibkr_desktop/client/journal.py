@@ -58,6 +58,10 @@ class Journal:
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(str(path))
+        # WAL + NORMAL: a commit appends without waiting for the disk (the GUI thread writes),
+        # and a crash of the app still loses nothing committed.
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute(_SCHEMA)
         self._db.commit()
 

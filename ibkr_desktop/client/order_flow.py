@@ -10,6 +10,7 @@ posts the order again (reference §5.1-5.4, §11).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
@@ -246,6 +247,8 @@ class OrderFlow(QObject):
             except DOUBT_ERRORS as exc:
                 self._write("response", f"no answer: {exc.message}", coid=_one(coids))
                 if modify_id is not None or not coids:
+                    with contextlib.suppress(IbkrError):
+                        await self._reads.live_orders()  # the views show what IBKR holds
                     return PlacementOutcome(error="The gateway did not confirm the change; "
                                             "the Orders view shows the order as IBKR holds it")
                 self._doubts = coids

@@ -75,9 +75,14 @@ class RecordBook:
         return changed
 
     def add_fill(self, fill: Fill, time_ms: int) -> OrderRecord | None:
-        """Attach an execution to the record its ``order_ref`` (cOID) names; None if none does."""
-        record = self.find(coid=fill.order_ref) if fill.order_ref else None
-        if record is None or any(f.execution_id == fill.execution_id for f in record.fills):
+        """Attach an execution to the record its ``order_ref`` (cOID) names (a new record for
+        a cOID not seen yet, e.g. an order of an earlier run); None without an ``order_ref`` or
+        for an execution already attached."""
+        if not fill.order_ref:
+            return None
+        record = self.find(coid=fill.order_ref) or OrderRecord(
+            coid=fill.order_ref, account=fill.account or None, symbol=fill.symbol or None)
+        if any(f.execution_id == fill.execution_id for f in record.fills):
             return None
         record = replace(record, fills=(*record.fills, fill))
         return self.note(record, time_ms, "fill",

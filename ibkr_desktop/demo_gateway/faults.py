@@ -44,8 +44,10 @@ class FaultHost(Protocol):
     async def restart(self) -> None: ...
     def keep_task(self, task: asyncio.Task[Any]) -> None: ...
 
-_ORDER_ANSWER_PATHS = re.compile(r"^/iserver/(account/[^/]+/orders|reply/[^/]+)$")
-"""Placements and question replies: the answers ``lose_next_order_answer`` loses."""
+_ORDER_ANSWER_PATHS = re.compile(r"^/iserver/(account/[^/]+/orders|account/[^/]+/order/\d+"
+                                 r"|reply/[^/]+)$")
+"""Placements, modifications and question replies: the answers ``lose_next_order_answer``
+loses."""
 LOST_ANSWER_WAYS = ("503", "reset", "late")
 
 _FAIL_MESSAGES = {
@@ -130,7 +132,8 @@ class Faults:
 
     def lose_next_order_answer(self, count: int = 1, way: str = "503",
                                late_s: float = 0.0, fail_orders_reads: int = 0) -> None:
-        """Carry out the next ``count`` order placements/replies, then lose their answers.
+        """Carry out the next ``count`` order placements/modifications/replies, then lose their
+        answers.
 
         ``way``: ``"503"`` answers 503 with an empty body, ``"reset"`` drops the connection
         without an answer, ``"late"`` answers only after ``late_s`` seconds (longer than the

@@ -264,3 +264,36 @@ async def test_journal_holds_every_step(gateway: DemoGateway) -> None:
         assert fill.order_id == filled.accepted[0].order_id and fill.text.startswith("SELL 1 AAPL")
     finally:
         await broker.stop()
+
+
+async def test_lost_modify_answer_is_not_resent(broker: Broker, gateway: DemoGateway) -> None:
+    """The change went through but its answer was lost: said so, sent once, the view re-read."""
+    bid = gateway.market.quote(AAPL).bid
+    placed = await broker.orders.place(_limit(round(bid * 0.97, 2)), Asker())
+    order_id = placed.accepted[0].order_id
+    assert order_id is not None
+    new_price = round(bid * 0.96, 2)
+
+    async def lose_then_confirm(question: OrderQuestion) -> bool:
+        gateway.faults.lose_next_order_answer(way="503")  # the answer to the last reply
+        return True
+
+    outcome = await broker.orders.modify(order_id, _limit(new_price), lose_then_confirm)
+    assert outcome.error and "did not confirm the change" in outcome.error
+    account = str(broker.selected_account)
+    assert gateway.faults.requests[("POST", f"/iserver/account/{account}/order/{order_id}")] == 1
+    replies = [n for (m, p), n in gateway.faults.requests.items() if p.startswith("/iserver/reply")]
+    assert sum(replies) == 2  # the placement's question and the change's, each answered once
+    order = gateway.brokerage.book.get(order_id)
+    assert order is not None and order.limit_price == new_price
+
+
+async def test_fill_of_an_order_placed_elsewhere_gets_a_record(broker: Broker) -> None:
+    """An execution naming a cOID the flow never placed (an earlier run): record + signal."""
+    fills: list[object] = []
+    broker.orders.fill_received.connect(lambda record, fill: fills.append(record))
+    await broker.place_order(OrderTicket(conid=AAPL, side=Side.BUY, quantity=1,
+                                         order_type=OrderType.MKT, coid="earlier-run"))
+    await wait_until(lambda: fills)
+    record = broker.orders.record(coid="earlier-run")
+    assert record is not None and [f.size for f in record.fills] == [1] and fills == [record]
