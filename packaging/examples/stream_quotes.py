@@ -73,12 +73,14 @@ async def main() -> None:
         price = round(float(ask) * 1.01, 2) if isinstance(ask, float) else None
         ticket = OrderTicket(conid=AAPL, side=Side.BUY, quantity=10, outside_rth=True,
                              order_type=OrderType.LMT if price else OrderType.MKT, price=price)
-        answers = await broker.place_order(ticket)
-        while answers and isinstance(answers[0], OrderQuestion):
-            print(f"question: {' '.join(answers[0].messages)[:100]} -> confirming")
-            answers = await broker.reply(answers[0].reply_id, True)
-        for answer in answers:
-            print(f"placed {answer}")
+
+        async def confirm(question: OrderQuestion) -> bool:
+            print(f"question {question.message_ids}: {' '.join(question.messages)[:100]} "
+                  "-> confirming")
+            return True
+
+        outcome = await broker.orders.place(ticket, confirm)  # the app's one placement flow
+        print(outcome.summary)
         await asyncio.sleep(4.0)
     finally:
         await broker.stop()
