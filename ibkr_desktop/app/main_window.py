@@ -41,6 +41,7 @@ class MainWindow(QMainWindow):
         ticket_requested(str): Orders > Buy/Sell (hotkeys B/S): "BUY" or "SELL" the
             watchlist's selected symbol.
         question_policy_requested(): Orders > Order questions.
+        limits_requested(): Orders > Order limits.
         journal_requested(): Orders > Order journal.
     """
 
@@ -51,6 +52,7 @@ class MainWindow(QMainWindow):
     message = Signal(str)
     ticket_requested = Signal(str)
     question_policy_requested = Signal()
+    limits_requested = Signal()
     journal_requested = Signal()
 
     def __init__(self, watchlist: WatchlistPanel, orders: OrdersTable, positions: PositionsModel,
@@ -202,6 +204,7 @@ class MainWindow(QMainWindow):
                      lambda: self.ticket_requested.emit("SELL"), None, "S")
         orders.addSeparator()
         orders.addAction("Order &questions…", self.question_policy_requested.emit)
+        orders.addAction("Order &limits…", self.limits_requested.emit)
         orders.addSeparator()
         orders.addAction("Cancel &all working orders…", self.orders_table.ask_cancel_all)
         orders.addAction("Order &journal…", self.journal_requested.emit)

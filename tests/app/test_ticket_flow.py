@@ -12,7 +12,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLineEdit
 
-from ibkr_desktop.app.settings import Keys
+from ibkr_desktop.app.settings import Keys, order_limits
 from ibkr_desktop.app.startup import App
 from ibkr_desktop.protocol.limits import Limits, OnBreach
 from ibkr_desktop.protocol.order_kinds import OrderType
@@ -194,16 +194,24 @@ async def test_auto_confirm_policy_set_on_the_page_asks_nothing(qapp, qtbot) -> 
         assert calls == ["whatif", "place"]
 
 
-async def test_limits_ask_for_override_or_block(qapp, qtbot) -> None:
-    """A quantity over the user's limit: 'ask' offers an override (Back sends nothing),
-    'block' offers none."""
+async def test_limits_set_on_the_page_ask_for_override_or_block(qapp, qtbot) -> None:
+    """Orders > Order limits: a non-number is refused on the page; a max quantity of 10 for
+    paper/demo makes a 100-share ticket open the limits dialog: 'ask' offers an override
+    (Back sends nothing), 'block' offers none. Live keeps no limit."""
     async with running_app(qapp) as app:
         calls, shown = count_order_calls(app), dialogs(app)
         ticket = await open_ticket(app, qtbot, Qt.Key.Key_S)
         assert ticket.windowTitle().startswith("Sell AAPL")
-        assert app.broker is not None
-        for on_breach in (OnBreach.ASK, OnBreach.BLOCK):
-            app.broker.orders.limits = Limits(max_quantity=10, on_breach=on_breach)
+        for choice, on_breach in ((0, OnBreach.ASK), (1, OnBreach.BLOCK)):
+            page = app.presenters.ticket.open_limits()
+            type_into(qtbot, page.edits[("max_quantity", "paper")], "ten")
+            page.ok_button.click()
+            assert "is not a positive number" in page.error.text() and page.isVisible()
+            type_into(qtbot, page.edits[("max_quantity", "paper")], "10")
+            page.breach["paper"].setCurrentIndex(choice)
+            page.ok_button.click()
+            assert order_limits("DEMO") == Limits(max_quantity=10, on_breach=on_breach)
+            assert order_limits("LIVE") == Limits()
             before = len(shown)
             ticket.send_button.click()
             await wait_until(lambda n=before: len(shown) > n)

@@ -24,17 +24,19 @@ from ibkr_desktop.app.broker_holder import BrokerHolder
 from ibkr_desktop.app.main_window import MainWindow
 from ibkr_desktop.app.presenters.ticket_send import TicketSender, auto_confirmed
 from ibkr_desktop.app.presenters.ticket_window import TicketWindow
-from ibkr_desktop.app.settings import Keys
+from ibkr_desktop.app.settings import Keys, order_limits
 from ibkr_desktop.client.broker import Broker
 from ibkr_desktop.client.notices import Notifier
 from ibkr_desktop.client.quote_feed import QuoteBatch, QuoteFeed
 from ibkr_desktop.client.tasks import TaskSet
 from ibkr_desktop.protocol.events import AccountsInfo, PnlUpdate
+from ibkr_desktop.protocol.limits import Limits
 from ibkr_desktop.protocol.market_session import us_session
 from ibkr_desktop.protocol.order_kinds import Side
 from ibkr_desktop.protocol.orders import OrderTicket
 from ibkr_desktop.protocol.ticket_checks import check_form
 from ibkr_desktop.protocol.ticket_form import working_order
+from ibkr_desktop.widgets.limits_page import LimitsPage
 from ibkr_desktop.widgets.order_ticket import OrderTicketDialog
 from ibkr_desktop.widgets.question_policy import QuestionPolicyDialog
 
@@ -62,6 +64,7 @@ class TicketPresenter(QObject):
         self._tasks = TaskSet(_log)
         window.ticket_requested.connect(self.open_from_watchlist)
         window.question_policy_requested.connect(self.open_question_policy)
+        window.limits_requested.connect(self.open_limits)
         window.orders_table.modify_requested.connect(self.open_modify)
         holder.broker_changed.connect(self._wire)
 
@@ -84,6 +87,20 @@ class TicketPresenter(QObject):
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()
         return dialog
+
+    def open_limits(self) -> LimitsPage:
+        """Orders > Order limits: the user's own caps for paper and live (stored on OK; every
+        order check reads them afresh)."""
+        page = LimitsPage(order_limits("PAPER"), order_limits("LIVE"), self._window)
+        page.saved.connect(self._limits_saved)
+        page.finished.connect(page.deleteLater)
+        page.open()
+        return page
+
+    def _limits_saved(self, paper: Limits, live: Limits) -> None:
+        Keys.LIMITS_PAPER.set(paper.to_json())
+        Keys.LIMITS_LIVE.set(live.to_json())
+        self._notifier.post("info", "Order limits saved")
 
     def _policy_saved(self, paper: dict[str, str], live: dict[str, str]) -> None:
         Keys.QUESTIONS_PAPER.set(paper)
