@@ -113,8 +113,8 @@ class PlacementOutcome:
             parts.append("Not sent: you declined IBKR's question.")
         parts += [f"Not sent: {b.message}" for b in self.blocked]
         if self.error:
-            parts.append(self.error if self.error.endswith(".") else self.error + ".")
-        return " ".join(parts) or "Nothing was sent."
+            parts.append(self.error)
+        return " ".join(p if p.endswith(".") else p + "." for p in parts) or "Nothing was sent."
 
 
 @dataclass(frozen=True, slots=True)

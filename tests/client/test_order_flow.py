@@ -169,7 +169,7 @@ async def test_limit_breach_blocks_unless_overridden(broker: Broker,
     big = _limit(round(gateway.market.quote(AAPL).bid * 0.99, 2), quantity=6)
     blocked = await broker.orders.place(big, Asker())
     assert [b.limit for b in blocked.blocked] == ["max_quantity"] and not blocked.placed
-    assert blocked.summary == "Not sent: quantity 6 is above your limit of 5"
+    assert blocked.summary == "Not sent: quantity 6 is above your limit of 5."
     assert _posts(gateway, account) == 0
     assert (await broker.orders.place(big, Asker(), override=True)).placed
     assert _posts(gateway, account) == 1
