@@ -53,7 +53,9 @@ def reset_demo_account(gateway: ThreadedGateway | None, journal: Journal | None)
 
     Blocking (call from an executor thread, or accept a short wait). ``gateway`` is the running
     embedded gateway (None when none runs: then the saved account file is removed); ``journal``
-    the demo journal the app holds (None: the file's rows are cleared directly).
+    the demo journal the app holds (``broker.journal``; None: the file's rows are cleared
+    directly). Afterwards re-read the account (``broker.sync.resync(everything=True)``): order
+    updates arrive by themselves, positions and P&L do not.
     """
     if gateway is not None:
         gateway.reset_account()
