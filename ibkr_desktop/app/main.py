@@ -14,6 +14,7 @@ import logging
 import os
 import signal
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from concurrent.futures import Future
@@ -52,6 +53,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                              "e.g. https://localhost:5000")
     source.add_argument("--demo", action="store_true",
                         help="use the built-in demo gateway for this run")
+    source.add_argument("--self-test", action="store_true",
+                        help="check the app: run it offscreen on the built-in demo gateway "
+                             "through its real windows (quotes, ticket, limit order, modify, "
+                             "cancel, market order, fill), one line per step; exit 0, or the "
+                             "number of the step that failed. Uses a scratch profile")
     parser.add_argument("--smoke", type=float, metavar="SECONDS",
                         help="quit after SECONDS; exit 1 if no quotes arrived or an error occurred")
     parser.add_argument("--theme", choices=("dark", "light"), help="colour theme (remembered)")
@@ -71,8 +77,8 @@ def _use_profile_dir(path: str) -> None:
 
 
 def choose_connection(args: argparse.Namespace) -> tuple[bool, str]:
-    """(use_demo, url): --demo > --gateway (persisted) > saved choice > demo."""
-    if args.demo:
+    """(use_demo, url): --demo/--self-test > --gateway (persisted) > saved choice > demo."""
+    if args.demo or args.self_test:
         return True, ""
     if args.gateway:
         Keys.USE_DEMO.set(False)
@@ -87,6 +93,7 @@ async def run(args: argparse.Namespace, app: QApplication, reporter: CrashReport
               demo_gateway: Future[Any] | None = None) -> int:
     """Build the app, connect, and wait until the window closes."""
     from ibkr_desktop.app.presenters.session import Endpoint
+    from ibkr_desktop.app.self_test import SelfTest
     from ibkr_desktop.app.startup import build
 
     started = _PROCESS_START
@@ -94,6 +101,7 @@ async def run(args: argparse.Namespace, app: QApplication, reporter: CrashReport
     reporter.install_loop(loop)
     parts = build(app)
     window = parts.window
+    self_test = SelfTest(parts, lambda line: print(line, flush=True)) if args.self_test else None
     reporter.window = window
     if args.theme:
         parts.presenters.settings.set_theme(args.theme)
@@ -112,6 +120,9 @@ async def run(args: argparse.Namespace, app: QApplication, reporter: CrashReport
         await parts.connect_to(Endpoint(demo, url), demo_gateway if demo else None)
     except Exception as exc:  # noqa: BLE001 -- startup failure must reach the user, not vanish
         reporter.report(type(exc), exc, exc.__traceback__, "start-up")
+    if self_test is not None:
+        code = await self_test.run()
+        window.close()
     await closed.wait()
     wake.stop()
     await parts.shutdown()
@@ -122,12 +133,30 @@ async def run(args: argparse.Namespace, app: QApplication, reporter: CrashReport
         print(f"SMOKE {'OK' if ok else 'FAILED'} quote_batches={parts.feed.batches} "
               f"first_quote={latency} errors={reporter.count}", flush=True)
         return 0 if ok else 1
+    if self_test is not None:
+        if code == 0 and reporter.count:
+            print(f"SELF-TEST FAILED: {reporter.count} error(s) reported; see the log",
+                  flush=True)
+            return len(self_test.steps) + 1
+        return code
     return 0
+
+
+def _use_scratch_profile(args: argparse.Namespace) -> str:
+    """The self-test touches nothing of the user's: settings, data (demo account, journal) and
+    logs go to a new temporary folder, returned; and Qt runs offscreen."""
+    scratch = tempfile.mkdtemp(prefix="ibkr-desktop-self-test-")
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    for variable in ("XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
+        os.environ[variable] = os.path.join(scratch, variable.lower())
+    args.profile_dir = os.path.join(scratch, "settings")
+    return scratch
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Console-script entry point; returns the process exit code."""
     args = parse_args(argv)
+    scratch = _use_scratch_profile(args) if args.self_test else None
     log_path = log.setup_logging(logging.DEBUG if args.debug else logging.INFO)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
@@ -141,7 +170,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     garbage_collector.start()  # before the demo gateway's thread starts allocating
     if args.profile_dir:
         _use_profile_dir(args.profile_dir)
-    reporter = CrashReporter(str(log_path), show_dialogs=not args.smoke)
+    reporter = CrashReporter(str(log_path), show_dialogs=not (args.smoke or args.self_test))
     reporter.install()
     _log.info("ibkr-desktop starting; log file %s", log_path)
     demo_gateway = start_demo_gateway() if choose_connection(args)[0] else None
@@ -154,3 +183,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         reporter.uninstall()
         asyncio.set_event_loop(None)
+        if scratch is not None:
+            print(f"self-test profile and log: {scratch}", flush=True)

@@ -1,0 +1,47 @@
+"""``ibkr-desktop --self-test``: passes on the demo as shipped; a failing step is named and
+its number is the exit code."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from ibkr_desktop.app.self_test import SelfTest
+from ibkr_desktop.protocol.limits import Limits, OnBreach
+from tests.app.conftest import running_app
+from tests.helpers import wait_until
+
+
+def test_self_test_passes_as_a_user_would_run_it(tmp_path) -> None:
+    """The installed entry point, in its own process: eight ok lines, exit 0."""
+    env = {k: v for k, v in os.environ.items() if k != "QT_QPA_PLATFORM"}  # it sets offscreen
+    done = subprocess.run([sys.executable, "-m", "ibkr_desktop", "--self-test"], cwd=tmp_path,
+                          env=env, capture_output=True, text=True, timeout=240, check=False)
+    lines = [line for line in done.stdout.splitlines() if line.startswith("[")]
+    assert done.returncode == 0, done.stdout + done.stderr[-3000:]
+    assert [line.split(":")[0] for line in lines] == [
+        "[1/8] quotes", "[2/8] open ticket", "[3/8] limit order", "[4/8] orders panel",
+        "[5/8] modify", "[6/8] cancel", "[7/8] market order", "[8/8] fill"]
+    assert all(": ok — " in line for line in lines)
+    assert "questions o163" in lines[2]  # IBKR's question was answered through the dialog
+    assert "cancelled" in lines[5] and "Order filled" in lines[7]
+    assert "SELF-TEST OK (8 steps)" in done.stdout
+
+
+@pytest.mark.qt_log_ignore("does not support raise")  # the offscreen platform cannot raise
+async def test_a_failing_step_is_named_and_is_the_exit_code(qapp) -> None:
+    """Own limits that block every order: step 3 fails, says why, and the run stops there."""
+    async with running_app(qapp) as app:
+        await wait_until(lambda: app.account.account, 8)
+        assert app.broker is not None
+        app.broker.orders.limits = Limits(max_quantity=0.5, on_breach=OnBreach.BLOCK)
+        lines: list[str] = []
+        code = await SelfTest(app, lines.append, timeout_s=20).run()
+        assert code == 3
+        assert [line.split(":")[0] for line in lines] == [
+            "[1/8] quotes", "[2/8] open ticket", "[3/8] limit order"]
+        assert lines[-1].startswith("[3/8] limit order: FAILED (the ticket says: Not sent")
+        assert app.orders.rowCount() == 0  # nothing reached the gateway
