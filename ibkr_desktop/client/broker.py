@@ -272,6 +272,9 @@ class Broker(QObject):
     async def place_order(self, ticket: OrderTicket) -> PlacementResult:
         """Send a new order once, with a client order id; returns acceptances and questions.
 
+        The low-level call: no limits, no question loop, no look-up after a lost answer. The
+        app and scripts place through :attr:`orders` (``OrderFlow.place``) instead.
+
         Raises:
             IbkrError: the order was refused, or may not have been sent (the text says which).
         """
