@@ -273,3 +273,24 @@ async def test_bracket_from_the_ticket_places_parent_and_exits(qapp, qtbot) -> N
         await wait_until(lambda: "Placed" in ticket.status.text(), 10)
         await wait_until(lambda: app.orders.rowCount() == 3, 10)
         assert calls == ["whatif", "place"]
+
+
+async def test_sell_hotkey_on_the_positions_table(qapp, qtbot) -> None:
+    """S with a position selected (positions table focused) opens a Sell ticket for it."""
+    async with running_app(qapp) as app:
+        await place(app, OrderTicket(AAPL, Side.BUY, 10, OrderType.MKT))
+        table = app.window.positions_table
+        app.window.watchlist.table.clearSelection()  # the ticket must come from positions
+        await wait_until(lambda: AAPL in app.positions.conids(), 10)
+        app.window.docks["Positions"].show()
+        app.window.activateWindow()
+        await wait_until(app.window.isActiveWindow)
+        table.select_row(app.positions.conids().index(AAPL))
+        table.setFocus()
+        await wait_until(table.hasFocus)
+        qtbot.keyClick(table, Qt.Key.Key_S)
+        presenter = app.presenters.ticket
+        await wait_until(lambda: presenter.tickets)
+        ticket = presenter.tickets[-1].dialog
+        assert ticket.windowTitle().startswith("Sell AAPL")
+        assert ticket.fields.conid == AAPL

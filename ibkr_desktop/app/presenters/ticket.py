@@ -1,14 +1,14 @@
 """The order ticket: opens ticket windows and keeps each one's quote, rules and estimate current.
 
-A ticket opens from the watchlist (Orders > Buy/Sell, hotkeys B and S on the selected row) or
-from any caller with :meth:`TicketPresenter.open_ticket`. Each window holds its contract's
-quotes in the feed while open (live bid/ask, marked when delayed), asks the broker for the
-contract's rules (order types, TIFs, increments, default size), pre-fills prices from the
-quote, shows the market session beside the symbol and the estimated order value with its
-share of net liquidation. Send runs ``ticket_send.TicketSender``; the edit dialog of a working
-order (the orders table's Modify) is the same window. The order-question policy of the
-current mode is applied through IBKR's suppression whenever the account (and so the mode) is
-known.
+A ticket opens from the watchlist or positions (Orders > Buy/Sell, hotkeys B and S on the
+selected row), as the orders table's edit dialog (Modify), or from any caller with
+:meth:`TicketPresenter.open_ticket`. Each window holds its contract's quotes in the feed while
+open (live bid/ask, marked when delayed), asks the broker for the contract's rules (order
+types, TIFs, increments, default size), pre-fills prices from the quote, shows the market
+session beside the symbol and the estimated order value with its share of net liquidation.
+Send runs ``ticket_send.TicketSender``. The order-question policy of the current mode is
+applied through IBKR's suppression whenever the account (and so the mode) is known; the
+question and limits settings pages open from the Orders menu.
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ class TicketPresenter(QObject):
         self.tickets: list[TicketWindow] = []
         self._net_liquidation: float | None = None
         self._tasks = TaskSet(_log)
-        window.ticket_requested.connect(self.open_from_watchlist)
+        window.ticket_requested.connect(self.open_from_selection)
         window.question_policy_requested.connect(self.open_question_policy)
         window.limits_requested.connect(self.open_limits)
         window.orders_table.modify_requested.connect(self.open_modify)
@@ -116,13 +116,22 @@ class TicketPresenter(QObject):
 
     # -- opening --------------------------------------------------------------------------------
 
-    def open_from_watchlist(self, side: str) -> None:
-        """Open a ticket for the watchlist's selected row ("BUY"/"SELL")."""
+    def open_from_selection(self, side: str) -> None:
+        """B/S ("BUY"/"SELL"): a ticket for the selected row of the positions table when it
+        has the focus, else of the watchlist."""
+        positions = self._window.positions_table
+        rows = positions.selected_rows() if positions.hasFocus() else []
+        if rows:
+            model = positions.source
+            conid = model.keys()[rows[0]]
+            symbol = model.record(rows[0]).get("symbol") or conid
+            self.open_ticket(int(str(conid)), str(symbol), Side(side))
+            return
         panel = self._window.watchlist
         rows = panel.table.selected_rows()
         if not rows:
-            self._notifier.post("info", "Select a symbol in the watchlist to trade it "
-                                "(B buys, S sells)")
+            self._notifier.post("info", "Select a symbol in the watchlist or positions to "
+                                "trade it (B buys, S sells)")
             return
         item = panel.model.items()[rows[0]]
         self.open_ticket(item.conid, item.symbol, Side(side))
