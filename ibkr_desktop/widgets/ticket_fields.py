@@ -181,9 +181,10 @@ class TicketFields(QWidget):
         self._type_changed()
 
     def set_price(self, name: str, price: float | None) -> None:
-        """Pre-fill a price field (snapped to the contract's increment) unless typed in."""
+        """Pre-fill an empty price field (snapped to the contract's increment) once: a price on
+        screen never changes under the user's eyes."""
         edit = self.edits[name]
-        if price is None or price <= 0 or edit.isModified():
+        if price is None or price <= 0 or edit.isModified() or edit.text():
             return
         edit.setText(self._price_text(price))
 

@@ -112,3 +112,10 @@ def test_delayed_quote_is_marked(ticket: OrderTicketDialog) -> None:
     assert "Delayed" in ticket.quote.toolTip()
     ticket.set_quote({"bid": 184.9, "ask": 185.1, "availability": "live"})
     assert "[D]" not in ticket.quote.text()
+
+
+def test_prefill_happens_once(ticket: OrderTicketDialog) -> None:
+    """A pre-filled price stays as shown when later quotes move (it never changes unseen)."""
+    ticket.fields.set_price("limit", 185.10)
+    ticket.fields.set_price("limit", 186.20)
+    assert ticket.fields.edits["limit"].text() == "185.10"
