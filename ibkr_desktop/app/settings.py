@@ -78,6 +78,8 @@ class Keys:
     TLS_PIN = Key[str]("gateway/tls_pin", str, "",
                        "SHA-256 fingerprint of a trusted self-signed gateway certificate.")
     THEME = Key[str]("ui/theme", str, "dark", "'dark' or 'light'.")
+    POPUP_SOUND = Key[bool]("ui/popup_sound", bool, False,
+                            "Beep with each pop-up (fills, rejections, disconnects).")
     WATCHLISTS = Key[dict[str, Any]]("watchlist/lists", dict, {},
                                      "Named watchlists and the current one.")
     WATCHLIST_COLUMNS = Key[dict[str, Any]]("watchlist/columns", dict, {},

@@ -1,14 +1,20 @@
-"""The tray icon (menu: show/hide, the mode, quit; notice pop-ups) and the in-window toast.
+"""Pop-ups: the desktop's notifications, the tray icon (menu: show/hide, the mode, sound, quit)
+and the in-window toast.
 
-A notice with a title (a fill, a rejection, a disconnect) or an error pops up: in the tray where
-the desktop has one, else as a :class:`Toast` in the window's corner, coloured from the current
-theme's tooltip colours (Qt's own fallback balloon is grey on pale yellow, unreadable in the dark
-theme). Everything else (offscreen, bare X) works without a tray.
+A notice with a title (a fill, a rejection, a disconnect) or an error pops up, in this order of
+preference: the desktop's notification service (:class:`DesktopNotifications`, themed by the
+desktop); else, while the window is hidden, the tray's balloon; else a :class:`Toast` in the
+window's corner, coloured from the current theme's tooltip colours (Qt's own fallback balloon is
+grey on pale yellow, unreadable in the dark theme). Everything works without a tray (offscreen,
+bare X).
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+import shutil
+
+from PySide6.QtCore import QEvent, QObject, QProcess, Qt, QTimer
+from PySide6.QtDBus import QDBusConnection
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QApplication,
@@ -28,16 +34,59 @@ POPUP_MS = 6000
 """How long a pop-up (tray balloon or toast) stays, in milliseconds."""
 
 
+NOTIFICATIONS = "org.freedesktop.Notifications"
+"""The desktop notification service's D-Bus name (also its interface; path ``/org/...``)."""
+
+
 def pops_up(notice: Notice) -> bool:
     """A notice with a title, or an error, deserves a pop-up; the rest stays in the status bar."""
     return bool(notice.title) or notice.level == "error"
 
 
+def gvariant_text(text: str) -> str:
+    """A string in GVariant text form (``'it\\'s'``), as ``gdbus call`` reads its arguments."""
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+class DesktopNotifications:
+    """``org.freedesktop.Notifications`` on the session bus, where the desktop runs one.
+
+    Sent with ``gdbus call`` (GLib's command-line D-Bus client), started detached: PySide6's
+    QtDBus finds the service but cannot marshal ``Notify``'s ``uint32``/``as`` arguments (the
+    call goes out as ``(sisssava{sv}i)`` and is refused). ``available()`` asks the bus each
+    time, so a notification daemon started later is used from then on.
+    """
+
+    def __init__(self, program: str | None = None) -> None:
+        self.program = program if program is not None else shutil.which("gdbus") or ""
+
+    def available(self) -> bool:
+        """True when the session bus has a notification service and ``gdbus`` exists."""
+        if not self.program:
+            return False
+        bus = QDBusConnection.sessionBus()
+        return bus.isConnected() and bool(bus.interface().isServiceRegistered(
+            NOTIFICATIONS).value())
+
+    def show(self, notice: Notice) -> bool:
+        """Send a notice (errors as critical); True when the request was started."""
+        if not self.available():
+            return False
+        urgency = 2 if notice.level == "error" else 1
+        args = ["call", "--session", "--dest", NOTIFICATIONS,
+                "--object-path", "/org/freedesktop/Notifications",
+                "--method", f"{NOTIFICATIONS}.Notify", gvariant_text("ibkr-desktop"), "0",
+                gvariant_text("ibkr-desktop"), gvariant_text(notice.title or "ibkr-desktop"),
+                gvariant_text(notice.text), "@as []", f"{{'urgency': <byte {urgency}>}}",
+                str(POPUP_MS)]
+        started = QProcess.startDetached(self.program, args)
+        return bool(started[0] if isinstance(started, tuple) else started)
+
+
 class TrayIcon(QSystemTrayIcon):
     """System-tray presence of the main window.
 
-    Attributes:
-        sound: beep with each pop-up (the user's choice; off by default).
+    Signals (of ``sound_action``): toggled(bool) — the user switched the pop-up sound.
     """
 
     def __init__(self, window: QWidget) -> None:
@@ -45,13 +94,14 @@ class TrayIcon(QSystemTrayIcon):
         self._window = window
         self.mode = "DEMO"
         self.connection = ""
-        self.sound = False
         self._account: str | None = None
         self.menu = QMenu(window)
         self.show_action = self.menu.addAction("Hide window", self.toggle_window)
         self.mode_action = self.menu.addAction("")
         self.mode_action.setEnabled(False)  # a label: the mode the app trades in
         self.menu.addSeparator()
+        self.sound_action = self.menu.addAction("Sound with pop-ups")
+        self.sound_action.setCheckable(True)
         self.menu.addAction("Quit", window.close)
         self.menu.aboutToShow.connect(self._update_menu)
         self.setContextMenu(self.menu)
@@ -75,15 +125,13 @@ class TrayIcon(QSystemTrayIcon):
     def show_notice(self, notice: Notice) -> bool:
         """Pop up a notice that deserves one (:func:`pops_up`); True when the tray showed it.
 
-        Only where a tray exists and is shown; otherwise the caller shows it in the window.
+        Only where a tray exists and is shown; otherwise the caller shows it elsewhere.
         """
         if not pops_up(notice) or not (self.isVisible() and self.supportsMessages()):
             return False
         icon = (QSystemTrayIcon.MessageIcon.Critical if notice.level == "error"
                 else QSystemTrayIcon.MessageIcon.Information)
         self.showMessage(notice.title or "ibkr-desktop", notice.text, icon, POPUP_MS)
-        if self.sound:
-            QApplication.beep()
         return True
 
     def show_if_available(self) -> None:

@@ -3,16 +3,30 @@ including fills made while the stream was down (announced after the re-sync)."""
 
 from __future__ import annotations
 
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from ibkr_desktop.app.settings import Keys
 from ibkr_desktop.app.startup import App, build
 from ibkr_desktop.client.notices import Notice
+from ibkr_desktop.widgets.tray import DesktopNotifications
 from tests.app.conftest import close, fault, running_app
 from tests.helpers import wait_until
 
 MSFT = 272093
+
+
+@pytest.fixture(autouse=True)
+def _no_desktop_notifications(monkeypatch) -> None:
+    """Pop-ups stay in this process even where the developer's desktop has a notification
+    service (the dunst test runs its own session bus in a subprocess)."""
+    monkeypatch.setattr(DesktopNotifications, "available", lambda self: False)
 
 
 def _fake_tray(app: App, monkeypatch) -> list[tuple[str, str]]:
@@ -45,20 +59,29 @@ def test_without_a_tray_pop_ups_appear_in_the_window(qapp) -> None:
         close(app)
 
 
-def test_with_a_tray_pop_ups_go_to_the_tray_not_the_window(qapp, monkeypatch) -> None:
+@pytest.mark.qt_log_ignore("does not support raise")  # the offscreen platform cannot raise
+def test_a_tray_balloon_only_while_the_window_is_hidden(qapp, monkeypatch) -> None:
+    """With a tray but no desktop notification service: the themed toast while the window is
+    shown (never Qt's grey-on-yellow balloon), the tray's balloon once it is hidden to the tray."""
     app = build(qapp)
     app.window.show()
     try:
         shown = _fake_tray(app, monkeypatch)
+        presenter = app.presenters.notifications
+        monkeypatch.setattr(presenter.desktop, "available", lambda: False)
         app.notifier.publish(Notice("info", "BUY 3 MSFT @ 425.50", title="Order filled"))
-        assert shown == [("Order filled", "BUY 3 MSFT @ 425.50")]
-        assert app.presenters.notifications.toast.texts() == []
+        assert shown == [] and presenter.toast.texts() == ["Order filled: BUY 3 MSFT @ 425.50"]
+        assert presenter.last_popup == "window"
+        app.window.tray.toggle_window()  # Hide window
+        app.notifier.publish(Notice("info", "SELL 3 MSFT @ 426.00", title="Order filled"))
+        assert shown == [("Order filled", "SELL 3 MSFT @ 426.00")]
+        assert presenter.last_popup == "tray"
     finally:
         close(app)
 
 
-@pytest.mark.qt_log_ignore("does not support raise")  # the offscreen platform cannot raise
-def test_tray_menu_shows_hides_the_window_and_names_the_mode(qapp) -> None:
+@pytest.mark.qt_log_ignore("does not support raise")
+def test_tray_menu_shows_hides_the_window_names_the_mode_and_keeps_the_sound(qapp) -> None:
     app = build(qapp)
     window, tray = app.window, app.window.tray
     window.show()
@@ -66,13 +89,60 @@ def test_tray_menu_shows_hides_the_window_and_names_the_mode(qapp) -> None:
         window.set_mode("PAPER", "DU123")
         tray.menu.aboutToShow.emit()
         texts = [a.text() for a in tray.menu.actions() if a.text()]
-        assert texts == ["Hide window", "Mode: PAPER TRADING · DU123", "Quit"]
+        assert texts == ["Hide window", "Mode: PAPER TRADING · DU123", "Sound with pop-ups",
+                         "Quit"]
         tray.show_action.trigger()
         assert not window.isVisible() and tray.show_action.text() == "Show window"
         tray.show_action.trigger()
         assert window.isVisible() and tray.show_action.text() == "Hide window"
+        assert not tray.sound_action.isChecked()
+        tray.sound_action.trigger()
+        assert Keys.POPUP_SOUND.get() is True
     finally:
         close(app)
+
+
+DESKTOP_SCRIPT = """
+import json, subprocess, sys, time
+from PySide6.QtWidgets import QApplication
+from ibkr_desktop.app.startup import build
+from ibkr_desktop.client.notices import Notice
+qapp = QApplication([])
+app = build(qapp)
+app.window.show()
+app.notifier.publish(Notice("info", "BUY 3 MSFT @ 425.50 — it's filled", title="Order filled"))
+for _ in range(100):
+    if subprocess.run(["dunstctl", "count", "displayed"], capture_output=True,
+                      text=True).stdout.strip() == "1":
+        break
+    time.sleep(0.05)
+subprocess.run(["dunstctl", "close-all"], check=True)
+time.sleep(0.2)
+history = json.loads(subprocess.run(["dunstctl", "history"], capture_output=True,
+                                    text=True).stdout)
+shown = [(n["summary"]["data"], n["body"]["data"]) for n in history["data"][0]]
+print(json.dumps({"where": app.presenters.notifications.last_popup, "shown": shown,
+                  "toast": app.presenters.notifications.toast.texts()}))
+"""
+
+
+@pytest.mark.skipif(not all(shutil.which(p) for p in ("xvfb-run", "dbus-run-session", "dunst",
+                                                       "dunstctl", "gdbus")),
+                    reason="needs xvfb-run, dbus-run-session, dunst and gdbus")
+def test_the_desktops_notification_service_is_used_where_there_is_one(tmp_path) -> None:
+    """A real session bus with dunst: the fill goes to the desktop's notifications, verbatim
+    (quotes and dashes intact), and not to the in-window toast."""
+    script = tmp_path / "desktop.py"
+    script.write_text(DESKTOP_SCRIPT, encoding="utf-8")
+    command = (f"dunst >/dev/null 2>&1 & sleep 0.5; QT_QPA_PLATFORM=offscreen "
+               f"{sys.executable} {script}")
+    done = subprocess.run(["xvfb-run", "-a", "dbus-run-session", "--", "sh", "-c", command],
+                          capture_output=True, text=True, timeout=120, check=False,
+                          cwd=Path(__file__).parents[2])
+    assert done.stdout.strip(), done.stderr[-2000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result == {"where": "desktop", "toast": [],
+                      "shown": [["Order filled", "BUY 3 MSFT @ 425.50 — it's filled"]]}
 
 
 def _fill_titles(notices: list[Notice]) -> list[str]:

@@ -10,11 +10,19 @@ from ibkr_desktop.client.notices import Notice
 from ibkr_desktop.protocol.order_kinds import OrderStatus
 from ibkr_desktop.protocol.order_records import OrderRecord
 from ibkr_desktop.protocol.orders import OrderQuestion, OrderTicket, OrderType, Side
+from ibkr_desktop.widgets.tray import DesktopNotifications
 from tests.app.conftest import close, running_app, shows
 from tests.app.test_ticket_flow import count_order_calls, dialogs
 from tests.helpers import wait_until
 
 AAPL, MSFT = 265598, 272093
+
+
+@pytest.fixture(autouse=True)
+def _no_desktop_notifications(monkeypatch) -> None:
+    """Pop-ups stay in this process even where the developer's desktop has a notification
+    service (the dunst test runs its own session bus in a subprocess)."""
+    monkeypatch.setattr(DesktopNotifications, "available", lambda self: False)
 
 
 async def _yes(question: OrderQuestion) -> bool:

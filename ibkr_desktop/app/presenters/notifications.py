@@ -3,9 +3,10 @@
 Feeds: the broker's notices (relayed; the broker logged them), the stream falling and coming
 back ("Disconnected" / "Reconnected", once per outage), and the widgets' ``message(str)``
 signals (search, export, copy, layout). Subscribers: the status bar's message line (every
-notice), a pop-up for titled notices and errors (the tray where one exists, else the themed
-:class:`~ibkr_desktop.widgets.tray.Toast` in the window) and a dialog for a notice that needs
-the user.
+notice), a pop-up for titled notices and errors (the desktop's notification service where there
+is one; else the tray's balloon while the window is hidden; else the themed
+:class:`~ibkr_desktop.widgets.tray.Toast` in the window; a beep too if the user chose it in the
+tray menu) and a dialog for a notice that needs the user.
 """
 
 from __future__ import annotations
@@ -13,14 +14,15 @@ from __future__ import annotations
 import dataclasses
 
 from PySide6.QtCore import QObject, Slot
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from ibkr_desktop.app.broker_holder import BrokerHolder
 from ibkr_desktop.app.dialogs import notice_dialog
 from ibkr_desktop.app.main_window import MainWindow
+from ibkr_desktop.app.settings import Keys
 from ibkr_desktop.client.broker import Broker, StreamStatus
 from ibkr_desktop.client.notices import Notice, Notifier
-from ibkr_desktop.widgets.tray import Toast
+from ibkr_desktop.widgets.tray import DesktopNotifications, Toast, pops_up
 
 FAILURE_WORDS = ("failed", "could not", "cannot")
 """A widget's ``message(str)`` carries no severity; a text with one of these is a warning."""
@@ -43,7 +45,13 @@ class NotificationsPresenter(QObject):
         self.dialog: QMessageBox | None = None
         """The error dialog on screen, if any."""
         self.toast = Toast(window)
-        """Pop-ups in the window where there is no tray."""
+        """Pop-ups in the window where the desktop shows none."""
+        self.desktop = DesktopNotifications()
+        self.last_popup = ""
+        """Where the latest pop-up went: "desktop", "tray" or "window" (tests, self-test)."""
+        sound = window.tray.sound_action
+        sound.setChecked(Keys.POPUP_SOUND.get())
+        sound.toggled.connect(Keys.POPUP_SOUND.set)
         self._stream_up: bool | None = None
         notifier.notice.connect(self._show)
         holder.broker_changed.connect(self._wire)
@@ -86,13 +94,24 @@ class NotificationsPresenter(QObject):
     @Slot(object)
     def _show(self, notice: Notice) -> None:
         self.window.message_line.show_notice(notice)
-        if not self.window.tray.show_notice(notice):
-            self.toast.show_notice(notice)
+        if pops_up(notice):
+            self._pop_up(notice)
         if notice.needs_user:
             if self.dialog is not None:
                 self.dialog.close()
             self.dialog = notice_dialog(self.window, notice.level, notice.text)
             self.dialog.finished.connect(self._dialog_closed)
+
+    def _pop_up(self, notice: Notice) -> None:
+        if self.desktop.show(notice):
+            self.last_popup = "desktop"
+        elif not self.window.isVisible() and self.window.tray.show_notice(notice):
+            self.last_popup = "tray"  # hidden to the tray: its balloon is all there is
+        else:
+            self.toast.show_notice(notice)
+            self.last_popup = "window"
+        if Keys.POPUP_SOUND.get():
+            QApplication.beep()
 
     def _dialog_closed(self) -> None:
         self.dialog = None
