@@ -79,6 +79,22 @@ async def test_logged_out_gateway_says_how_to_log_in_and_opens_the_page(
         assert not doctor.fix_button.isVisible() and doctor.detail() == ""
 
 
+async def test_open_login_page_makes_the_app_check_again_at_once(
+        qapp, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """The next check is 10 minutes away; the user logs in and clicks "Open login page" (the
+    back-off starts over): the app is Connected again without waiting."""
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: True)
+    monkeypatch.setattr(conftest, "FAST", replace(conftest.FAST, session=SessionTimings(
+        tickle_s=600.0, poll_s=600.0, retry_max_s=600.0)))
+    async with running_app(qapp) as app:
+        doctor = app.window.doctor
+        fault(app, "log_out")  # the gateway closes the stream; its 401s tell the keeper
+        await wait_until(lambda: doctor.fix_button.text() == "Open login page")
+        fault(app, "log_in")
+        doctor.fix_button.click()
+        await wait_until(lambda: doctor.headline() == "Connected")
+
+
 async def test_login_page_that_cannot_open_says_so(qapp, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     """No browser: the message line says so and gives the address to open by hand."""
     monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: False)
