@@ -34,7 +34,7 @@ ORDER_COLUMNS: tuple[Column, ...] = (
     Column("price", "Limit", Kind.PRICE, tooltip="Limit price"),
     Column("aux_price", "Stop", Kind.PRICE, tooltip="Stop / trigger price"),
     Column("tif", "TIF", Kind.TEXT, chars=4, tooltip="Time in force"),
-    Column("status", "Status", Kind.TEXT, chars=12),
+    Column("status", "Status", Kind.TEXT, chars=26, tooltip="In plain words, with IBKR's reason"),
     Column("filled", "Filled", Kind.SIZE),
     Column("remaining", "Remaining", Kind.SIZE),
     Column("avg_price", "Avg price", Kind.PRICE, tooltip="Average fill price"),

@@ -176,6 +176,7 @@ class OrdersTable(DataTable):
                           QMessageBox.StandardButton.NoButton, self)
         box.setObjectName("cancelConfirmation")
         box.setInformativeText(detail)
+        box.setStyleSheet("QLabel#qt_msgbox_informativelabel { min-width: 420px; }")
         yes = box.addButton(yes_text, QMessageBox.ButtonRole.DestructiveRole)
         keep = box.addButton("Keep", QMessageBox.ButtonRole.RejectRole)
         box.setDefaultButton(keep)

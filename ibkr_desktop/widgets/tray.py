@@ -234,8 +234,12 @@ class Toast(QFrame):
         if parent is None:
             return
         width = min(420, max(240, parent.width() // 3))
-        self.setFixedWidth(width)
-        self.adjustSize()
+        margins = self._layout.contentsMargins()
+        inner = width - margins.left() - margins.right()
+        height = (sum(label.heightForWidth(inner) for label in self._labels)
+                  + self._layout.spacing() * (len(self._labels) - 1)
+                  + margins.top() + margins.bottom())
+        self.setFixedSize(width, height)  # every wrapped line shown
         self.move(parent.width() - width - 16, 72)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
