@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import logging
 import os
+import shutil
 import signal
 import sys
 import tempfile
@@ -144,7 +145,8 @@ async def run(args: argparse.Namespace, app: QApplication, reporter: CrashReport
 
 def _use_scratch_profile(args: argparse.Namespace) -> str:
     """The self-test touches nothing of the user's: settings, data (demo account, journal) and
-    logs go to a new temporary folder, returned; and Qt runs offscreen."""
+    logs go to a new temporary folder, returned (removed after a passing run, kept and named
+    after a failing one); and Qt runs offscreen."""
     scratch = tempfile.mkdtemp(prefix="ibkr-desktop-self-test-")
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
     for variable in ("XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
@@ -176,12 +178,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo_gateway = start_demo_gateway() if choose_connection(args)[0] else None
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
+    code = 1
     try:
         with loop:
-            code: int = loop.run_until_complete(run(args, app, reporter, demo_gateway))
+            code = loop.run_until_complete(run(args, app, reporter, demo_gateway))
             return code
     finally:
         reporter.uninstall()
         asyncio.set_event_loop(None)
-        if scratch is not None:
-            print(f"self-test profile and log: {scratch}", flush=True)
+        if scratch is not None and code == 0:
+            shutil.rmtree(scratch, ignore_errors=True)
+        elif scratch is not None:
+            print(f"self-test profile and log kept in {scratch}", flush=True)

@@ -24,6 +24,7 @@ from ibkr_desktop.app.startup import App
 from ibkr_desktop.client.notices import Notice
 from ibkr_desktop.protocol.order_kinds import OrderStatus, OrderType
 from ibkr_desktop.widgets.confirm_dialog import ConfirmDialog
+from ibkr_desktop.widgets.orders_panel import OrdersTable
 from ibkr_desktop.widgets.question_dialog import QuestionDialog
 
 STEP_TIMEOUT_S = 30.0
@@ -136,13 +137,9 @@ class SelfTest:
         return f"order {self.order.order_id} {table.status_text(row)}"
 
     async def modify(self) -> str:
-        table = self.app.window.orders_table
-        row = self._order_row()
-        if row is None:
-            raise StepFailed("the order left the orders panel")
+        table = self._select_order()
         presenter = self.app.presenters.ticket
         before = len(presenter.tickets)
-        table.select_row(row)
         table.ask_modify()
         await _until(lambda: len(presenter.tickets) > before
                      and presenter.tickets[-1].rules is not None)
@@ -157,11 +154,7 @@ class SelfTest:
         return f"order {self.order.order_id} now limit {price:.2f} in the orders panel"
 
     async def cancel(self) -> str:
-        table = self.app.window.orders_table
-        row = self._order_row()
-        if row is None:
-            raise StepFailed("the order left the orders panel")
-        table.select_row(row)
+        table = self._select_order()
         table.ask_cancel()
         box = table.confirmation
         if box is None:
@@ -239,6 +232,15 @@ class SelfTest:
             if isinstance(record.get("bid"), float) and isinstance(record.get("ask"), float):
                 return row
         return None
+
+    def _select_order(self) -> OrdersTable:
+        """Select the run's resting order in the orders panel, as a click does."""
+        row = self._order_row()
+        if row is None:
+            raise StepFailed("the order left the orders panel")
+        table = self.app.window.orders_table
+        table.select_row(row)
+        return table
 
     def _order_row(self) -> int | None:
         return self.app.orders.row_of(self.order.order_id)
