@@ -297,7 +297,7 @@ async def test_reauthenticate_when_logged_out_says_why_it_cannot_help(
         gateway.faults.log_out()
         await wait_until(lambda: broker.session_state.kind == SessionKind.NOT_LOGGED_IN)
         await broker.reauthenticate()
-        [notice] = seen["notice"]
+        [notice] = [n for n in seen["notice"] if n.text.startswith("Re-authentication")]
         assert notice.level == "warning"
         assert notice.text == (
             "Re-authentication failed: the gateway is logged out. Log in to the gateway: open "
@@ -337,5 +337,26 @@ async def test_a_stream_that_cannot_reconnect_wakes_the_keeper() -> None:
         await gateway.stop()
         await wait_until(lambda: broker.session_state.kind == SessionKind.GATEWAY_UNREACHABLE)
         assert gateway.base_url in broker.session_state.reason
+    finally:
+        await broker.stop()
+
+
+async def test_reauthenticate_that_does_not_bring_the_session_back_says_so(
+        gateway: DemoGateway) -> None:
+    """Reauthenticate answered "triggered" but the session stays away (another login holds
+    it): after action_wait_s the user reads that it did not come back, and what to do."""
+    timings = replace(FAST, session=replace(FAST.session, action_wait_s=1.0))
+    broker = await start_broker(gateway.base_url, timings)
+    seen = Recorder(broker, "notice")
+    try:
+        gateway.faults.set_competing(True)
+        await wait_until(lambda: broker.session_state.kind == SessionKind.COMPETING)
+        await broker.reauthenticate()  # without force: the competing login keeps it
+        [notice] = [n for n in seen["notice"] if n.text.startswith("Re-authentication")]
+        assert notice.text == (
+            "Re-authentication failed: the trading session did not come back within 1 s. Log "
+            f"in to the gateway: open {gateway.base_url} in a browser and log in; the app "
+            "reconnects by itself.")
+        assert broker.session_state.kind == SessionKind.COMPETING
     finally:
         await broker.stop()
