@@ -55,7 +55,10 @@ class RecordBook:
         return self.note(record, time_ms, "response", text)
 
     def apply(self, updates: Iterable[OrderUpdate], time_ms: int) -> list[OrderRecord]:
-        """Live-order / ``sor`` updates (None = unchanged); returns the changed records."""
+        """Live-order / ``sor`` updates (None = unchanged); returns the changed records.
+
+        A status change is added to the history only for an order whose status was known (or
+        that this session placed): orders first seen in a re-sync are not "changes"."""
         changed: list[OrderRecord] = []
         for u in updates:
             old = self.find(u.order_id, u.order_ref) or OrderRecord(coid=u.order_ref)
@@ -68,7 +71,8 @@ class RecordBook:
                 avg_price=_given(u.avg_price, old.avg_price))
             if new == old and old.order_id is not None:
                 continue
-            if new.status != old.status:
+            known = old.status is not None or old.ticket is not None
+            if new.status != old.status and known:  # a change, not an order first seen
                 new = replace(new, history=(*new.history, Exchange(
                     time_ms, "status", f"{new.status} ({new.status_text})")))
             changed.append(self._store(new))

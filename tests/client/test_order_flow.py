@@ -297,3 +297,25 @@ async def test_fill_of_an_order_placed_elsewhere_gets_a_record(broker: Broker) -
     await wait_until(lambda: fills)
     record = broker.orders.record(coid="earlier-run")
     assert record is not None and [f.size for f in record.fills] == [1] and fills == [record]
+
+
+async def test_orders_first_seen_in_a_resync_are_not_journalled_as_changes(
+        gateway: DemoGateway) -> None:
+    """A new session lists an earlier working order: a record, no journal row; its cancel is."""
+    first = await start_broker(gateway.base_url)
+    placed = await first.orders.place(_limit(round(gateway.market.quote(AAPL).bid * 0.97, 2)),
+                                      Asker())
+    await first.stop()
+    order_id = placed.accepted[0].order_id
+    assert order_id is not None
+    journal = Journal(":memory:")
+    second = await start_broker(gateway.base_url, journal=journal)
+    try:
+        await second.refresh_orders()
+        await wait_until(lambda: second.orders.record(order_id) is not None)
+        assert journal.entries() == []
+        await second.orders.cancel(order_id)
+        await wait_until(lambda: any("Cancelled" in e.text for e in journal.entries()))
+        assert [e.kind for e in journal.entries(order_id=order_id)] == ["cancel", "status"]
+    finally:
+        await second.stop()
