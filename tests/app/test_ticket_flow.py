@@ -294,3 +294,23 @@ async def test_sell_hotkey_on_the_positions_table(qapp, qtbot) -> None:
         ticket = presenter.tickets[-1].dialog
         assert ticket.windowTitle().startswith("Sell AAPL")
         assert ticket.fields.conid == AAPL
+
+
+async def test_rules_are_asked_again_for_the_other_side(qapp, qtbot) -> None:
+    """IBKR's rules are per side: switching Buy to Sell asks for the sell-side rules."""
+    async with running_app(qapp) as app:
+        broker = app.broker
+        assert broker is not None
+        asked: list[tuple[int, bool]] = []
+        real = broker.contract_rules
+
+        async def spy(conid: int, is_buy: bool = True) -> Any:
+            asked.append((conid, is_buy))
+            return await real(conid, is_buy)
+
+        broker.contract_rules = spy  # type: ignore[method-assign]
+        ticket = await open_ticket(app, qtbot)
+        assert asked == [(AAPL, True)]
+        ticket.fields.side.setCurrentIndex(ticket.fields.side.findData(Side.SELL))
+        await wait_until(lambda: asked == [(AAPL, True), (AAPL, False)])
+        assert ticket.send_button.text() == "Sell…"

@@ -170,16 +170,25 @@ class TicketPresenter(QObject):
             dialog.open_for(conid, symbol, side)
         ticket.quotes.hold({conid: symbol})
         self._show_session(dialog)
-        if broker is not None:
-            self._tasks.spawn(self._load_rules(broker, ticket, conid, side),
-                              name=f"rules-{conid}")
+        self._load_rules(ticket)
+        dialog.fields.side.currentIndexChanged.connect(lambda: self._load_rules(ticket))
         self.ticket_opened.emit(dialog)
         return dialog
 
-    async def _load_rules(self, broker: Broker, ticket: TicketWindow, conid: int,
-                          side: Side) -> None:
+    def _load_rules(self, ticket: TicketWindow) -> None:
+        """Ask for the rules of the ticket's contract and side (IBKR's rules are per side)."""
+        broker = self._holder.broker
+        if broker is not None:
+            fields = ticket.dialog.fields
+            self._tasks.spawn(self._apply_rules(broker, ticket, fields.conid,
+                                                fields.form().side),
+                              name=f"rules-{fields.conid}")
+
+    async def _apply_rules(self, broker: Broker, ticket: TicketWindow, conid: int,
+                           side: Side) -> None:
         rules = await broker.contract_rules(conid, side is Side.BUY)
-        if rules is None or ticket not in self.tickets:
+        if (rules is None or ticket not in self.tickets
+                or ticket.dialog.fields.form().side is not side):  # a later answer will come
             return
         ticket.rules = rules
         ticket.dialog.fields.set_rules(rules)
