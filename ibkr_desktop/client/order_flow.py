@@ -128,10 +128,9 @@ class OrderFlow(QObject):
 
     def on_orders(self, updates: Sequence[OrderUpdate]) -> None:
         """Live-order / ``sor`` updates (the broker connects ``orders_updated`` here)."""
-        for record in self._book.apply(updates, self._now()):
-            last = record.history[-1] if record.history else None
-            if last is not None and last.kind == "status":
-                self._write("status", last.text, record)
+        for record, step in self._book.apply(updates, self._now()):
+            if step is not None:
+                self._write("status", step.text, record)
             self.record_changed.emit(record)
 
     def on_fills(self, fills: Sequence[Fill]) -> None:

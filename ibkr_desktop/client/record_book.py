@@ -54,12 +54,14 @@ class RecordBook:
         text = f"order {answer.order_id} {answer.status or 'without a status'}"
         return self.note(record, time_ms, "response", text)
 
-    def apply(self, updates: Iterable[OrderUpdate], time_ms: int) -> list[OrderRecord]:
+    def apply(self, updates: Iterable[OrderUpdate],
+              time_ms: int) -> list[tuple[OrderRecord, Exchange | None]]:
         """Live-order / ``sor`` updates (None = unchanged); returns the changed records.
 
-        A status change is added to the history only for an order whose status was known (or
-        that this session placed): orders first seen in a re-sync are not "changes"."""
-        changed: list[OrderRecord] = []
+        Each changed record comes with its new status step, or None when the status did not
+        change. A status change is a step only for an order whose status was known (or that
+        this session placed): orders first seen in a re-sync are not "changes"."""
+        changed: list[tuple[OrderRecord, Exchange | None]] = []
         for u in updates:
             old = self.find(u.order_id, u.order_ref) or OrderRecord(coid=u.order_ref)
             new = replace(
@@ -71,11 +73,12 @@ class RecordBook:
                 avg_price=_given(u.avg_price, old.avg_price))
             if new == old and old.order_id is not None:
                 continue
+            step = None
             known = old.status is not None or old.ticket is not None
             if new.status != old.status and known:  # a change, not an order first seen
-                new = replace(new, history=(*new.history, Exchange(
-                    time_ms, "status", f"{new.status} ({new.status_text})")))
-            changed.append(self._store(new))
+                step = Exchange(time_ms, "status", f"{new.status} ({new.status_text})")
+                new = replace(new, history=(*new.history, step))
+            changed.append((self._store(new), step))
         return changed
 
     def add_fill(self, fill: Fill, time_ms: int) -> OrderRecord | None:

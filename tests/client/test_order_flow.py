@@ -11,7 +11,9 @@ import pytest
 from ibkr_desktop.client.broker import Broker
 from ibkr_desktop.client.http import Timeouts
 from ibkr_desktop.client.journal import Journal
+from ibkr_desktop.client.record_book import RecordBook
 from ibkr_desktop.demo_gateway.server import DemoGateway
+from ibkr_desktop.protocol.events import OrderUpdate
 from ibkr_desktop.protocol.limits import Limits, OnBreach
 from ibkr_desktop.protocol.orders import (
     OrderQuestion,
@@ -319,3 +321,17 @@ async def test_orders_first_seen_in_a_resync_are_not_journalled_as_changes(
         assert [e.kind for e in journal.entries(order_id=order_id)] == ["cancel", "status"]
     finally:
         await second.stop()
+
+
+def test_only_status_changes_are_status_steps() -> None:
+    """A fill-quantity update of a working order changes the record, not its status history."""
+    book = RecordBook()
+    book.intend(replace(_limit(1.0), coid="c-1"), 1, "intent")
+    updates = [OrderUpdate(7, status=OrderStatus.SUBMITTED, order_ref="c-1"),
+               OrderUpdate(7, filled=5.0, remaining=5.0),
+               OrderUpdate(7, status=OrderStatus.FILLED, filled=10.0, remaining=0.0)]
+    steps = [[step.text if step else None for _, step in book.apply([u], 2)] for u in updates]
+    assert steps == [["Submitted (working at the exchange)"], [None], ["Filled (filled)"]]
+    record = book.find(coid="c-1")
+    assert record is not None and record is book.find(7) and record.filled == 10.0
+    assert [h.kind for h in record.history] == ["intent", "status", "status"]
