@@ -46,10 +46,19 @@ class RecordBook:
 
     def accept(self, coid: str | None, answer: OrderAccepted, time_ms: int) -> OrderRecord:
         """IBKR named the order placed as ``coid`` (None: an order placed elsewhere, being
-        modified): its id, status and text."""
-        record = self.find(int(answer.order_id), coid) or OrderRecord(coid=coid)
-        record = replace(record, order_id=int(answer.order_id),
-                         status=answer.status or record.status,
+        modified): its id, status and text. A status the stream already gave is newer than
+        the answer's; a record the stream made first for the same id is merged into this one."""
+        order_id = int(answer.order_id)
+        mine = self.find(coid=coid) if coid else None
+        seen = self.find(order_id)  # the stream may have named the order before its answer
+        record = mine or seen or OrderRecord(coid=coid)
+        if seen is not None and seen is not record:
+            record = replace(record, symbol=seen.symbol, status=seen.status,
+                             quantity=_given(seen.quantity, record.quantity),
+                             filled=seen.filled, remaining=seen.remaining,
+                             avg_price=seen.avg_price, fills=seen.fills)
+        record = replace(record, coid=record.coid or coid, order_id=order_id,
+                         status=record.status or answer.status,  # the stream is newer
                          reason=answer.message or record.reason)
         text = f"order {answer.order_id} {answer.status or 'without a status'}"
         return self.note(record, time_ms, "response", text)

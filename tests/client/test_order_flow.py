@@ -16,6 +16,7 @@ from ibkr_desktop.demo_gateway.server import DemoGateway
 from ibkr_desktop.protocol.events import OrderUpdate
 from ibkr_desktop.protocol.limits import Limits, OnBreach
 from ibkr_desktop.protocol.orders import (
+    OrderAccepted,
     OrderQuestion,
     OrderStatus,
     OrderTicket,
@@ -335,3 +336,15 @@ def test_only_status_changes_are_status_steps() -> None:
     record = book.find(coid="c-1")
     assert record is not None and record is book.find(7) and record.filled == 10.0
     assert [h.kind for h in record.history] == ["intent", "status", "status"]
+
+
+def test_stream_before_the_answer_joins_one_record() -> None:
+    """``sor`` names the order (without its cOID) and fills it before the POST answer is read:
+    one record, by id and by cOID, Filled stays Filled."""
+    book = RecordBook()
+    book.intend(replace(_limit(1.0), coid="c-2"), 1, "intent")
+    book.apply([OrderUpdate(9, status=OrderStatus.FILLED, filled=10.0, remaining=0.0)], 2)
+    record = book.accept("c-2", OrderAccepted("9", OrderStatus.SUBMITTED, "c-2"), 3)
+    assert book.find(9) is book.find(coid="c-2") is record
+    assert (record.status, record.filled, record.coid) == (OrderStatus.FILLED, 10.0, "c-2")
+    assert [r.coid for r in book.all()] == ["c-2"]
