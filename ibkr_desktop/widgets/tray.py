@@ -1,21 +1,21 @@
 """Pop-ups: the desktop's notifications, the tray icon (menu: show/hide, the mode, sound, quit)
-and the in-window toast.
+and the toast.
 
-A notice with a title (a fill, a rejection, a disconnect) or an error pops up, in this order of
-preference: the desktop's notification service (:class:`DesktopNotifications`, themed by the
-desktop); else, while the window is hidden, the tray's balloon; else a :class:`Toast` in the
-window's corner, coloured from the current theme's tooltip colours (Qt's own fallback balloon is
-grey on pale yellow, unreadable in the dark theme). Everything works without a tray (offscreen,
-bare X).
+A notice with a title (a fill, a rejection, a disconnect) or an error pops up through the
+desktop's notification service (:class:`DesktopNotifications`, themed by the desktop) where
+there is one, else as a :class:`Toast`: a small frameless note coloured from the current theme's
+tooltip colours, in the window's top-right corner, or the screen's while the window is hidden to
+the tray. Qt's own tray balloon is never used: it is grey on pale yellow, unreadable in the dark
+theme. Everything works without a tray (offscreen, bare X).
 """
 
 from __future__ import annotations
 
 import shutil
 
-from PySide6.QtCore import QEvent, QObject, QProcess, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, QPoint, QProcess, Qt, QTimer
 from PySide6.QtDBus import QDBusConnection
-from PySide6.QtGui import QPalette
+from PySide6.QtGui import QGuiApplication, QPalette
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -79,8 +79,12 @@ class DesktopNotifications:
                 gvariant_text("ibkr-desktop"), gvariant_text(notice.title or "ibkr-desktop"),
                 gvariant_text(notice.text), "@as []", f"{{'urgency': <byte {urgency}>}}",
                 str(POPUP_MS)]
-        started = QProcess.startDetached(self.program, args)
-        return bool(started[0] if isinstance(started, tuple) else started)
+        process = QProcess()
+        process.setProgram(self.program)
+        process.setArguments(args)
+        process.setStandardOutputFile(QProcess.nullDevice())  # gdbus prints the id
+        process.setStandardErrorFile(QProcess.nullDevice())
+        return bool(process.startDetached())
 
 
 class TrayIcon(QSystemTrayIcon):
@@ -122,18 +126,6 @@ class TrayIcon(QSystemTrayIcon):
         self.connection = text
         self._update_tooltip()
 
-    def show_notice(self, notice: Notice) -> bool:
-        """Pop up a notice that deserves one (:func:`pops_up`); True when the tray showed it.
-
-        Only where a tray exists and is shown; otherwise the caller shows it elsewhere.
-        """
-        if not pops_up(notice) or not (self.isVisible() and self.supportsMessages()):
-            return False
-        icon = (QSystemTrayIcon.MessageIcon.Critical if notice.level == "error"
-                else QSystemTrayIcon.MessageIcon.Information)
-        self.showMessage(notice.title or "ibkr-desktop", notice.text, icon, POPUP_MS)
-        return True
-
     def show_if_available(self) -> None:
         """Show only where a tray host exists (never offscreen)."""
         if QSystemTrayIcon.isSystemTrayAvailable():
@@ -168,7 +160,8 @@ class TrayIcon(QSystemTrayIcon):
 
 
 class Toast(QFrame):
-    """Pop-ups inside the window (top-right corner) where there is no tray.
+    """Pop-ups where the desktop shows none: the window's top-right corner, or the screen's
+    while the window is hidden (a frameless tool window that never takes the focus).
 
     Shows the latest few notices, newest at the bottom, each for :data:`POPUP_MS`; coloured
     from the palette's tooltip roles, so it follows the theme. ``texts()`` is what it shows.
@@ -178,13 +171,18 @@ class Toast(QFrame):
     """At most this many notices at once (older ones leave first)."""
 
     def __init__(self, window: QWidget) -> None:
-        super().__init__(window)
+        # a splash-type window: no frame, no taskbar entry, and (unlike a tool tip) shown
+        # without a raise that some platforms refuse with a warning
+        super().__init__(window, Qt.WindowType.SplashScreen | Qt.WindowType.FramelessWindowHint
+                         | Qt.WindowType.WindowStaysOnTopHint
+                         | Qt.WindowType.WindowDoesNotAcceptFocus)
         self.setObjectName("toast")
-        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, False)
+        self.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating)
+        self._window = window
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(12, 8, 12, 8)
         self._labels: list[QLabel] = []
-        window.installEventFilter(self)  # follow the window's size
+        window.installEventFilter(self)  # follow the window's size and place
         self.hide()
 
     def show_notice(self, notice: Notice) -> bool:
@@ -203,9 +201,8 @@ class Toast(QFrame):
         QTimer.singleShot(POPUP_MS, self, lambda: self._drop(label))
         self._restyle()
         self._place()
-        self.show()
-        self.raise_()
-        return True
+        self.show()  # kept on top by its flags and the window manager (no raise(): some
+        return True  # platforms refuse it with a warning)
 
     def texts(self) -> list[str]:
         """The notices on screen, oldest first."""
@@ -230,19 +227,23 @@ class Toast(QFrame):
                            "background: transparent; }")
 
     def _place(self) -> None:
-        parent = self.parentWidget()
-        if parent is None:
-            return
-        width = min(420, max(240, parent.width() // 3))
+        window = self._window
+        width = min(420, max(240, window.width() // 3))
         margins = self._layout.contentsMargins()
         inner = width - margins.left() - margins.right()
         height = (sum(label.heightForWidth(inner) for label in self._labels)
                   + self._layout.spacing() * (len(self._labels) - 1)
                   + margins.top() + margins.bottom())
         self.setFixedSize(width, height)  # every wrapped line shown
-        self.move(parent.width() - width - 16, 72)
+        if window.isVisible() and not window.isMinimized():
+            self.move(window.mapToGlobal(QPoint(window.width() - width - 16, 72)))
+        else:
+            screen = window.screen() or QGuiApplication.primaryScreen()
+            area = screen.availableGeometry()
+            self.move(area.right() - width - 16, area.top() + 16)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
-        if event.type() == QEvent.Type.Resize and self._labels:
+        moved = (QEvent.Type.Resize, QEvent.Type.Move, QEvent.Type.Show, QEvent.Type.Hide)
+        if event.type() in moved and self._labels:
             self._place()
         return False

@@ -18,6 +18,9 @@ from tests.helpers import wait_until
 AAPL, MSFT = 265598, 272093
 
 
+pytestmark = pytest.mark.qt_log_ignore("does not support raise")  # offscreen: tickets and
+# windows shown again from the tray are raised, which the offscreen platform cannot do
+
 @pytest.fixture(autouse=True)
 def _no_desktop_notifications(monkeypatch) -> None:
     """Pop-ups stay in this process even where the developer's desktop has a notification
@@ -109,7 +112,6 @@ async def test_market_session_at_the_end_of_the_menu_bar(qapp) -> None:
         await wait_until(lambda: label.text() == "Demo market: open around the clock")
 
 
-@pytest.mark.qt_log_ignore("does not support raise")  # the offscreen platform cannot raise
 async def test_close_position_opens_a_prefilled_ticket_and_sends_nothing_unreviewed(qapp) -> None:
     """Close position… on a long MSFT position: a Sell ticket for the whole position (side
     locked); Send shows the preview and confirmation; Cancel there sends no order."""

@@ -1,13 +1,12 @@
-"""The status bar's message line and the tray's notice pop-ups."""
+"""The status bar's message line and which notices pop up."""
 
 from __future__ import annotations
 
 from PySide6.QtGui import QTextDocument
-from PySide6.QtWidgets import QWidget
 
 from ibkr_desktop.client.notices import Notice
 from ibkr_desktop.widgets.status_bar import MessageLine
-from ibkr_desktop.widgets.tray import TrayIcon
+from ibkr_desktop.widgets.tray import pops_up
 
 
 def visible_text(line: MessageLine) -> str:
@@ -57,20 +56,10 @@ def test_a_warning_is_not_wiped_by_a_lesser_notice_at_once(qtbot) -> None:
     assert visible_text(line) == "✖ Order refused"
 
 
-def test_tray_pops_up_titled_notices_and_errors_only(qtbot, monkeypatch) -> None:
-    """Fills (titled) and errors pop up where a tray is shown; plain info stays in the bar."""
-    window = QWidget()
-    qtbot.addWidget(window)
-    tray = TrayIcon(window)
-    shown: list[tuple[str, str]] = []
-    monkeypatch.setattr(tray, "isVisible", lambda: True)
-    monkeypatch.setattr(tray, "supportsMessages", lambda: True)
-    monkeypatch.setattr(tray, "showMessage",
-                        lambda title, text, icon, ms: shown.append((title, text)))
-    assert tray.show_notice(Notice("info", "BUY 7 MSFT @ 425.50", title="Order filled"))
-    assert not tray.show_notice(Notice("info", "Added NFLX"))
-    assert tray.show_notice(Notice("error", "Certificate changed"))
-    assert shown == [("Order filled", "BUY 7 MSFT @ 425.50"),
-                     ("ibkr-desktop", "Certificate changed")]
-    monkeypatch.setattr(tray, "isVisible", lambda: False)
-    assert not tray.show_notice(Notice("error", "no tray shown"))
+def test_titled_notices_and_errors_pop_up_plain_info_stays_in_the_bar() -> None:
+    """Fills (titled) and errors pop up (desktop notification or toast, tests/app/test_tray.py);
+    plain info stays in the status bar."""
+    assert pops_up(Notice("info", "BUY 7 MSFT @ 425.50", title="Order filled"))
+    assert pops_up(Notice("error", "Certificate changed"))
+    assert not pops_up(Notice("info", "Added NFLX"))
+    assert not pops_up(Notice("warning", "Export failed: disk full"))

@@ -4,9 +4,9 @@ Feeds: the broker's notices (relayed; the broker logged them), the stream fallin
 back ("Disconnected" / "Reconnected", once per outage), and the widgets' ``message(str)``
 signals (search, export, copy, layout). Subscribers: the status bar's message line (every
 notice), a pop-up for titled notices and errors (the desktop's notification service where there
-is one; else the tray's balloon while the window is hidden; else the themed
-:class:`~ibkr_desktop.widgets.tray.Toast` in the window; a beep too if the user chose it in the
-tray menu) and a dialog for a notice that needs the user.
+is one, else the themed :class:`~ibkr_desktop.widgets.tray.Toast`, also shown while the window
+is hidden to the tray; a beep too if the user chose it in the tray menu) and a dialog for a
+notice that needs the user.
 """
 
 from __future__ import annotations
@@ -45,10 +45,10 @@ class NotificationsPresenter(QObject):
         self.dialog: QMessageBox | None = None
         """The error dialog on screen, if any."""
         self.toast = Toast(window)
-        """Pop-ups in the window where the desktop shows none."""
+        """Pop-ups where the desktop shows none."""
         self.desktop = DesktopNotifications()
         self.last_popup = ""
-        """Where the latest pop-up went: "desktop", "tray" or "window" (tests, self-test)."""
+        """Where the latest pop-up went: "desktop" or "toast" (tests)."""
         sound = window.tray.sound_action
         sound.setChecked(Keys.POPUP_SOUND.get())
         sound.toggled.connect(Keys.POPUP_SOUND.set)
@@ -105,11 +105,9 @@ class NotificationsPresenter(QObject):
     def _pop_up(self, notice: Notice) -> None:
         if self.desktop.show(notice):
             self.last_popup = "desktop"
-        elif not self.window.isVisible() and self.window.tray.show_notice(notice):
-            self.last_popup = "tray"  # hidden to the tray: its balloon is all there is
         else:
             self.toast.show_notice(notice)
-            self.last_popup = "window"
+            self.last_popup = "toast"
         if Keys.POPUP_SOUND.get():
             QApplication.beep()
 
