@@ -115,10 +115,17 @@ class SessionKeeper(QObject):
         await self._tasks.cancel_all()
 
     def set_suppressed_questions(self, message_ids: Sequence[str]) -> None:
-        """Message ids the user always accepts; applied now and on every new session."""
-        self._suppress = tuple(message_ids)
-        if self._ready and self._suppress:
-            self._tasks.spawn(self._suppress_questions(), name="suppress-questions")
+        """Message ids the user always accepts; applied now and on every new session.
+
+        IBKR only adds to a session's suppressed set (reference §5.3), so when an id is taken back
+        ("always ask" again) the set is reset first and the remaining ids suppressed anew;
+        otherwise IBKR would go on skipping that question until the next session.
+        """
+        old, self._suppress = self._suppress, tuple(message_ids)
+        if not self._ready or set(old) == set(self._suppress):
+            return
+        reset = bool(set(old) - set(self._suppress))
+        self._tasks.spawn(self._suppress_questions(reset=reset), name="suppress-questions")
 
     async def reauthenticate(self) -> None:
         """Ask the gateway to re-open the brokerage session and wait until it is back.
@@ -268,7 +275,10 @@ class SessionKeeper(QObject):
         self.accounts_changed.emit(accounts)
         return accounts
 
-    async def _suppress_questions(self) -> None:
+    async def _suppress_questions(self, *, reset: bool = False) -> None:
+        if reset:
+            await self._try(self._queue.call("POST", "/iserver/questions/suppress/reset",
+                                             json={}, idempotent=True))
         if self._suppress:
             await self._try(self._queue.call("POST", "/iserver/questions/suppress",
                                              json={"messageIds": list(self._suppress)},

@@ -186,6 +186,19 @@ async def test_question_suppression_is_applied_to_every_new_session(
         await broker.stop()
 
 
+async def test_a_question_taken_back_is_asked_again_in_the_same_session(
+        gateway: DemoGateway) -> None:
+    """Setting a suppressed question back to "always ask" resets IBKR's set at once."""
+    broker = await start_broker(gateway.base_url, suppress_message_ids=("o163", "o354"))
+    try:
+        assert gateway.brokerage.replies.suppressed >= {"o163", "o354"}
+        broker.set_suppressed_questions(["o354"])
+        await wait_until(lambda: "o163" not in gateway.brokerage.replies.suppressed)
+        await wait_until(lambda: "o354" in gateway.brokerage.replies.suppressed)
+    finally:
+        await broker.stop()
+
+
 async def test_maintenance_503s_are_reported_and_recovered(gateway: DemoGateway) -> None:
     """A run of 503s from every call shows MAINTENANCE, then AUTHENTICATED when they stop."""
     timings = replace(FAST, session=SessionTimings(tickle_s=0.2, poll_s=0.1, retry_max_s=0.2))
