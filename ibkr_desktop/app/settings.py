@@ -80,6 +80,9 @@ class Keys:
     THEME = Key[str]("ui/theme", str, "dark", "'dark' or 'light'.")
     POPUP_SOUND = Key[bool]("ui/popup_sound", bool, False,
                             "Beep with each pop-up (fills, rejections, disconnects).")
+    ANNOUNCED_FILLS = Key[list[Any]]("orders/announced_fills", list, [],
+                                     "Execution ids already announced (the latest ones), so a "
+                                     "restart does not announce the day's fills again.")
     WATCHLISTS = Key[dict[str, Any]]("watchlist/lists", dict, {},
                                      "Named watchlists and the current one.")
     WATCHLIST_COLUMNS = Key[dict[str, Any]]("watchlist/columns", dict, {},

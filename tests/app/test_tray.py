@@ -15,8 +15,10 @@ import pytest
 from ibkr_desktop.app.settings import Keys
 from ibkr_desktop.app.startup import App, build
 from ibkr_desktop.client.notices import Notice
+from ibkr_desktop.protocol.orders import OrderQuestion, OrderTicket, OrderType, Side
 from ibkr_desktop.widgets.tray import DesktopNotifications
 from tests.app.conftest import close, fault, running_app
+from tests.client.conftest import fast_config
 from tests.helpers import wait_until
 
 MSFT = 272093
@@ -148,6 +150,10 @@ def test_the_desktops_notification_service_is_used_where_there_is_one(tmp_path) 
                       "shown": [["Order filled", "BUY 3 MSFT @ 425.50 — it's filled"]]}
 
 
+async def _yes(question: OrderQuestion) -> bool:
+    return True
+
+
 def _fill_titles(notices: list[Notice]) -> list[str]:
     return [n.text for n in notices if n.title in ("Order filled", "Partial fill")]
 
@@ -197,3 +203,21 @@ async def test_fills_made_while_disconnected_are_announced_once_after_the_resync
         await app.broker.refresh_trades()
         assert len(_fill_titles(notices)) == 1
         assert [n.title for n in notices].count("Reconnected") == 2
+
+
+async def test_a_restart_does_not_announce_the_days_fills_again(qapp, tmp_path) -> None:
+    """The demo account (and its fills) survives a restart; the fill announced in the first
+    run is listed again in Executions but not announced again."""
+    config = fast_config(account_file=str(tmp_path / "demo-account.json"))
+    async with running_app(qapp, config) as app:
+        await wait_until(lambda: app.account.account, 8)
+        assert app.broker is not None
+        outcome = await app.broker.orders.place(OrderTicket(MSFT, Side.BUY, 4, OrderType.MKT),
+                                                _yes)
+        assert outcome.placed, outcome.summary
+        toast = app.presenters.notifications.toast
+        await wait_until(lambda: any("BUY 4 MSFT" in t for t in toast.texts()), 8)
+    async with running_app(qapp, config) as app:
+        await wait_until(lambda: any(app.fills.record(r).get("size") == 4
+                                     for r in range(app.fills.rowCount())), 8)
+        assert app.presenters.notifications.toast.texts() == []

@@ -5,7 +5,7 @@ The orders table asks the user before emitting a cancel (see ``widgets.orders_pa
 presenter sends it. Fills (with what is filled and what remains of the order), cancel results
 and refusals are posted to the notifier (status bar; titled ones pop up in the tray or the
 window). Fills made while the stream was down arrive with the re-sync after the reconnect and
-are announced then, once each (the client reports each execution id once).
+are announced then, once each; the ids announced are remembered across restarts.
 
 The tables empty on a broker switch and when the selected account changes. While the
 stream or session is down both tables dim and their docks say since when (the re-sync after a
@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QLabel, QMenuBar
 
 from ibkr_desktop.app.broker_holder import BrokerHolder
 from ibkr_desktop.app.qt_async import async_slot
+from ibkr_desktop.app.settings import Keys
 from ibkr_desktop.client.broker import Broker
 from ibkr_desktop.client.notices import Notifier
 from ibkr_desktop.models.fills import FillsModel
@@ -37,6 +38,9 @@ from ibkr_desktop.widgets.status_bar import ConnectionDoctor
 
 SESSION_CHECK_MS = 30_000
 """How often the market-session label is brought up to date."""
+
+ANNOUNCED_KEPT = 2000
+"""How many announced execution ids are remembered (more than a busy day's fills)."""
 
 FILLS_ANNOUNCED = 5
 """At most this many fills of one batch are announced one by one; the rest in one summary
@@ -87,6 +91,8 @@ class OrdersPresenter(QObject):
         self._account: str | None = None
         self._working: set[int] = set()
         """Order ids seen working: one that then turns Inactive was rejected (announced)."""
+        self._announced_order = [str(i) for i in Keys.ANNOUNCED_FILLS.get()]
+        self._announced = set(self._announced_order)
         self.freshness = orders.freshness = fills.freshness = Freshness(needs_refresh=False)
         table.cancel_requested.connect(self.cancel_order)
         table.cancel_all_requested.connect(self.cancel_all)
@@ -158,10 +164,18 @@ class OrdersPresenter(QObject):
 
     @Slot(object)
     def _on_fills(self, fills: Sequence[Fill]) -> None:
-        """Fills into the table; each new one announced (the flow has already joined them to
-        their records: the broker connects it first)."""
-        if not self.fills.add(fills):
+        """Fills into the table; each announced once, ever (the ids announced are kept in the
+        settings, so the day's fills re-read after a restart are not announced again, while
+        fills made with the app closed are). The flow has already joined them to their
+        records: the broker connects it first."""
+        self.fills.add(fills)
+        fills = [f for f in fills if f.execution_id not in self._announced]
+        if not fills:
             return
+        self._announced.update(f.execution_id for f in fills)
+        self._announced_order = [*self._announced_order,
+                                 *(f.execution_id for f in fills)][-ANNOUNCED_KEPT:]
+        Keys.ANNOUNCED_FILLS.set(self._announced_order)
         broker = self.holder.broker
         for fill in fills[:FILLS_ANNOUNCED]:
             record = broker.orders.record(coid=fill.order_ref) \
