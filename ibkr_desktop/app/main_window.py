@@ -43,6 +43,7 @@ class MainWindow(QMainWindow):
         question_policy_requested(): Orders > Order questions.
         limits_requested(): Orders > Order limits.
         journal_requested(): Orders > Order journal.
+        reset_demo_requested(): File > Reset demo account.
     """
 
     closing = Signal()
@@ -54,6 +55,7 @@ class MainWindow(QMainWindow):
     question_policy_requested = Signal()
     limits_requested = Signal()
     journal_requested = Signal()
+    reset_demo_requested = Signal()
 
     def __init__(self, watchlist: WatchlistPanel, orders: OrdersTable, positions: PositionsModel,
                  fills: FillsModel, account: AccountModel) -> None:
@@ -188,6 +190,8 @@ class MainWindow(QMainWindow):
         export = file_menu.addMenu("&Export watchlist")
         export.addAction("CSV…", lambda: self.watchlist.table.export_dialog("csv"))
         export.addAction("Excel…", lambda: self.watchlist.table.export_dialog("xlsx"))
+        self.reset_demo_action = file_menu.addAction("&Reset demo account…",
+                                                     self.reset_demo_requested.emit)
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit, "Ctrl+Q")
 

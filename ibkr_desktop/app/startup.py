@@ -20,6 +20,7 @@ from ibkr_desktop.app import log
 from ibkr_desktop.app.broker_holder import BrokerHolder
 from ibkr_desktop.app.main_window import MainWindow
 from ibkr_desktop.app.presenters.account import AccountPresenter
+from ibkr_desktop.app.presenters.demo_account import DemoAccountPresenter
 from ibkr_desktop.app.presenters.journal import JournalPresenter
 from ibkr_desktop.app.presenters.notifications import NotificationsPresenter
 from ibkr_desktop.app.presenters.orders import OrdersPresenter
@@ -61,6 +62,7 @@ class Presenters:
     settings: SettingsPresenter
     ticket: TicketPresenter
     journal: JournalPresenter
+    demo_account: DemoAccountPresenter
 
 
 class App(QObject):
@@ -151,6 +153,7 @@ def build(qapp: QApplication, *, gateway_config: GatewayConfig | None = None,
         settings=SettingsPresenter(qapp, window, session, models, parent=app),
         ticket=ticket,
         journal=JournalPresenter(holder, notifier, window, parent=app),
+        demo_account=DemoAccountPresenter(holder, session, window, notifier, parent=app),
     )
 
     _log.debug("start-up: saved layout")

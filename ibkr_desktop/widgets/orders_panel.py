@@ -59,6 +59,25 @@ def describe_order(record: Mapping[str, object]) -> str:
     return f"{text}, {str(tif).lower()}" if tif else text
 
 
+def ask_destructive(parent: QWidget, title: str, question: str, detail: str, yes_text: str,
+                    on_yes: Callable[[], object]) -> QMessageBox:
+    """A window-modal question about an action that cannot be undone, shown with ``open()``
+    (never blocks the event loop): only ``yes_text`` runs ``on_yes``; "Keep" is the default
+    and the Escape button. Deletes itself when closed."""
+    box = QMessageBox(QMessageBox.Icon.Question, title, question,
+                      QMessageBox.StandardButton.NoButton, parent)
+    box.setInformativeText(detail)
+    box.setStyleSheet("QLabel#qt_msgbox_informativelabel { min-width: 420px; }")
+    yes = box.addButton(yes_text, QMessageBox.ButtonRole.DestructiveRole)
+    keep = box.addButton("Keep", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(keep)
+    box.setEscapeButton(keep)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.buttonClicked.connect(lambda button: on_yes() if button is yes else None)
+    box.open()
+    return box
+
+
 class StatusDelegate(QStyledItemDelegate):
     """Shows the Status column in plain words with IBKR's reason ("accepted, waiting to be sent
     to the exchange (waiting for the market to open)"); the whole text is also the tooltip."""
@@ -169,23 +188,12 @@ class OrdersTable(DataTable):
 
     def _confirm(self, question: str, detail: str, yes_text: str,
                  on_yes: Callable[[], object]) -> None:
-        """Window-modal question shown with ``open()`` (never blocks the event loop)."""
         if self.confirmation is not None:
             self.confirmation.close()
-        box = QMessageBox(QMessageBox.Icon.Question, "Cancel orders", question,
-                          QMessageBox.StandardButton.NoButton, self)
+        box = ask_destructive(self, "Cancel orders", question, detail, yes_text, on_yes)
         box.setObjectName("cancelConfirmation")
-        box.setInformativeText(detail)
-        box.setStyleSheet("QLabel#qt_msgbox_informativelabel { min-width: 420px; }")
-        yes = box.addButton(yes_text, QMessageBox.ButtonRole.DestructiveRole)
-        keep = box.addButton("Keep", QMessageBox.ButtonRole.RejectRole)
-        box.setDefaultButton(keep)
-        box.setEscapeButton(keep)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.buttonClicked.connect(lambda button: on_yes() if button is yes else None)
         box.finished.connect(lambda _code: self._confirmation_closed(box))
         self.confirmation = box
-        box.open()
 
     def _confirmation_closed(self, box: QMessageBox) -> None:
         if self.confirmation is box:

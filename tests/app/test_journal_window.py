@@ -14,6 +14,7 @@ from tests.app.conftest import running_app, shows
 from tests.helpers import wait_until
 
 MSFT = 272093
+pytestmark = pytest.mark.qt_log_ignore("does not support raise")  # offscreen cannot raise windows
 
 
 async def _yes(question: OrderQuestion) -> bool:
@@ -29,7 +30,6 @@ def _open_from_the_menu(app: App) -> JournalWindow:
     return view
 
 
-@pytest.mark.qt_log_ignore("does not support raise")  # the offscreen platform cannot raise
 async def test_journal_shows_an_order_from_intent_to_fill_and_exports_it(qapp,
                                                                          tmp_path) -> None:
     async with running_app(qapp) as app:
@@ -74,3 +74,32 @@ async def test_export_failure_is_said_in_words(qapp, tmp_path) -> None:
         journal = app.presenters.journal
         assert journal.export_to(str(tmp_path / "missing" / "folder" / "j.csv")) == 0
         await shows(app, "Journal export failed")
+
+
+async def test_reset_demo_account_asks_then_starts_account_and_journal_afresh(qapp) -> None:
+    """File > Reset demo account…: Keep changes nothing; Reset empties the demo journal and the
+    executions, and the app is connected to the fresh account again."""
+    async with running_app(qapp) as app:
+        await wait_until(lambda: app.account.account, 8)
+        assert app.broker is not None and app.window.reset_demo_action.isEnabled()
+        outcome = await app.broker.orders.place(OrderTicket(MSFT, Side.BUY, 4, OrderType.MKT),
+                                                _yes)
+        assert outcome.placed
+        await wait_until(lambda: app.fills.rowCount() == 1, 8)
+        assert app.broker.journal is not None and app.broker.journal.entries()
+        presenter = app.presenters.demo_account
+        app.window.reset_demo_action.trigger()
+        assert presenter.confirmation is not None
+        assert presenter.confirmation.text() == "Start the demo account afresh?"
+        next(b for b in presenter.confirmation.buttons() if b.text() == "Keep").click()
+        assert app.fills.rowCount() == 1 and app.broker.journal.entries()
+        old = app.broker
+        app.window.reset_demo_action.trigger()
+        next(b for b in presenter.confirmation.buttons() if b.text() == "Reset").click()
+        await shows(app, "The demo account was reset", 15)
+        assert app.broker is not None and app.broker is not old
+        assert app.broker.journal is not None and app.broker.journal.entries() == []
+        await wait_until(lambda: app.account.account, 8)
+        assert app.fills.rowCount() == 0
+        view = _open_from_the_menu(app)
+        assert view.model.rowCount() == 0
