@@ -31,7 +31,7 @@ from ibkr_desktop.widgets.icons import app_icon
 from ibkr_desktop.widgets.mode_banner import MODES
 
 POPUP_MS = 6000
-"""How long a pop-up (tray balloon or toast) stays, in milliseconds."""
+"""How long a pop-up (desktop notification or toast) stays, in milliseconds."""
 
 
 NOTIFICATIONS = "org.freedesktop.Notifications"
@@ -161,7 +161,7 @@ class TrayIcon(QSystemTrayIcon):
 
 class Toast(QFrame):
     """Pop-ups where the desktop shows none: the window's top-right corner, or the screen's
-    while the window is hidden (a frameless tool window that never takes the focus).
+    while the window is hidden (a frameless splash-type window that never takes the focus).
 
     Shows the latest few notices, newest at the bottom, each for :data:`POPUP_MS`; coloured
     from the palette's tooltip roles, so it follows the theme. ``texts()`` is what it shows.
