@@ -116,16 +116,20 @@ qapp = QApplication([])
 app = build(qapp)
 app.window.show()
 app.notifier.publish(Notice("info", "BUY 3 MSFT @ 425.50 — it's filled", title="Order filled"))
-for _ in range(100):
+for _ in range(600):  # wait for the pop-up to be displayed (bounded, not a threshold)
     if subprocess.run(["dunstctl", "count", "displayed"], capture_output=True,
                       text=True).stdout.strip() == "1":
         break
     time.sleep(0.05)
 subprocess.run(["dunstctl", "close-all"], check=True)
-time.sleep(0.2)
-history = json.loads(subprocess.run(["dunstctl", "history"], capture_output=True,
-                                    text=True).stdout)
-shown = [(n["summary"]["data"], n["body"]["data"]) for n in history["data"][0]]
+shown = []
+for _ in range(200):  # closed notifications move to the history; wait for it, not a clock
+    history = json.loads(subprocess.run(["dunstctl", "history"], capture_output=True,
+                                        text=True).stdout)
+    shown = [(n["summary"]["data"], n["body"]["data"]) for n in history["data"][0]]
+    if shown:
+        break
+    time.sleep(0.05)
 print(json.dumps({"where": app.presenters.notifications.last_popup, "shown": shown,
                   "toast": app.presenters.notifications.toast.texts()}))
 """
@@ -139,7 +143,8 @@ def test_the_desktops_notification_service_is_used_where_there_is_one(tmp_path) 
     (quotes and dashes intact), and not to the in-window toast."""
     script = tmp_path / "desktop.py"
     script.write_text(DESKTOP_SCRIPT, encoding="utf-8")
-    command = (f"dunst >/dev/null 2>&1 & sleep 0.5; QT_QPA_PLATFORM=offscreen "
+    command = ("dunst >/dev/null 2>&1 & gdbus wait --session --timeout 60 "
+               f"org.freedesktop.Notifications && QT_QPA_PLATFORM=offscreen "
                f"{sys.executable} {script}")
     done = subprocess.run(["xvfb-run", "-a", "dbus-run-session", "--", "sh", "-c", command],
                           capture_output=True, text=True, timeout=120, check=False,
