@@ -13,15 +13,41 @@ os.environ.setdefault("QT_API", "pyside6")
 
 import PySide6  # noqa: E402,F401  -- import before qasync so it binds PySide6
 import pytest  # noqa: E402
+import pytestqt.plugin  # noqa: E402
 import qasync  # noqa: E402
 from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from tests.logfail import ErrorRecorder  # noqa: E402
 
+_async_test_loop: qasync.QEventLoop | None = None
+"""The qasync loop of the async test running now (its fixtures run on it too)."""
+
 
 def _qasync_loop() -> qasync.QEventLoop:
-    return qasync.QEventLoop(QApplication.instance() or QApplication([]))
+    global _async_test_loop
+    _async_test_loop = qasync.QEventLoop(QApplication.instance() or QApplication([]))
+    return _async_test_loop
+
+
+_process_qt_events = pytestqt.plugin._process_events
+
+
+def _process_events_unless_the_test_loop_is_paused() -> None:
+    """pytest-qt processes Qt events between test phases (after setup, after the call, before
+    teardown). An async test's qasync loop is paused there: alive, not running. Processing Qt
+    events would then run its due callbacks outside it, and a task resumed that way dies
+    ("no running event loop", "... is bound to a different event loop"), which the app, whose
+    loop runs whenever Qt events are processed, never does. So wait: the loop processes the
+    events itself when the fixtures' teardown runs it, and pytest-qt's last call after the
+    teardown (the loop closed) processes the rest."""
+    loop = _async_test_loop
+    if loop is not None and not loop.is_closed() and not loop.is_running():
+        return
+    _process_qt_events()
+
+
+pytestqt.plugin._process_events = _process_events_unless_the_test_loop_is_paused
 
 
 def pytest_asyncio_loop_factories(config, item):  # type: ignore[no-untyped-def]

@@ -7,7 +7,9 @@ import logging
 import threading
 
 import pytest
+import pytestqt.plugin
 
+from tests import conftest
 from tests.logfail import ErrorRecorder
 
 
@@ -59,3 +61,20 @@ def test_warnings_are_not_errors() -> None:
 def test_the_marker_lets_a_test_log_errors() -> None:
     """A test marked expect_errors may log errors without failing."""
     logging.getLogger("x").error("expected")
+
+
+
+def test_pytest_qt_leaves_a_paused_test_loop_alone(qapp) -> None:  # type: ignore[no-untyped-def]
+    """Between an async test's phases pytest-qt's event processing does not run the paused
+    qasync loop's callbacks (a task resumed outside its loop would die); once it is closed, it
+    processes events as usual."""
+    loop = conftest._qasync_loop()
+    ran: list[str] = []
+    try:
+        loop.call_soon(ran.append, "callback")
+        pytestqt.plugin._process_events()
+        assert ran == []
+        loop.run_until_complete(asyncio.sleep(0))
+        assert ran == ["callback"]
+    finally:
+        loop.close()
