@@ -140,4 +140,4 @@ async def test_gateway_restart_is_noticed_through_the_stream_and_recovered(
         assert "Connecting…" in headlines  # the session was opened again, not just the stream
         batches = app.feed.batches
         await wait_until(lambda: app.feed.batches > batches)
-        assert app.broker.session_state.kind is SessionKind.AUTHENTICATED
+        await wait_until(lambda: app.broker.session_state.kind is SessionKind.AUTHENTICATED)

@@ -194,7 +194,8 @@ async def test_fills_made_while_disconnected_are_announced_once_after_the_resync
                          and app.window.doctor.stream.connected, 8)
         answer = _buy_on_the_gateway(app, 11)
         assert answer[0].get("order_status") == "Filled" or answer[0].get("order_id"), answer
-        await wait_until(lambda: _fill_titles(notices), 10)
+        await wait_until(lambda: _fill_titles(notices)
+                         and "Reconnected" in [n.title for n in notices], 10)
         assert [n.title for n in notices if n.title in ("Disconnected", "Reconnected")] \
             == ["Disconnected", "Reconnected"]
         assert _fill_titles(notices) == [t for t in _fill_titles(notices) if "BUY 11" in t]
