@@ -85,6 +85,9 @@ class Keys:
                                      "restart does not announce the day's fills again.")
     WATCHLISTS = Key[dict[str, Any]]("watchlist/lists", dict, {},
                                      "Named watchlists and the current one.")
+    CHARTS = Key[list[Any]]("charts/open", list, [],
+                            "Open chart windows, restored at the next start: "
+                            "[{conid, symbol, timeframe, indicators}] in opening order.")
     WATCHLIST_COLUMNS = Key[dict[str, Any]]("watchlist/columns", dict, {},
                                             "Visible watchlist columns, order and widths.")
     TABLE_COLUMNS = Key[dict[str, Any]]("tables/columns", dict, {},

@@ -20,6 +20,7 @@ from ibkr_desktop.app import log
 from ibkr_desktop.app.broker_holder import BrokerHolder
 from ibkr_desktop.app.main_window import MainWindow
 from ibkr_desktop.app.presenters.account import AccountPresenter
+from ibkr_desktop.app.presenters.charts import ChartsPresenter
 from ibkr_desktop.app.presenters.demo_account import DemoAccountPresenter
 from ibkr_desktop.app.presenters.journal import JournalPresenter
 from ibkr_desktop.app.presenters.notifications import NotificationsPresenter
@@ -63,6 +64,7 @@ class Presenters:
     ticket: TicketPresenter
     journal: JournalPresenter
     demo_account: DemoAccountPresenter
+    charts: ChartsPresenter
 
 
 class App(QObject):
@@ -154,6 +156,7 @@ def build(qapp: QApplication, *, gateway_config: GatewayConfig | None = None,
         ticket=ticket,
         journal=JournalPresenter(holder, notifier, window, parent=app),
         demo_account=DemoAccountPresenter(holder, session, window, notifier, parent=app),
+        charts=ChartsPresenter(feed, panel, window, parent=app),
     )
 
     _log.debug("start-up: saved layout")

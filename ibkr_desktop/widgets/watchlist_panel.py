@@ -33,10 +33,13 @@ class WatchlistPanel(QWidget):
     Signals:
         lists_changed(): rows or lists changed (persist ``lists.to_json()``).
         message(str): status text from the search box or table.
+        chart_requested(int, str): open a chart of (conid, symbol): double-click, the row menu's
+            "Chart" or Ctrl+G on the current row.
     """
 
     lists_changed = Signal()
     message = Signal(str)
+    chart_requested = Signal(int, str)
 
     def __init__(self, model: WatchlistModel, lists: WatchlistSet, search: SearchFn,
                  parent: QWidget | None = None) -> None:
@@ -167,6 +170,13 @@ class WatchlistPanel(QWidget):
         self.lists.store(self.model.items())
         self.lists_changed.emit()
 
+    def request_chart(self) -> None:
+        """Ask for a chart of the current row (nothing when no row is selected)."""
+        rows = self.table.selected_rows()
+        if rows:
+            item = self.model.items()[rows[0]]
+            self.chart_requested.emit(item.conid, item.symbol)
+
     def _row_menu(self, menu: QMenu, rows: list[int]) -> None:
         remove = menu.addAction("Remove from watchlist", self.remove_selected)
         remove.setShortcut(QKeySequence.StandardKey.Delete)
@@ -177,11 +187,16 @@ class WatchlistPanel(QWidget):
         down.setShortcut(QKeySequence("Ctrl+Down"))
         up.setEnabled(len(rows) == 1)
         down.setEnabled(len(rows) == 1)
+        chart = menu.addAction("Chart", self.request_chart)
+        chart.setShortcut(QKeySequence("Ctrl+G"))
+        chart.setEnabled(bool(rows))
 
     def _add_shortcuts(self) -> None:
         self.table.bind_key(QKeySequence.StandardKey.Delete, self.remove_selected)
         self.table.bind_key(QKeySequence("Ctrl+Up"), lambda: self.move_selected(-1))
         self.table.bind_key(QKeySequence("Ctrl+Down"), lambda: self.move_selected(1))
+        self.table.bind_key(QKeySequence("Ctrl+G"), self.request_chart)
+        self.table.doubleClicked.connect(lambda _index: self.request_chart())
         find = QAction(self)
         find.setShortcut(QKeySequence.StandardKey.Find)
         find.setShortcutContext(Qt.ShortcutContext.WindowShortcut)

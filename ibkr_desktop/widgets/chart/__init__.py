@@ -1,0 +1,1 @@
+"""Chart windows: candles, volume, time axis, overlays of the trader's orders (issue 10)."""

@@ -1,0 +1,111 @@
+"""One chart window per symbol: the symbol, timeframe and live last price, several at once.
+
+The window is a top-level widget owned by the charts presenter (``app/presenters/charts.py``),
+which feeds it the symbol's quotes (:meth:`ChartWindow.apply_quotes`, one call per receive batch)
+and persists what the user chose (``timeframe_changed``). The title reads ``"AAPL · 5m"`` and
+carries the availability badge (``"AAPL · 5m · D"`` while IBKR sends delayed data, see
+``models/availability.py``). The plot panes (candles, volume, indicators) go into
+:attr:`ChartWindow.body` as they land.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+
+from ibkr_desktop.models.availability import availability_label
+
+TIMEFRAMES = ("1m", "5m", "15m", "1h", "1D")
+"""The bar sizes a chart offers, shortest first (IBKR bar/period pairs: models)."""
+DEFAULT_TIMEFRAME = "5m"
+
+
+class ChartWindow(QWidget):
+    """A symbol's chart: timeframe buttons, the live last price with its badge, the panes.
+
+    Args:
+        conid: IBKR contract id shown.
+        symbol: its symbol (title).
+        timeframe: one of :data:`TIMEFRAMES` (anything else starts on :data:`DEFAULT_TIMEFRAME`).
+        indicators: the chosen indicator names, kept for the presenter to save.
+
+    Signals:
+        timeframe_changed(str): the user picked another timeframe.
+        closed(): the user closed the window (not emitted when the app is torn down).
+    """
+
+    timeframe_changed = Signal(str)
+    closed = Signal()
+
+    def __init__(self, conid: int, symbol: str, timeframe: str = DEFAULT_TIMEFRAME,
+                 indicators: Iterable[str] = (), parent: QWidget | None = None) -> None:
+        super().__init__(parent, Qt.WindowType.Window)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.setObjectName(f"chart_{conid}")
+        self.conid = conid
+        self.symbol = symbol
+        self.timeframe = timeframe if timeframe in TIMEFRAMES else DEFAULT_TIMEFRAME
+        self.indicators = list(indicators)
+        self.badge = ""
+        """Availability badge of the latest quote ("" live or unknown, "D" delayed...)."""
+
+        self.buttons = QButtonGroup(self)
+        bar = QHBoxLayout()
+        bar.setContentsMargins(0, 0, 0, 0)
+        for name in TIMEFRAMES:
+            button = QToolButton(self)
+            button.setText(name)
+            button.setObjectName(f"timeframe_{name}")
+            button.setCheckable(True)
+            button.setChecked(name == self.timeframe)
+            button.setToolTip(f"{name} bars")
+            self.buttons.addButton(button)
+            bar.addWidget(button)
+        bar.addStretch(1)
+        self.last_label = QLabel("—", self)
+        self.last_label.setObjectName("chartLast")
+        bar.addWidget(self.last_label)
+        self.body = QVBoxLayout()
+        """Where the panes go (price, volume, RSI), stacked top to bottom."""
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(bar)
+        layout.addLayout(self.body, 1)
+        self.buttons.buttonClicked.connect(lambda button: self.set_timeframe(button.text()))
+        self.resize(900, 560)
+        self._retitle()
+
+    def set_timeframe(self, timeframe: str) -> None:
+        """Show ``timeframe`` bars (one of :data:`TIMEFRAMES`); announce a change."""
+        if timeframe not in TIMEFRAMES or timeframe == self.timeframe:
+            return
+        self.timeframe = timeframe
+        for button in self.buttons.buttons():
+            button.setChecked(button.text() == timeframe)
+        self._retitle()
+        self.timeframe_changed.emit(timeframe)
+
+    def apply_quotes(self, batch: Mapping[int, Mapping[str, object]]) -> None:
+        """Take one quote-feed batch (``{conid: changed values}``): last price and badge."""
+        values = batch.get(self.conid)
+        if not values:
+            return
+        last = values.get("last")
+        if isinstance(last, int | float):
+            self.last_label.setText(f"{self.symbol} {last:,.2f}")
+        if "availability" in values:
+            self.badge, tip = availability_label(values)
+            self.last_label.setToolTip(tip)
+            self._retitle()
+
+    def _retitle(self) -> None:
+        parts = [self.symbol, self.timeframe] + ([self.badge] if self.badge else [])
+        self.setWindowTitle(" · ".join(parts))
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        """The user closed the chart: tell the presenter (it releases the quotes)."""
+        self.closed.emit()
+        super().closeEvent(event)
