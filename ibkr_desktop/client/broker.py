@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from PySide6.QtCore import QObject, Signal, Slot
 
@@ -256,14 +257,22 @@ class Broker(QObject):
             return None
         return parse_contract_rules(body, conid)
 
-    async def history(self, conid: int, period: str, bar: str, *,
-                      outside_rth: bool = False) -> list[Bar]:
-        """Historical bars ([] and a notice when the request is invalid or fails)."""
+    async def history(self, conid: int, period: str, bar: str, *, outside_rth: bool = False,
+                      start_ms: int | None = None) -> list[Bar]:
+        """Historical bars ([] and a notice when the request is invalid or fails).
+
+        ``start_ms`` (epoch ms) ends the period there instead of now (IBKR's ``startTime``,
+        sent as ``YYYYMMDD-HH:mm:ss`` UTC): charts page back with it.
+        """
         problem = check_history_request(period, bar)
         if problem is not None:
             self._notify("warning", problem)
             return []
-        params = {"conid": conid, "period": period, "bar": bar, "outsideRth": outside_rth}
+        params: dict[str, object] = {"conid": conid, "period": period, "bar": bar,
+                                     "outsideRth": outside_rth}
+        if start_ms is not None:
+            params["startTime"] = datetime.fromtimestamp(start_ms / 1000, UTC).strftime(
+                "%Y%m%d-%H:%M:%S")
         body = await self._user_get("/iserver/marketdata/history", params, "Chart history")
         return parse_history(body) if body is not None else []
 

@@ -1,0 +1,205 @@
+"""The data behind one chart window: a conid's bars at one timeframe, history joined to live.
+
+Flow: :meth:`ChartModel.load` backfills a page of history through the shared
+:class:`~ibkr_desktop.models.history_loader.HistoryLoader`, settles the history volume unit
+against the snapshot's day volume (§11), and seeds the bar builder with the newest bar; quote
+batches from the ``QuoteFeed`` (:meth:`apply_quotes`, one call per receive batch) then extend
+that bar or roll to the next on exchange time. Ticks that arrive while history loads are held
+and replayed after it, so history and live join with no gap and no duplicate bar.
+:meth:`load_older` prepends the page before the oldest bar (scrolling back).
+
+Nothing is emitted per tick: changes mark the model dirty and the frame clock's :meth:`flush`
+emits one ``bars_changed(first_changed_index)`` per frame.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal
+
+from ibkr_desktop.models.bar_builder import BarBuilder, Timeframe, bar_start, settle_volume_factor
+from ibkr_desktop.models.history_loader import HistoryLoader, HistorySource
+from ibkr_desktop.models.series import MAX_BARS, BarSeries
+from ibkr_desktop.protocol.bars import Bar
+from ibkr_desktop.protocol.quotes import QuoteBatch
+
+_DELAYED = ("delayed", "frozen_delayed")
+_VOLUME_FIELDS = ["31", "87", "7762", "6509"]  # last, day volumes, availability (§4.2)
+
+
+class ChartModel(QObject):
+    """Bars of one conid at one timeframe, live.
+
+    Args:
+        source: The broker (history and snapshot).
+        loader: The history limiter shared by all charts.
+        conid: The instrument.
+        timeframe: Initial timeframe.
+        max_bars: Bound of the series.
+
+    Signals:
+        bars_changed(int): once per frame with changes; the first changed index (0 after a
+            reload or when older bars were prepended: indices shifted).
+        loading_changed(bool): history requests started / all ended.
+        progress(int, int): history pages done, pages asked for (shown while loading).
+        unavailable(str): history could not be loaded; the user-readable reason.
+        delayed_changed(bool): the data became delayed (``D``) or live again.
+    """
+
+    bars_changed = Signal(int)
+    loading_changed = Signal(bool)
+    progress = Signal(int, int)
+    unavailable = Signal(str)
+    delayed_changed = Signal(bool)
+
+    def __init__(self, source: HistorySource, loader: HistoryLoader, conid: int,
+                 timeframe: Timeframe = Timeframe.M1, *, max_bars: int = MAX_BARS,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._source = source
+        self._loader = loader
+        self.conid = conid
+        self.timeframe = timeframe
+        self.series = BarSeries(max_bars=max_bars)
+        self.volume_factor = 1.0
+        """History ``v`` x this = shares (§11), settled on each load."""
+        self.delayed = False
+        self.exhausted = False
+        """True once scrolling back found no older history."""
+        self._builder = BarBuilder(timeframe)
+        self._held: list[tuple[int, float | None, float | None]] | None = None
+        self._dirty = -1
+        self._pending = 0
+        self._done = 0
+        self._generation = 0
+
+    @property
+    def loading(self) -> bool:
+        """True while a history request of this chart runs."""
+        return self._pending > 0
+
+    # -- history ------------------------------------------------------------------------------
+
+    async def load(self) -> int:
+        """Reload the current timeframe from history; return the bars loaded.
+
+        Emits ``unavailable`` when IBKR returned nothing. Live ticks keep updating meanwhile
+        (held, then replayed on top of the history).
+        """
+        self._generation += 1
+        generation = self._generation
+        self.series.clear()
+        self.exhausted = False
+        self._builder = BarBuilder(self.timeframe)
+        self._held = []
+        self._mark(0)
+        bars = await self._fetch(None)
+        if generation != self._generation:
+            return 0
+        self.volume_factor = await self._settle_volume(bars)
+        if generation != self._generation:
+            return 0
+        bars = self._scaled(bars)
+        self.series.merge(bars)
+        self._builder.seed(bars[-1] if bars else None)
+        held, self._held = self._held or [], None
+        for tick in held:
+            self._fold(*tick)
+        self._mark(0)
+        if not bars:
+            self.unavailable.emit(f"No chart history for this instrument at {self.timeframe}")
+        return len(bars)
+
+    async def load_older(self) -> int:
+        """Prepend the page of history before the oldest bar; return how many bars were added."""
+        if self.exhausted or self.loading or not len(self.series):
+            return 0
+        generation = self._generation
+        oldest = int(self.series.t[0])
+        bars = [b for b in await self._fetch(oldest - 1) if b.t_ms < oldest]
+        if generation != self._generation:
+            return 0
+        if not bars:
+            self.exhausted = True
+            return 0
+        before = len(self.series)
+        self.series.merge(self._scaled(bars))
+        self._mark(0)
+        return len(self.series) - before
+
+    async def set_timeframe(self, timeframe: Timeframe) -> int:
+        """Switch to ``timeframe`` and reload; return the bars loaded."""
+        self.timeframe = Timeframe(timeframe)
+        return await self.load()
+
+    async def _fetch(self, end_ms: int | None) -> list[Bar]:
+        self._pending += 1
+        if self._pending == 1:
+            self._done = 0
+            self.loading_changed.emit(True)
+        self.progress.emit(self._done, self._done + self._pending)
+        try:
+            return await self._loader.fetch(self._source, self.conid, self.timeframe, end_ms)
+        finally:
+            self._pending -= 1
+            self._done += 1
+            self.progress.emit(self._done, self._done + self._pending)
+            if self._pending == 0:
+                self.loading_changed.emit(False)
+
+    async def _settle_volume(self, bars: list[Bar]) -> float:
+        """The §11 factor: history volume of the newest trading day vs the snapshot's."""
+        if not bars:
+            return 1.0
+        day = bar_start(bars[-1].t_ms, Timeframe.D1)
+        day_volume = sum(b.volume for b in bars if b.t_ms >= day)
+        quotes = await self._source.snapshot([self.conid], _VOLUME_FIELDS)
+        quote = quotes.get(self.conid, {})
+        self._note_availability(quote.get("availability"))
+        return settle_volume_factor(day_volume, quote.get("volume_long") or quote.get("volume"))
+
+    def _scaled(self, bars: list[Bar]) -> list[Bar]:
+        factor = self.volume_factor
+        if factor == 1.0:
+            return bars
+        return [Bar(b.t_ms, b.open, b.high, b.low, b.close, b.volume * factor) for b in bars]
+
+    # -- live ---------------------------------------------------------------------------------
+
+    def apply_quotes(self, batch: QuoteBatch) -> None:
+        """``QuoteFeed`` callback: fold this conid's quote of one receive batch (no signal)."""
+        quote = batch.get(self.conid)
+        if quote is None:
+            return
+        if "availability" in quote:
+            self._note_availability(quote["availability"])
+        if "updated_ms" not in quote or ("last" not in quote and "volume" not in quote):
+            return
+        tick = (quote["updated_ms"], quote.get("last"), quote.get("volume"))
+        if self._held is not None:
+            self._held.append(tick)
+        else:
+            self._fold(*tick)
+
+    def _fold(self, t_ms: int, price: float | None, day_volume: float | None) -> None:
+        bar = self._builder.add(t_ms, price, day_volume)
+        if bar is not None:
+            self._mark(self.series.update_last(bar))
+
+    def _note_availability(self, availability: object) -> None:
+        delayed = availability in _DELAYED
+        if availability is not None and delayed != self.delayed:
+            self.delayed = delayed
+            self.delayed_changed.emit(delayed)
+
+    # -- frame clock --------------------------------------------------------------------------
+
+    def _mark(self, index: int) -> None:
+        self._dirty = index if self._dirty < 0 else min(self._dirty, index)
+
+    def flush(self) -> int:
+        """Emit one ``bars_changed`` when anything changed since the last frame; return 0 or 1."""
+        if self._dirty < 0:
+            return 0
+        first, self._dirty = self._dirty, -1
+        self.bars_changed.emit(first)
+        return 1
