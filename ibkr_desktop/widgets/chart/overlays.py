@@ -1,0 +1,135 @@
+"""The trader's own orders, fills and average price drawn on a chart's price pane.
+
+* Working orders: one horizontal line each at its price, labelled ``"BUY 100 LMT @ 185.00"``
+  (the label follows the line while it is dragged). Limit and stop lines are movable; dropping
+  one emits ``order_dragged(order_id, new_price)`` and the line goes back to the order's price
+  until the order itself changes (the modification goes through the ticket's confirmation, so
+  the chart never shows a price IBKR has not taken).
+* Fills: one marker each at (bar index, fill price); buys an upward triangle below, sells a
+  downward one.
+* The position's average price: one dashed line labelled ``"avg 184.20"``.
+
+x is the bar index (the chart's x axis), y the price in the quote currency. pyqtgraph is imported
+here, so this module loads only when a chart opens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pyqtgraph as pg
+from PySide6.QtCore import QObject, Qt, Signal
+
+BUY_COLOUR = "#42a5f5"
+SELL_COLOUR = "#ff7043"
+AVERAGE_COLOUR = "#bdbdbd"
+
+
+@dataclass(frozen=True, slots=True)
+class OrderLine:
+    """A working order as the chart shows it.
+
+    ``kind`` is IBKR's order type text (``"LMT"``, ``"STP"``...); ``price`` the line's price
+    (the limit, or the stop of a stop order); ``movable`` whether dragging it may modify it.
+    """
+
+    order_id: int
+    side: str
+    quantity: float
+    kind: str
+    price: float
+    movable: bool
+
+    @property
+    def label(self) -> str:
+        """The line's label format (pyqtgraph fills ``{value}`` with the line's price)."""
+        return f"{self.side} {self.quantity:g} {self.kind} @ {{value:.2f}}"
+
+
+@dataclass(frozen=True, slots=True)
+class FillMark:
+    """One execution: bar index ``x``, ``price``, ``side`` ("BUY"/"SELL")."""
+
+    x: float
+    price: float
+    side: str
+
+
+def _colour(side: str) -> str:
+    return BUY_COLOUR if side == "BUY" else SELL_COLOUR
+
+
+class Overlays(QObject):
+    """Orders, fills and the average price on one price pane.
+
+    Signals:
+        order_dragged(int, float): the user dropped an order's line at a new price.
+    """
+
+    order_dragged = Signal(int, float)
+
+    def __init__(self, view: pg.ViewBox, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._view = view
+        self.lines: dict[int, tuple[OrderLine, pg.InfiniteLine]] = {}
+        """Shown working orders by order id: the order and its line."""
+        self.fills = pg.ScatterPlotItem(size=11, pen=pg.mkPen(None))
+        self.fills.setZValue(20)
+        view.addItem(self.fills)
+        self.average = pg.InfiniteLine(angle=0, movable=False,
+                                       pen=pg.mkPen(AVERAGE_COLOUR, style=Qt.PenStyle.DashLine),
+                                       label="avg {value:.2f}",
+                                       labelOpts={"position": 0.05, "color": AVERAGE_COLOUR})
+        self.average.setVisible(False)
+        view.addItem(self.average, ignoreBounds=True)
+
+    def set_orders(self, orders: Sequence[OrderLine]) -> None:
+        """Show exactly ``orders`` (lines of others are removed; changed ones redrawn)."""
+        wanted = {order.order_id: order for order in orders}
+        for order_id in [i for i in self.lines if i not in wanted]:
+            self._view.removeItem(self.lines.pop(order_id)[1])
+        for order_id, order in wanted.items():
+            shown = self.lines.get(order_id)
+            if shown is not None and shown[0] == order:
+                continue
+            if shown is not None:
+                self._view.removeItem(shown[1])
+            self.lines[order_id] = (order, self._line(order))
+
+    def set_fills(self, marks: Sequence[FillMark]) -> None:
+        """Show exactly ``marks``."""
+        self.fills.setData(
+            x=[m.x for m in marks], y=[m.price for m in marks],
+            symbol=["t1" if m.side == "BUY" else "t" for m in marks],
+            brush=[pg.mkBrush(_colour(m.side)) for m in marks])
+
+    def set_average(self, price: float | None) -> None:
+        """Show the position's average price (None: no position, no line)."""
+        self.average.setVisible(price is not None)
+        if price is not None:
+            self.average.setValue(price)
+
+    def _line(self, order: OrderLine) -> pg.InfiniteLine:
+        colour = _colour(order.side)
+        line = pg.InfiniteLine(order.price, angle=0, movable=order.movable,
+                               pen=pg.mkPen(colour, width=1.5),
+                               hoverPen=pg.mkPen(colour, width=3), label=order.label,
+                               labelOpts={"position": 0.92, "color": colour,
+                                          "fill": pg.mkBrush(0, 0, 0, 160)})
+        line.setZValue(30)
+        if order.movable:
+            line.setToolTip("Drag to modify the order (you confirm before it is sent)")
+            line.sigPositionChangeFinished.connect(lambda _line: self._dropped(order.order_id))
+        self._view.addItem(line, ignoreBounds=True)
+        return line
+
+    def _dropped(self, order_id: int) -> None:
+        shown = self.lines.get(order_id)
+        if shown is None:
+            return
+        order, line = shown
+        price = float(line.value())
+        line.setValue(order.price)  # back until IBKR takes the new price
+        if price != order.price:
+            self.order_dragged.emit(order_id, price)

@@ -1,0 +1,76 @@
+"""The chart's overlays on a real pyqtgraph plot, offscreen: the trader's orders sit at their
+prices with side/quantity/price labels, fills at their bars and prices, the average price as a
+line; dropping a dragged order line asks for the order at the drop price, once."""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+import pytest
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QApplication
+
+from ibkr_desktop.widgets.chart.overlays import FillMark, OrderLine, Overlays
+
+BUY_LIMIT = OrderLine(11, "BUY", 100, "LMT", 185.0, movable=True)
+SELL_STOP = OrderLine(12, "SELL", 50, "STP", 181.5, movable=True)
+
+
+@pytest.fixture
+def plot(qtbot):
+    widget = pg.PlotWidget()
+    qtbot.addWidget(widget)
+    widget.resize(800, 500)
+    widget.setXRange(0, 100, padding=0)
+    widget.setYRange(180, 190, padding=0)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+def view_point(plot: pg.PlotWidget, x: float, y: float) -> QPoint:
+    """Where the data point (x, y) is on the plot widget's viewport, in pixels."""
+    scene = plot.getViewBox().mapViewToScene(QPointF(x, y))
+    return plot.mapFromScene(scene)
+
+
+def mouse(plot: pg.PlotWidget, kind: QEvent.Type, at: QPoint,
+          buttons: Qt.MouseButton = Qt.MouseButton.LeftButton) -> None:
+    event = QMouseEvent(kind, QPointF(at), plot.viewport().mapToGlobal(QPointF(at)),
+                        Qt.MouseButton.LeftButton, buttons, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(plot.viewport(), event)
+
+
+def test_orders_fills_and_average_are_drawn_at_their_prices(plot) -> None:
+    overlays = Overlays(plot.getViewBox())
+    overlays.set_orders([BUY_LIMIT, SELL_STOP])
+    overlays.set_fills([FillMark(40, 183.25, "BUY"), FillMark(70, 187.0, "SELL")])
+    overlays.set_average(183.25)
+    lines = {i: line for i, (_order, line) in overlays.lines.items()}
+    assert {i: line.value() for i, line in lines.items()} == {11: 185.0, 12: 181.5}
+    assert lines[11].label.toPlainText().strip() == "BUY 100 LMT @ 185.00"
+    assert lines[12].label.toPlainText().strip() == "SELL 50 STP @ 181.50"
+    x, y = overlays.fills.getData()
+    assert list(x) == [40, 70] and list(y) == [183.25, 187.0]
+    assert overlays.average.isVisible() and overlays.average.value() == 183.25
+    assert overlays.average.label.toPlainText().strip() == "avg 183.25"
+
+    overlays.set_orders([SELL_STOP])  # the buy filled or was cancelled
+    overlays.set_average(None)
+    assert list(overlays.lines) == [12] and not overlays.average.isVisible()
+    assert lines[11].scene() is None  # its line left the plot
+
+
+def test_dropping_a_dragged_line_asks_for_the_order_at_the_drop_price(plot, qtbot) -> None:
+    overlays = Overlays(plot.getViewBox())
+    overlays.set_orders([BUY_LIMIT])
+    asked: list[tuple[int, float]] = []
+    overlays.order_dragged.connect(lambda i, p: asked.append((i, p)))
+    start, end = view_point(plot, 30, 185.0), view_point(plot, 30, 187.0)
+    mouse(plot, QEvent.Type.MouseButtonPress, start)
+    for step in range(1, 11):
+        mouse(plot, QEvent.Type.MouseMove, start + (end - start) * step / 10)
+    mouse(plot, QEvent.Type.MouseButtonRelease, end, Qt.MouseButton.NoButton)
+    assert len(asked) == 1 and asked[0][0] == 11
+    assert asked[0][1] == pytest.approx(187.0, abs=0.05)  # within a pixel of the drop
+    assert overlays.lines[11][1].value() == 185.0  # stays at the order's price until modified
