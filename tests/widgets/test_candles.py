@@ -1,0 +1,189 @@
+"""Candle and volume items: the pyramid's levels, only the visible slice drawn, colours where the
+bars are, a live tick repainting only the tail, the y axis fitted to the visible bars."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+import pytest
+from PySide6.QtCore import QPointF, QRectF
+from PySide6.QtGui import QColor, QImage, QPainter, QTransform
+from PySide6.QtWidgets import QStyleOptionGraphicsItem
+
+from ibkr_desktop.widgets.chart.candles import CandleItem
+from ibkr_desktop.widgets.chart.pyramid import Pyramid
+from ibkr_desktop.widgets.chart.ranges import show_bars
+from ibkr_desktop.widgets.chart.volume import VolumeItem
+
+
+def walk(n: int, seed: int = 1) -> tuple[np.ndarray, ...]:
+    """A random-walk OHLCV series of n bars."""
+    rng = np.random.default_rng(seed)
+    close = 100 + np.cumsum(rng.normal(size=n))
+    open_ = np.concatenate(([100.0], close[:-1]))
+    high = np.maximum(open_, close) + rng.random(n)
+    low = np.minimum(open_, close) - rng.random(n)
+    return open_, high, low, close, rng.random(n) * 1000
+
+
+def reference_level(data: tuple[np.ndarray, ...], k: int) -> dict[str, list[float]]:
+    """Groups of 2**k bars aggregated one by one in plain Python."""
+    open_, high, low, close, volume = data
+    size = 2 ** k
+    starts = range(0, len(close), size)
+    return {"open": [open_[s] for s in starts],
+            "high": [max(high[s:s + size]) for s in starts],
+            "low": [min(low[s:s + size]) for s in starts],
+            "close": [close[min(s + size, len(close)) - 1] for s in starts],
+            "volume": [max(volume[s:s + size]) for s in starts]}
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 1000, 1025])
+def test_pyramid_levels_match_a_reference(n: int) -> None:
+    data = walk(n)
+    pyramid = Pyramid()
+    pyramid.set_data(*data)
+    assert len(pyramid.levels[-1]["close"]) == 1
+    for k, level in enumerate(pyramid.levels):
+        expected = reference_level(data, k)
+        for name, values in expected.items():
+            assert level[name].tolist() == pytest.approx(values), (k, name)
+
+
+def test_pyramid_tail_refresh_equals_a_rebuild() -> None:
+    """A tick on the last bar and appended bars update the levels as a full rebuild would."""
+    data = [a.copy() for a in walk(3000)]
+    pyramid = Pyramid()
+    pyramid.set_data(*(a[:2000] for a in data))
+    data[1][1999] = data[3][1999] = 500.0  # a tick on the last bar: new high and close
+    pyramid.set_data(*(a[:2000] for a in data), first=1999)
+    pyramid.set_data(*(a[:2999] for a in data), first=2000)  # appended bars, levels grow
+    rebuilt = Pyramid()
+    rebuilt.set_data(*(a[:2999] for a in data))
+    assert len(pyramid.levels) == len(rebuilt.levels)
+    for ours, theirs in zip(pyramid.levels, rebuilt.levels, strict=True):
+        for name in ours:
+            assert np.array_equal(ours[name], theirs[name])
+
+
+@pytest.mark.parametrize(("first", "stop"), [(0, 1), (5, 6), (3, 77), (10, 9000), (0, 10_000)])
+def test_pyramid_low_high_is_exact(first: int, stop: int) -> None:
+    data = walk(10_000)
+    pyramid = Pyramid()
+    pyramid.set_data(*data)
+    assert pyramid.low_high(first, stop) == (data[2][first:stop].min(), data[1][first:stop].max())
+    assert pyramid.low_high(50, 50) is None
+
+
+def chart(qtbot, n: int) -> tuple[pg.PlotWidget, CandleItem, tuple[np.ndarray, ...]]:
+    """A shown 800x500 plot with the candles of an n-bar walk."""
+    widget = pg.PlotWidget()
+    qtbot.addWidget(widget)
+    widget.resize(800, 500)
+    item = CandleItem()
+    data = walk(n)
+    item.set_data(*data)
+    widget.addItem(item)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget, item, data
+
+
+def test_zoomed_in_draws_only_the_visible_bars(qtbot) -> None:
+    widget, item, _ = chart(qtbot, 10_000)
+    show_bars([(widget.getViewBox(), item)], 5000, 5300)
+    widget.viewport().grab()
+    level, drawn = item.drawn
+    assert level == 0
+    assert 300 <= drawn <= 330  # the exposed rect reaches a little past the view
+
+
+def test_zoomed_out_reads_the_pyramid(qtbot) -> None:
+    """All 200k bars in view: about one group per pixel is drawn, not 200k bars."""
+    widget, item, _ = chart(qtbot, 200_000)
+    show_bars([(widget.getViewBox(), item)], 0, 200_000)
+    widget.viewport().grab()
+    level, drawn = item.drawn
+    width = widget.getViewBox().width()
+    assert level >= 7
+    assert width / 2 <= drawn <= 2 * width
+
+
+def pixels(widget: pg.PlotWidget, x: float, y: float, reach: int = 0) -> list[QColor]:
+    """The colours on screen at data point (x, y) and ``reach`` pixels left and right of it."""
+    image = widget.viewport().grab().toImage()
+    scene = widget.getViewBox().mapViewToScene(QPointF(x, y))
+    point = widget.mapFromScene(scene)
+    return [image.pixelColor(point.x() + dx, point.y()) for dx in range(-reach, reach + 1)]
+
+
+def pixel(widget: pg.PlotWidget, x: float, y: float) -> QColor:
+    """The colour on screen at data point (x, y)."""
+    return pixels(widget, x, y)[0]
+
+
+def test_bars_are_drawn_in_their_colour_at_their_price(qtbot) -> None:
+    widget, item, _ = chart(qtbot, 3)
+    up = (np.array([10.0, 20.0, 20.0]), np.array([15.0, 22.0, 21.0]),
+          np.array([9.0, 11.0, 14.0]), np.array([14.0, 12.0, 20.0]), np.ones(3))
+    item.set_data(*up)
+    show_bars([(widget.getViewBox(), item)], -0.5, 2.5)
+    assert pixel(widget, 0, 12) == CandleItem.colour(up=True)  # body of bar 0 (10 -> 14)
+    assert pixel(widget, 1, 16) == CandleItem.colour(up=False)  # body of bar 1 (20 -> 12)
+    assert CandleItem.colour(up=False) in pixels(widget, 1, 21.5, reach=1)  # wick up to 22
+    assert pixel(widget, 0, 16) != CandleItem.colour(up=True)  # above bar 0's high
+
+
+class RecordingCandles(CandleItem):
+    """Candles that keep the rects they ask Qt to repaint."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.dirty: list[QRectF] = []
+
+    def update(self, *rect: QRectF) -> None:  # type: ignore[override]
+        self.dirty.append(QRectF(*rect) if rect else self.boundingRect())
+        super().update(*rect)
+
+
+def test_a_tick_repaints_only_the_tail() -> None:
+    """A tick on the last bar asks for the tail's repaint only, and painting it draws 2 bars."""
+    item = RecordingCandles()
+    data = walk(1000)
+    item.set_data(*data)
+    data[3][-1] = (data[1][-1] + data[2][-1]) / 2  # the close moves inside the bar's range
+    item.dirty.clear()
+    item.set_data(*data, first=999)
+    [rect] = item.dirty
+    assert 997 <= rect.left() and rect.right() >= 1000
+    image = QImage(800, 500, QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    painter.setTransform(QTransform.fromScale(800 / 300, -1.0))  # 300 bars across 800 px
+    option = QStyleOptionGraphicsItem()
+    option.exposedRect = rect
+    item.paint(painter, option)
+    painter.end()
+    assert item.drawn == (0, 2)
+
+
+def test_y_axis_fits_the_visible_bars(qtbot) -> None:
+    widget, item, data = chart(qtbot, 10_000)
+    view = widget.getViewBox()
+    show_bars([(view, item)], 2000, 2300)
+    (_, _), (y0, y1) = view.viewRange()
+    low, high = data[2][2000:2301].min(), data[1][2000:2301].max()
+    assert y0 <= low and high <= y1
+    assert high - low >= 0.6 * (y1 - y0)
+
+
+def test_volume_bars_stand_on_zero(qtbot) -> None:
+    widget = pg.PlotWidget()
+    qtbot.addWidget(widget)
+    item = VolumeItem()
+    data = walk(500)
+    item.set_data(*data)
+    widget.addItem(item)
+    show_bars([(widget.getViewBox(), item)], 0, 500)
+    (_, _), (y0, y1) = widget.getViewBox().viewRange()
+    assert y0 <= 0 < data[4].max() <= y1
+    assert item.boundingRect().top() <= 0
