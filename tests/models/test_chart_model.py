@@ -1,0 +1,128 @@
+"""ChartModel against the demo gateway: history, then live ticks from the quote feed."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import numpy as np
+import pytest
+
+from ibkr_desktop.client.broker import Broker
+from ibkr_desktop.client.quote_feed import QuoteFeed
+from ibkr_desktop.demo_gateway.server import DemoGateway, GatewayConfig
+from ibkr_desktop.models.bar_builder import Timeframe, bar_start
+from ibkr_desktop.models.chart_model import ChartModel
+from ibkr_desktop.models.history_loader import HistoryLoader
+from ibkr_desktop.protocol.quotes import QuoteBatch
+from tests.client.conftest import fast_config, start_broker
+from tests.helpers import wait_until
+
+AAPL = 265598
+MSFT = 272093
+
+
+@pytest.fixture
+def gateway_config() -> GatewayConfig:
+    return fast_config()
+
+
+@pytest.fixture
+async def broker(gateway: DemoGateway) -> AsyncIterator[Broker]:
+    started = await start_broker(gateway.base_url)
+    try:
+        yield started
+    finally:
+        await started.stop()
+
+
+def _strictly_increasing(t: np.ndarray) -> bool:
+    return bool(np.all(np.diff(t) > 0))
+
+
+async def test_history_then_live_ticks_join_without_gap_or_duplicate(broker: Broker) -> None:
+    """The live bar continues the newest history bar or follows it; one signal per frame."""
+    model = ChartModel(broker, HistoryLoader(), AAPL, Timeframe.M1)
+    changes: list[int] = []
+    model.bars_changed.connect(changes.append)
+    loaded = await model.load()
+    assert loaded > 100 and len(model.series) == loaded
+    history_last = int(model.series.t[-1])
+    assert _strictly_increasing(model.series.t)
+    assert model.flush() == 1 and model.flush() == 0 and changes == [0]
+
+    seen: list[QuoteBatch] = []
+    feed = QuoteFeed()
+    feed.attach(broker)
+    subscription = feed.open(lambda batch: (seen.append(batch), model.apply_quotes(batch)),
+                             "chart")
+    subscription.hold({AAPL: "AAPL"})
+    try:
+        await wait_until(lambda: any(q.get("last") and "updated_ms" in q
+                                     for b in seen for q in b.values()), timeout=10)
+    finally:
+        subscription.close()
+    tick = next(q for b in reversed(seen) for q in b.values() if q.get("last"))
+    live_t = bar_start(tick["updated_ms"], Timeframe.M1)
+    assert live_t in (history_last, history_last + 60_000)
+    assert int(model.series.t[-1]) == live_t
+    assert model.series.close[-1] == tick["last"]
+    assert model.series.high[-1] >= tick["last"] >= model.series.low[-1]
+    assert _strictly_increasing(model.series.t)
+    assert model.flush() == 1 and changes[-1] >= loaded - 1
+
+
+async def test_timeframe_switch_reloads_aligned_bars(broker: Broker) -> None:
+    model = ChartModel(broker, HistoryLoader(), AAPL, Timeframe.M1)
+    await model.load()
+    for timeframe in (Timeframe.M5, Timeframe.M15, Timeframe.H1):
+        assert await model.set_timeframe(timeframe) > 10
+        t = model.series.t
+        assert _strictly_increasing(t)
+        assert np.all(t % (timeframe.seconds * 1000) == 0), timeframe
+        assert model.timeframe is timeframe
+    assert await model.set_timeframe(Timeframe.D1) > 100
+    assert all(bar_start(int(t), Timeframe.D1) == t for t in model.series.t[-20:])
+
+
+async def test_scrolling_back_prepends_older_bars(broker: Broker) -> None:
+    model = ChartModel(broker, HistoryLoader(), AAPL, Timeframe.M15)
+    first = await model.load()
+    oldest, newest = int(model.series.t[0]), int(model.series.t[-1])
+    added = await model.load_older()
+    assert added > 10 and len(model.series) == first + added
+    assert int(model.series.t[0]) < oldest and int(model.series.t[-1]) == newest
+    assert _strictly_increasing(model.series.t)
+
+
+async def test_many_charts_keep_at_most_five_history_requests_in_flight(broker: Broker) -> None:
+    loader = HistoryLoader()
+    models = [ChartModel(broker, loader, conid, tf) for conid in (AAPL, MSFT)
+              for tf in Timeframe]
+    progress: list[tuple[int, int]] = []
+    models[0].progress.connect(lambda done, total: progress.append((done, total)))
+    counts = await asyncio.gather(*(m.load() for m in models))
+    assert all(count > 0 for count in counts)
+    assert loader.peak == 5 and loader.in_flight == 0
+    assert progress[0] == (0, 1) and progress[-1] == (1, 1)
+
+
+async def test_unknown_instrument_says_history_is_unavailable(broker: Broker) -> None:
+    model = ChartModel(broker, HistoryLoader(), 999_999_999, Timeframe.M1)
+    reasons: list[str] = []
+    model.unavailable.connect(reasons.append)
+    loading: list[bool] = []
+    model.loading_changed.connect(loading.append)
+    assert await model.load() == 0
+    assert reasons and "No chart history" in reasons[0]
+    assert loading == [True, False] and not model.loading
+
+
+def test_delayed_quotes_raise_the_badge_and_live_ones_clear_it() -> None:
+    model = ChartModel(None, HistoryLoader(), AAPL)  # type: ignore[arg-type]  # no history here
+    states: list[bool] = []
+    model.delayed_changed.connect(states.append)
+    model.apply_quotes({AAPL: {"availability": "delayed"}})
+    model.apply_quotes({MSFT: {"availability": "live"}})
+    model.apply_quotes({AAPL: {"availability": "live"}})
+    assert states == [True, False]
