@@ -16,13 +16,17 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 
+from ibkr_desktop.client.quote_feed import QuoteBatch as FeedBatch
 from ibkr_desktop.models.bar_builder import BarBuilder, Timeframe, bar_start, settle_volume_factor
 from ibkr_desktop.models.history_loader import HistoryLoader, HistorySource
 from ibkr_desktop.models.series import MAX_BARS, BarSeries
 from ibkr_desktop.protocol.bars import Bar
-from ibkr_desktop.protocol.quotes import QuoteBatch
 
 _DELAYED = ("delayed", "frozen_delayed")
+
+
+def _number(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 _VOLUME_FIELDS = ["31", "87", "7762", "6509"]  # last, day volumes, availability (§4.2)
 
 
@@ -165,16 +169,17 @@ class ChartModel(QObject):
 
     # -- live ---------------------------------------------------------------------------------
 
-    def apply_quotes(self, batch: QuoteBatch) -> None:
+    def apply_quotes(self, batch: FeedBatch) -> None:
         """``QuoteFeed`` callback: fold this conid's quote of one receive batch (no signal)."""
         quote = batch.get(self.conid)
         if quote is None:
             return
         if "availability" in quote:
             self._note_availability(quote["availability"])
-        if "updated_ms" not in quote or ("last" not in quote and "volume" not in quote):
+        stamp, last, volume = (quote.get(k) for k in ("updated_ms", "last", "volume"))
+        if not isinstance(stamp, int) or (last is None and volume is None):
             return
-        tick = (quote["updated_ms"], quote.get("last"), quote.get("volume"))
+        tick = (stamp, _number(last), _number(volume))
         if self._held is not None:
             self._held.append(tick)
         else:

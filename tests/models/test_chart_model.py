@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 
 from ibkr_desktop.client.broker import Broker
+from ibkr_desktop.client.quote_feed import QuoteBatch as FeedBatch
 from ibkr_desktop.client.quote_feed import QuoteFeed
 from ibkr_desktop.demo_gateway.server import DemoGateway, GatewayConfig
 from ibkr_desktop.models.bar_builder import Timeframe, bar_start
 from ibkr_desktop.models.chart_model import ChartModel
 from ibkr_desktop.models.history_loader import HistoryLoader
-from ibkr_desktop.protocol.quotes import QuoteBatch
 from tests.client.conftest import fast_config, start_broker
 from tests.helpers import wait_until
 
@@ -51,11 +51,15 @@ async def test_history_then_live_ticks_join_without_gap_or_duplicate(broker: Bro
     assert _strictly_increasing(model.series.t)
     assert model.flush() == 1 and model.flush() == 0 and changes == [0]
 
-    seen: list[QuoteBatch] = []
+    seen: list[FeedBatch] = []
     feed = QuoteFeed()
     feed.attach(broker)
-    subscription = feed.open(lambda batch: (seen.append(batch), model.apply_quotes(batch)),
-                             "chart")
+
+    def receive(batch: FeedBatch) -> None:
+        seen.append(batch)
+        model.apply_quotes(batch)
+
+    subscription = feed.open(receive, "chart")
     subscription.hold({AAPL: "AAPL"})
     try:
         await wait_until(lambda: any(q.get("last") and "updated_ms" in q
@@ -63,6 +67,7 @@ async def test_history_then_live_ticks_join_without_gap_or_duplicate(broker: Bro
     finally:
         subscription.close()
     tick = next(q for b in reversed(seen) for q in b.values() if q.get("last"))
+    assert isinstance(tick["updated_ms"], int) and isinstance(tick["last"], float)
     live_t = bar_start(tick["updated_ms"], Timeframe.M1)
     assert live_t in (history_last, history_last + 60_000)
     assert int(model.series.t[-1]) == live_t
