@@ -156,7 +156,7 @@ def build(qapp: QApplication, *, gateway_config: GatewayConfig | None = None,
         ticket=ticket,
         journal=JournalPresenter(holder, notifier, window, parent=app),
         demo_account=DemoAccountPresenter(holder, session, window, notifier, parent=app),
-        charts=ChartsPresenter(feed, panel, window, parent=app),
+        charts=ChartsPresenter(feed, holder, clock, panel, window, parent=app),
     )
 
     _log.debug("start-up: saved layout")

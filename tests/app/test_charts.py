@@ -4,6 +4,7 @@ timeframe switching, and the open charts restored at the next start."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QToolButton
@@ -47,24 +48,31 @@ async def test_charts_open_from_the_watchlist_show_live_prices_and_release_on_cl
     timeframe, each showing its live last price; the feed holds each conid for the chart too;
     opening AAPL again raises the same window; closing it releases its quotes."""
     async with running_app(qapp) as app:
-        holders = app.feed.holders(AAPL)
         double_click_row(qtbot, app, AAPL)
         ctrl_g_on_row(qtbot, app, MSFT)
         assert sorted(charts(app)) == [AAPL, MSFT]
         aapl, msft = charts(app)[AAPL], charts(app)[MSFT]
         assert aapl.isVisible() and msft.isVisible()
+        assert app.feed.holders(AAPL) >= 2  # the watchlist's row and the chart
         assert aapl.windowTitle().startswith("AAPL · 5m")
         assert msft.windowTitle().startswith("MSFT · 5m")
-        assert app.feed.holders(AAPL) == holders + 1
         await wait_until(lambda: aapl.last_label.text().startswith("AAPL ")
                          and msft.last_label.text().startswith("MSFT "), 8)
+        # history, then live: the newest bar's readout appears and then moves with the ticks
+        model = app.presenters.charts.models[AAPL]
+        await wait_until(lambda: len(model.series) > 1 and not model.loading
+                         and aapl.readout.text().startswith("O "), 10)
+        assert not aapl.status.text()  # no progress left, nothing unavailable
+        first = aapl.readout.text()
+        await wait_until(lambda: aapl.readout.text() != first, 10)
 
         double_click_row(qtbot, app, AAPL)
         assert charts(app)[AAPL] is aapl and len(charts(app)) == 2
 
+        holders = app.feed.holders(AAPL)
         aapl.close()
         assert sorted(charts(app)) == [MSFT]
-        assert app.feed.holders(AAPL) == holders and AAPL in app.feed.live  # watchlist's own
+        assert app.feed.holders(AAPL) == holders - 1 and AAPL in app.feed.live  # watchlist's
         assert [e["conid"] for e in Keys.CHARTS.get()] == [MSFT]
 
 
@@ -78,6 +86,10 @@ async def test_timeframe_switch_and_open_charts_restored_at_next_start(qapp, qtb
         qtbot.mouseClick(msft.findChild(QToolButton, "timeframe_1h"),
                          Qt.MouseButton.LeftButton)
         assert msft.timeframe == "1h" and msft.windowTitle().startswith("MSFT · 1h")
+        model = app.presenters.charts.models[MSFT]
+        await wait_until(lambda: model.timeframe == "1h" and len(model.series) > 5
+                         and not model.loading, 10)
+        assert set(np.diff(model.series.t[-5:]) % 3_600_000) == {0}  # hourly bars
         charts(app)[AAPL].close()
     assert Keys.CHARTS.get() == [{"conid": MSFT, "symbol": "MSFT", "timeframe": "1h",
                                   "indicators": []}]

@@ -3,6 +3,9 @@
 Charts open from the watchlist (double-click, the row menu's "Chart", Ctrl+G) and from anywhere
 that calls :meth:`ChartsPresenter.open_chart`. Each window holds its conid in the quote feed
 (one subscription per window, named after the chart) and releases it when the user closes it.
+Each window has a :class:`ChartModel` on the frame clock: history is loaded when the chart opens
+with a broker, again on each new broker and on a timeframe switch, through one
+:class:`HistoryLoader` shared by all charts (at most 5 history requests in flight).
 The open windows with their timeframes and indicators are saved under ``charts/open`` on every
 change and reopened at the next start; windows torn down with the app stay saved.
 """
@@ -10,36 +13,73 @@ change and reopened at the next start; windows torn down with the app stay saved
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QWidget
 
 from ibkr_desktop.app import log
+from ibkr_desktop.app.broker_holder import BrokerHolder
 from ibkr_desktop.app.settings import Keys
-from ibkr_desktop.client.quote_feed import QuoteFeed
+from ibkr_desktop.client.broker import Broker
+from ibkr_desktop.client.quote_feed import QuoteBatch, QuoteFeed
+from ibkr_desktop.client.tasks import TaskSet
+from ibkr_desktop.models.bar_builder import Timeframe
+from ibkr_desktop.models.chart_model import ChartModel
+from ibkr_desktop.models.frame_clock import FrameClock
+from ibkr_desktop.models.history_loader import HistoryLoader
+from ibkr_desktop.protocol import quotes as typed
+from ibkr_desktop.protocol.bars import Bar
 from ibkr_desktop.widgets.chart.chart_window import DEFAULT_TIMEFRAME, ChartWindow
 from ibkr_desktop.widgets.watchlist_panel import WatchlistPanel
 
 _log = log.get("app.charts")
 
 
+class _CurrentBroker:
+    """The charts' history source: whichever broker the holder has now (nothing without one)."""
+
+    def __init__(self, holder: BrokerHolder) -> None:
+        self._holder = holder
+
+    async def history(self, conid: int, period: str, bar: str, *, outside_rth: bool = False,
+                      start_ms: int | None = None) -> list[Bar]:
+        broker = self._holder.broker
+        if broker is None:
+            return []
+        return await broker.history(conid, period, bar, outside_rth=outside_rth,
+                                    start_ms=start_ms)
+
+    async def snapshot(self, conids: list[int], fields: list[str]) -> typed.QuoteBatch:
+        broker = self._holder.broker
+        return {} if broker is None else await broker.snapshot(conids, fields)
+
+
 class ChartsPresenter(QObject):
-    """The open chart windows, by conid.
+    """The open chart windows and their models, by conid.
 
     Args:
         feed: the quote feed each window holds its conid in.
+        holder: the broker holder (history; charts reload on a new broker).
+        clock: the frame clock the chart models flush on.
         panel: the watchlist panel whose ``chart_requested`` opens charts.
         owner: the main window; charts are its child windows, so they go when it goes.
     """
 
-    def __init__(self, feed: QuoteFeed, panel: WatchlistPanel, owner: QWidget, *,
-                 parent: QObject | None = None) -> None:
+    def __init__(self, feed: QuoteFeed, holder: BrokerHolder, clock: FrameClock,
+                 panel: WatchlistPanel, owner: QWidget, *, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.windows: dict[int, ChartWindow] = {}
+        self.models: dict[int, ChartModel] = {}
+        self.loader = HistoryLoader()
         self._feed = feed
+        self._holder = holder
+        self._source = _CurrentBroker(holder)
+        self._clock = clock
         self._owner = owner
+        self._tasks = TaskSet(_log)
         panel.chart_requested.connect(self.open_chart)
+        holder.broker_changed.connect(self._reload_all)
         self.restore()
 
     def open_chart(self, conid: int, symbol: str, timeframe: str = DEFAULT_TIMEFRAME,
@@ -48,12 +88,23 @@ class ChartsPresenter(QObject):
         window = self.windows.get(conid)
         if window is None:
             window = ChartWindow(conid, symbol, timeframe, indicators or (), self._owner)
-            quotes = self._feed.open(window.apply_quotes, f"the {symbol} chart")
+            model = ChartModel(self._source, self.loader, conid, Timeframe(window.timeframe),
+                               parent=window)
+            window.show_model(model)
+            self._clock.register(model)
+
+            def on_quotes(batch: QuoteBatch) -> None:
+                model.apply_quotes(cast(typed.QuoteBatch, batch))  # the feed's values are Quotes
+                window.apply_quotes(batch)
+
+            quotes = self._feed.open(on_quotes, f"the {symbol} chart")
             quotes.hold({conid: symbol})
             window.closed.connect(lambda: self._closed(conid, quotes.close))
-            window.timeframe_changed.connect(self.save)
-            self.windows[conid] = window
+            window.timeframe_changed.connect(lambda _tf: self._timeframe_changed(conid))
+            self.windows[conid], self.models[conid] = window, model
             self.save()
+            if self._holder.broker is not None:
+                self._load(model)
             _log.info("chart opened: %s %s", symbol, window.timeframe)
         window.show()
         window.raise_()
@@ -80,7 +131,22 @@ class ChartsPresenter(QObject):
             for w in self.windows.values()]
         Keys.CHARTS.set(entries)
 
+    def _load(self, model: ChartModel) -> None:
+        self._tasks.spawn(model.load(), name=f"chart-history-{model.conid}")
+
+    def _reload_all(self, broker: Broker | None) -> None:
+        if broker is not None:
+            for model in self.models.values():
+                self._load(model)
+
+    def _timeframe_changed(self, conid: int) -> None:
+        model = self.models[conid]
+        model.timeframe = Timeframe(self.windows[conid].timeframe)
+        self._load(model)
+        self.save()
+
     def _closed(self, conid: int, release: Callable[[], None]) -> None:
         self.windows.pop(conid, None)
+        self._clock.unregister(self.models.pop(conid))
         release()
         self.save()

@@ -1,8 +1,10 @@
 """One chart window per symbol: the symbol, timeframe and live last price, several at once.
 
 The window is a top-level widget owned by the charts presenter (``app/presenters/charts.py``),
-which feeds it the symbol's quotes (:meth:`ChartWindow.apply_quotes`, one call per receive batch)
-and persists what the user chose (``timeframe_changed``). The title reads ``"AAPL · 5m"`` and
+which feeds it the symbol's quotes (:meth:`ChartWindow.apply_quotes`, one call per receive batch),
+gives it the chart's :class:`~ibkr_desktop.models.chart_model.ChartModel` (:meth:`show_model`:
+history progress, "history unavailable", the newest bar's OHLCV readout once per frame) and
+persists what the user chose (``timeframe_changed``). The title reads ``"AAPL · 5m"`` and
 carries the availability badge (``"AAPL · 5m · D"`` while IBKR sends delayed data, see
 ``models/availability.py``). The plot panes (candles, volume, indicators) go into
 :attr:`ChartWindow.body` as they land.
@@ -17,6 +19,8 @@ from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
 from ibkr_desktop.models.availability import availability_label
+from ibkr_desktop.models.chart_model import ChartModel
+from ibkr_desktop.protocol.bars import Bar
 
 TIMEFRAMES = ("1m", "5m", "15m", "1h", "1D")
 """The bar sizes a chart offers, shortest first (IBKR bar/period pairs: models)."""
@@ -50,6 +54,7 @@ class ChartWindow(QWidget):
         self.timeframe = timeframe if timeframe in TIMEFRAMES else DEFAULT_TIMEFRAME
         self.indicators = list(indicators)
         self.badge = ""
+        self._model: ChartModel | None = None
         """Availability badge of the latest quote ("" live or unknown, "D" delayed...)."""
 
         self.buttons = QButtonGroup(self)
@@ -68,15 +73,30 @@ class ChartWindow(QWidget):
         self.last_label = QLabel("—", self)
         self.last_label.setObjectName("chartLast")
         bar.addWidget(self.last_label)
+        self.status = QLabel("", self)
+        self.status.setObjectName("chartStatus")
+        """History progress or why there is none (empty once bars are shown)."""
+        self.readout = QLabel("", self)
+        self.readout.setObjectName("chartReadout")
+        """OHLCV of the newest bar."""
         self.body = QVBoxLayout()
         """Where the panes go (price, volume, RSI), stacked top to bottom."""
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(bar)
+        layout.addWidget(self.readout)
+        layout.addWidget(self.status)
         layout.addLayout(self.body, 1)
         self.buttons.buttonClicked.connect(lambda button: self.set_timeframe(button.text()))
         self.resize(900, 560)
         self._retitle()
+
+    def show_model(self, model: ChartModel) -> None:
+        """Show ``model``'s bars and history state from now on."""
+        self._model = model
+        model.progress.connect(self._show_progress)
+        model.unavailable.connect(self._show_unavailable)
+        model.bars_changed.connect(self._bars_changed)
 
     def set_timeframe(self, timeframe: str) -> None:
         """Show ``timeframe`` bars (one of :data:`TIMEFRAMES`); announce a change."""
@@ -101,6 +121,18 @@ class ChartWindow(QWidget):
             self.last_label.setToolTip(tip)
             self._retitle()
 
+    def _show_progress(self, done: int, asked: int) -> None:
+        self.status.setText(f"Loading history… {done}/{asked}" if done < asked else "")
+
+    def _show_unavailable(self, reason: str) -> None:
+        self.status.setText(f"{reason}. Live prices still update the chart.")
+
+    def _bars_changed(self, _first: int) -> None:
+        if self._model is None:
+            return
+        series = self._model.series
+        self.readout.setText(_readout(series.bar(-1)) if len(series) else "")
+
     def _retitle(self) -> None:
         parts = [self.symbol, self.timeframe] + ([self.badge] if self.badge else [])
         self.setWindowTitle(" · ".join(parts))
@@ -109,3 +141,9 @@ class ChartWindow(QWidget):
         """The user closed the chart: tell the presenter (it releases the quotes)."""
         self.closed.emit()
         super().closeEvent(event)
+
+
+def _readout(bar: Bar) -> str:
+    """``"O 185.00  H 186.20  L 184.90  C 185.50  V 12,300"``."""
+    return (f"O {bar.open:,.2f}  H {bar.high:,.2f}  L {bar.low:,.2f}  C {bar.close:,.2f}  "
+            f"V {bar.volume:,.0f}")
