@@ -1,14 +1,15 @@
 """Run the client benchmarks and print a table (and, with --json, one JSON object last).
 
     python tests/benchmarks/run.py                 # everything (about a minute)
-    python tests/benchmarks/run.py --only stream   # one group: stream | pacer | watchlist | startup
+    python tests/benchmarks/run.py --only stream   # one group: stream|pacer|watchlist|startup|chart
     python tests/benchmarks/run.py --json          # table, then the figures as JSON
 
 Targets (issue 3): stream ingest >= 10x ibind and >= 70% of the raw websockets+json ceiling;
 p99 <= 5 ms at 5,000 frames/s; pacer >= 9.5 req/s, never more than 10 in any 1-s window,
 an order out within 150 ms with 100 background GETs queued. Issue 4: 500 watchlist rows at
 20,000 updates/s keep the window responsive with at most ~30 repaints/s; first quotes within
-2 s of launch.
+2 s of launch. Issue 10 (chart): panning 1M bars >= 120 frames/s zoomed in and fully out; 5 live
+charts at 1,000 ticks/s each >= 30 redraws/s per chart at <= 50% CPU.
 """
 
 from __future__ import annotations
@@ -45,11 +46,22 @@ def run_watchlist(loop: object = None, *, quick: bool = False) -> dict[str, floa
     return figures
 
 
+def run_chart(loop: object = None, *, quick: bool = False) -> dict[str, float]:
+    """The chart benchmark, in its own process (it needs a widget QApplication)."""
+    result = subprocess.run(
+        [sys.executable, str(Path(__file__).with_name("bench_chart.py")),
+         "2" if quick else "5"],
+        cwd=ROOT, capture_output=True, text=True, timeout=180, check=True)
+    figures: dict[str, float] = json.loads(result.stdout.strip().splitlines()[-1])
+    return figures
+
+
 GROUPS: dict[str, Callable[..., dict[str, float]]] = {
     "stream": bench_stream.run,
     "pacer": bench_pacer.run,
     "watchlist": run_watchlist,
     "startup": bench_startup.run,
+    "chart": run_chart,
 }
 
 # key -> (label, unit, target text, check)
@@ -89,6 +101,16 @@ ROWS: dict[str, tuple[str, str, str, Callable[[dict[str, float]], bool | None]]]
     "startup.first_quote_s": ("startup: first quote after launch (median)", "s", "<= 2",
                               lambda r: r["startup.first_quote_s"] <= 2),
     "startup.worst_s": ("startup: first quote, worst launch", "s", "", lambda r: None),
+    "chart.pan_fps": ("chart: pan 1M bars, 300 visible", "frames/s", ">= 120",
+                      lambda r: r["chart.pan_fps"] >= 120),
+    "chart.pan_out_fps": ("chart: pan 1M bars, all visible", "frames/s", ">= 120",
+                          lambda r: r["chart.pan_out_fps"] >= 120),
+    "chart.live_fps": ("chart: 5 live charts, redraws per chart", "per s", ">= 30",
+                       lambda r: r["chart.live_fps"] >= 30),
+    "chart.live_paints_per_s": ("chart: 5 live charts, paints per chart", "per s", "",
+                                lambda r: None),
+    "chart.live_cpu_pct": ("chart: 5 live charts, CPU (one core = 100)", "%", "<= 50",
+                           lambda r: r["chart.live_cpu_pct"] <= 50),
 }
 
 

@@ -12,7 +12,7 @@ slack so a live tick rarely calls ``prepareGeometryChange``; a tick repaints onl
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pyqtgraph as pg
@@ -26,6 +26,21 @@ from ibkr_desktop.widgets.chart.pyramid import Level, Pyramid
 UP = "#26a69a"
 DOWN = "#ef5350"
 BODY_WIDTH = 0.7  # of a bar (or group) slot
+
+
+class Columns(Protocol):
+    """OHLCV float64 columns of equal length, oldest bar first (``models.series.BarSeries``)."""
+
+    @property
+    def open(self) -> np.ndarray: ...
+    @property
+    def high(self) -> np.ndarray: ...
+    @property
+    def low(self) -> np.ndarray: ...
+    @property
+    def close(self) -> np.ndarray: ...
+    @property
+    def volume(self) -> np.ndarray: ...
 
 
 class BarsItem(pg.GraphicsObject):  # type: ignore[misc]
@@ -65,6 +80,10 @@ class BarsItem(pg.GraphicsObject):  # type: ignore[misc]
         step = 2 ** self.drawn[0]
         left = (first // step) * step - step
         self.update(QRectF(left, bounds.top(), bounds.right() - left, bounds.height()))
+
+    def show_series(self, series: Columns, first: int = 0) -> None:
+        """Show a :class:`~ibkr_desktop.models.series.BarSeries` (``bars_changed(first)``)."""
+        self.set_data(series.open, series.high, series.low, series.close, series.volume, first)
 
     def _grow_bounds(self) -> None:
         """Bounds of all bars with slack (an eighth more bars, 10% more price each way)."""

@@ -15,12 +15,20 @@ from ibkr_desktop.widgets.chart.bars_item import BarsItem
 
 FILL = 0.6  # refit when the visible bars use less than this share of the y range
 PAD = 0.05  # share of the visible bars' height added above and below
+AXIS_WIDTH = 64  # px, of every pane's price/volume axis, so linked panes are equally wide
 
 
 def show_bars(panes: list[tuple[pg.ViewBox, BarsItem]], first: float, stop: float) -> None:
-    """Show bar indices ``[first, stop)`` in every linked pane, each y fitted to its bars."""
+    """Show bar indices ``[first, stop)`` in every linked pane, each y fitted to its bars.
+
+    A range equal to the current one is not set again: pyqtgraph's ``setRange`` signals a state
+    change even then, which costs a second paint. Linked panes must be equally wide (give their
+    y axes one fixed width, :data:`AXIS_WIDTH`): pyqtgraph links x ranges by pixels, so panes of
+    different widths disagree and each refresh would set the ranges back and forth.
+    """
     for view, item in panes:
-        view.setXRange(first, stop, padding=0)
+        if view.viewRange()[0] != [first, stop]:
+            view.setXRange(first, stop, padding=0)
         fit_y(view, item, first, stop)
         view.updateMatrix()
 
