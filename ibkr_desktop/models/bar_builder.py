@@ -122,13 +122,17 @@ class BarBuilder:
         self._bar = _Open(bar.t_ms, bar.open, bar.high, bar.low, bar.close, bar.volume) \
             if bar else None
 
-    def add(self, t_ms: int, price: float | None, day_volume: float | None = None) -> Bar | None:
+    def add(self, t_ms: int, price: float | None, day_volume: float | None = None, *,
+            count_volume: bool = True) -> Bar | None:
         """Fold one tick; return the bar it changed (None when the tick carries no price).
 
         A tick older than the current bar is ignored (returns None): the bars on the chart
-        never go back in time.
+        never go back in time. ``count_volume=False`` only notes the day volume (a tick the
+        seeded history bar already counts).
         """
-        traded = self._volume_delta(day_volume)
+        traded = self._volume_delta(day_volume) if count_volume else 0.0
+        if not count_volume and day_volume is not None and math.isfinite(day_volume):
+            self._day_volume = day_volume
         if price is None or not math.isfinite(price):
             if traded and self._bar is not None:
                 self._bar.volume += traded

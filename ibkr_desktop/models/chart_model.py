@@ -9,16 +9,20 @@ and replayed after it, so history and live join with no gap and no duplicate bar
 :meth:`load_older` prepends the page before the oldest bar (scrolling back).
 
 Nothing is emitted per tick: changes mark the model dirty and the frame clock's :meth:`flush`
-emits one ``bars_changed(first_changed_index)`` per frame.
+updates the chosen indicators from the first changed bar and emits one
+``bars_changed(first_changed_index)`` per frame.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from PySide6.QtCore import QObject, Signal
 
 from ibkr_desktop.client.quote_feed import QuoteBatch as FeedBatch
 from ibkr_desktop.models.bar_builder import BarBuilder, Timeframe, bar_start, settle_volume_factor
 from ibkr_desktop.models.history_loader import HistoryLoader, HistorySource
+from ibkr_desktop.models.indicators import Indicator, IndicatorSpec
 from ibkr_desktop.models.series import MAX_BARS, BarSeries
 from ibkr_desktop.protocol.bars import Bar
 
@@ -69,6 +73,8 @@ class ChartModel(QObject):
         self.delayed = False
         self.exhausted = False
         """True once scrolling back found no older history."""
+        self.indicators: list[Indicator] = []
+        """Chosen indicators, updated on each frame from the first changed bar."""
         self._builder = BarBuilder(timeframe)
         self._held: list[tuple[int, float | None, float | None]] | None = None
         self._dirty = -1
@@ -106,8 +112,10 @@ class ChartModel(QObject):
         self.series.merge(bars)
         self._builder.seed(bars[-1] if bars else None)
         held, self._held = self._held or [], None
-        for tick in held:
-            self._fold(*tick)
+        seeded = bars[-1].t_ms if bars else None
+        for t_ms, price, day_volume in held:  # the history bar counted the volume until now
+            counted = seeded is not None and bar_start(t_ms, self.timeframe) <= seeded
+            self._fold(t_ms, price, day_volume, count_volume=not counted)
         self._mark(0)
         if not bars:
             self.unavailable.emit(f"No chart history for this instrument at {self.timeframe}")
@@ -185,10 +193,14 @@ class ChartModel(QObject):
         else:
             self._fold(*tick)
 
-    def _fold(self, t_ms: int, price: float | None, day_volume: float | None) -> None:
-        bar = self._builder.add(t_ms, price, day_volume)
-        if bar is not None:
-            self._mark(self.series.update_last(bar))
+    def _fold(self, t_ms: int, price: float | None, day_volume: float | None, *,
+              count_volume: bool = True) -> None:
+        bar = self._builder.add(t_ms, price, day_volume, count_volume=count_volume)
+        if bar is None:
+            return
+        oldest = int(self.series.t[0]) if len(self.series) else None
+        index = self.series.update_last(bar)
+        self._mark(index if oldest is None or oldest == int(self.series.t[0]) else 0)
 
     def _note_availability(self, availability: object) -> None:
         delayed = availability in _DELAYED
@@ -202,9 +214,35 @@ class ChartModel(QObject):
         self._dirty = index if self._dirty < 0 else min(self._dirty, index)
 
     def flush(self) -> int:
-        """Emit one ``bars_changed`` when anything changed since the last frame; return 0 or 1."""
+        """Bring the indicators up to date and emit one ``bars_changed``; return signals sent."""
         if self._dirty < 0:
             return 0
         first, self._dirty = self._dirty, -1
+        for indicator in self.indicators:
+            indicator.update(self.series, first)
         self.bars_changed.emit(first)
         return 1
+
+    # -- indicators ---------------------------------------------------------------------------
+
+    def set_indicators(self, keys: Iterable[str]) -> None:
+        """Show the indicators saved as ``keys`` (``"sma(20)"``...; unknown ones are skipped).
+
+        Kept ones keep their computed values; new ones are computed on the next frame.
+        """
+        kept = {indicator.spec.key: indicator for indicator in self.indicators}
+        chosen: list[Indicator] = []
+        for key in keys:
+            try:
+                spec = IndicatorSpec.parse(key)
+            except ValueError:
+                continue
+            if spec.key not in (i.spec.key for i in chosen):
+                chosen.append(kept.get(spec.key) or Indicator(spec))
+        self.indicators = chosen
+        self._mark(0)
+
+    @property
+    def indicator_keys(self) -> list[str]:
+        """The chosen indicators as saved (see :meth:`set_indicators`)."""
+        return [indicator.spec.key for indicator in self.indicators]

@@ -118,3 +118,12 @@ def test_timeframes_map_to_history_requests_ibkr_accepts() -> None:
     for timeframe in Timeframe:
         assert check_history_request(timeframe.period, timeframe.bar) is None, timeframe
     assert [tf.value for tf in Timeframe] == ["1m", "5m", "15m", "1h", "1D"]
+
+
+def test_ticks_the_history_bar_already_counted_add_price_but_not_volume() -> None:
+    builder = BarBuilder(Timeframe.M1)
+    builder.seed(Bar(_ny(2025, 3, 7, 10, 4), 10, 11, 9, 10.5, 100))
+    bar = builder.add(_ny(2025, 3, 7, 10, 4, 10), 12.0, 5_000, count_volume=False)
+    assert bar == Bar(_ny(2025, 3, 7, 10, 4), 10, 12.0, 9, 12.0, 100)
+    bar = builder.add(_ny(2025, 3, 7, 10, 4, 20), 11.0, 5_050)
+    assert bar is not None and bar.volume == 150 and bar.close == 11.0

@@ -131,3 +131,47 @@ def test_delayed_quotes_raise_the_badge_and_live_ones_clear_it() -> None:
     model.apply_quotes({MSFT: {"availability": "live"}})
     model.apply_quotes({AAPL: {"availability": "live"}})
     assert states == [True, False]
+
+
+async def test_ticks_during_the_backfill_are_replayed_and_indicators_follow() -> None:
+    """Ticks that arrive while history loads (slow history here) land on top of it."""
+    gateway = DemoGateway(fast_config(history_latency_s=1.5))
+    await gateway.start()
+    broker = await start_broker(gateway.base_url)
+    model = ChartModel(broker, HistoryLoader(), AAPL, Timeframe.M1)
+    model.set_indicators(["sma(20)", "rsi(14)", "macd(1)", "sma(20)"])
+    assert model.indicator_keys == ["sma(20)", "rsi(14)"]
+    feed = QuoteFeed()
+    feed.attach(broker)
+    held: list[tuple[int, float]] = []  # (time, price) of ticks that came during the backfill
+    every: list[float] = []
+
+    def receive(batch: FeedBatch) -> None:
+        quote = batch.get(AAPL, {})
+        last, stamp = quote.get("last"), quote.get("updated_ms")
+        if isinstance(last, float) and isinstance(stamp, int):
+            every.append(last)
+            if model.loading:
+                held.append((stamp, last))
+        model.apply_quotes(batch)
+
+    subscription = feed.open(receive, "chart")
+    try:
+        load = asyncio.ensure_future(model.load())
+        subscription.hold([AAPL])
+        await wait_until(lambda: held, timeout=10)
+        assert await load > 100
+    finally:
+        subscription.close()
+        await broker.stop()
+        await gateway.stop()
+    assert _strictly_increasing(model.series.t)
+    assert model.series.close[-1] == every[-1]
+    for stamp, price in held:
+        index = model.series.index_of(bar_start(stamp, Timeframe.M1))
+        assert index >= 0 and model.series.low[index] <= price <= model.series.high[index]
+    assert model.flush() == 1
+    sma, rsi = (indicator.lines for indicator in model.indicators)
+    assert len(sma["sma"]) == len(rsi["rsi"]) == len(model.series)
+    assert sma["sma"][-1] == pytest.approx(float(np.mean(model.series.close[-20:])))
+    assert 0.0 <= rsi["rsi"][-1] <= 100.0
