@@ -1,7 +1,10 @@
-"""Candle and volume items: the pyramid's levels, only the visible slice drawn, colours where the
-bars are, a live tick repainting only the tail, the y axis fitted to the visible bars."""
+"""Chart drawing: the pyramid's levels, only the visible slice drawn, colours where the bars are,
+a live tick repainting only the tail, the y axis fitted to the visible bars, exchange times on
+the time axis, the last-price tag."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 import numpy as np
 import pyqtgraph as pg
@@ -11,8 +14,10 @@ from PySide6.QtGui import QColor, QImage, QPainter, QTransform
 from PySide6.QtWidgets import QStyleOptionGraphicsItem
 
 from ibkr_desktop.widgets.chart.candles import CandleItem
+from ibkr_desktop.widgets.chart.price_tag import PriceTag
 from ibkr_desktop.widgets.chart.pyramid import Pyramid
 from ibkr_desktop.widgets.chart.ranges import show_bars
+from ibkr_desktop.widgets.chart.time_axis import EXCHANGE_TZ, TimeAxis
 from ibkr_desktop.widgets.chart.volume import VolumeItem
 
 
@@ -187,3 +192,39 @@ def test_volume_bars_stand_on_zero(qtbot) -> None:
     (_, _), (y0, y1) = widget.getViewBox().viewRange()
     assert y0 <= 0 < data[4].max() <= y1
     assert item.boundingRect().top() <= 0
+
+
+def session(day: str) -> np.ndarray:
+    """The 390 one-minute bar starts of a regular New York session, epoch ms."""
+    open_ms = int(datetime.fromisoformat(f"{day}T09:30").replace(tzinfo=EXCHANGE_TZ).timestamp())
+    return (open_ms + 60 * np.arange(390, dtype=np.int64)) * 1000
+
+
+def test_time_axis_shows_exchange_times_and_skips_the_weekend() -> None:
+    """Friday's close and Monday's open are adjacent bars; labels read New York time."""
+    axis = TimeAxis()
+    axis.set_times(np.concatenate((session("2026-11-27"), session("2026-11-30"))), 60_000)
+    assert axis.tickStrings([370.0, 380.0, 389.0, 390.0, 400.0], 1.0, 10.0) == [
+        "Nov 27 15:40", "15:50", "15:59", "Nov 30 09:30", "09:40"]
+    assert axis.time_at(779 + 5) == datetime(2026, 11, 30, 16, 4, tzinfo=EXCHANGE_TZ)
+    assert axis.time_at(-1) is None
+
+
+def test_time_axis_spaced_by_months_shows_months() -> None:
+    axis = TimeAxis()
+    days = np.datetime64("2024-01-02") + np.arange(500)
+    axis.set_times(days.astype("datetime64[ms]").astype(np.int64) + 5 * 3_600_000, 86_400_000)
+    assert axis.tickStrings([0.0, 100.0], 1.0, 100.0) == ["2024-01", "2024-04"]
+
+
+def test_price_tag_sits_at_the_last_price(qtbot) -> None:
+    widget, item, _ = chart(qtbot, 300)
+    tag = PriceTag()
+    widget.addItem(tag)
+    show_bars([(widget.getViewBox(), item)], 0, 300)
+    assert not tag.isVisible()
+    tag.set_price(101.5, up=False)
+    assert tag.isVisible() and tag.value() == 101.5 and tag.text == "101.50"
+    assert tag.tag.fill.color() == CandleItem.colour(up=False)
+    tag.set_price(None)
+    assert not tag.isVisible()

@@ -1,0 +1,69 @@
+"""Bottom axis showing exchange dates and times for bar indices (x = bar index).
+
+Because x is the bar index, nights, weekends and holidays take no room; this axis turns each
+tick's index back into the bar's start in exchange time (America/New_York by default). Ticks
+show ``HH:MM`` within a day, the date where the day changes (or when ticks are a day or more
+apart), and ``YYYY-MM`` when they are a month or more apart. Indices past the newest bar are
+extrapolated at the bar length (the room on the right of a live chart).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pyqtgraph as pg
+
+EXCHANGE_TZ = ZoneInfo("America/New_York")
+DAY_MS = 86_400_000
+
+
+class TimeAxis(pg.AxisItem):  # type: ignore[misc]
+    """AxisItem for x = bar index; ``set_times`` gives the bars' start times (epoch ms, UTC)."""
+
+    def __init__(self, orientation: str = "bottom", tz: ZoneInfo = EXCHANGE_TZ) -> None:
+        super().__init__(orientation)
+        self.tz = tz
+        self._t = np.zeros(0, dtype=np.int64)
+        self._bar_ms = 60_000
+
+    def set_times(self, t_ms: np.ndarray, bar_ms: int) -> None:
+        """Bar starts (int64 epoch ms, oldest first; kept as a view) and the bar length in ms."""
+        self._t = t_ms
+        self._bar_ms = bar_ms
+        self.picture = None  # pyqtgraph's cached tick picture: redraw the labels
+        self.update()
+
+    def time_at(self, index: float) -> datetime | None:
+        """Exchange time of bar ``round(index)``; None without bars or before the first bar."""
+        i = int(round(index))
+        count = len(self._t)
+        if count == 0 or i < 0:
+            return None
+        t_ms = int(self._t[min(i, count - 1)]) + max(0, i - count + 1) * self._bar_ms
+        return datetime.fromtimestamp(t_ms / 1000, self.tz)
+
+    def tickStrings(self, values: list[float], scale: float,  # noqa: N802 (pyqtgraph API)
+                    spacing: float) -> list[str]:
+        step_ms = spacing * self._bar_ms
+        if len(self._t) > 1:
+            span = (int(self._t[-1]) - int(self._t[0])) / (len(self._t) - 1)
+            step_ms = spacing * span  # the bars' average gap, nights included
+        strings: list[str] = []
+        previous: datetime | None = None
+        for value in values:
+            when = self.time_at(value)
+            if when is None:
+                strings.append("")
+                continue
+            if step_ms >= 28 * DAY_MS:
+                text = when.strftime("%Y-%m")
+            elif step_ms >= DAY_MS or previous is None or when.date() != previous.date():
+                text = when.strftime("%b %d") if self._bar_ms >= DAY_MS else \
+                    when.strftime("%b %d %H:%M")
+            else:
+                text = when.strftime("%H:%M")
+            strings.append(text)
+            previous = when
+        return strings
