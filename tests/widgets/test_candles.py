@@ -13,6 +13,8 @@ from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtGui import QColor, QImage, QPainter, QTransform
 from PySide6.QtWidgets import QStyleOptionGraphicsItem
 
+from ibkr_desktop.models.series import BarSeries
+from ibkr_desktop.protocol.bars import Bar
 from ibkr_desktop.widgets.chart.candles import CandleItem
 from ibkr_desktop.widgets.chart.price_tag import PriceTag
 from ibkr_desktop.widgets.chart.pyramid import Pyramid
@@ -228,3 +230,21 @@ def test_price_tag_sits_at_the_last_price(qtbot) -> None:
     assert tag.tag.fill.color() == CandleItem.colour(up=False)
     tag.set_price(None)
     assert not tag.isVisible()
+
+
+def test_pyramid_follows_a_series_that_drops_its_oldest_bars() -> None:
+    """A bounded series drops its oldest bar on append (indices shift): the levels stay right."""
+    series = BarSeries(capacity=8, max_bars=100)
+    series.merge([Bar(i, i, i + 1, i - 1, i, 1) for i in range(100)])
+    pyramid = Pyramid()
+    columns = (series.open, series.high, series.low, series.close, series.volume)
+    pyramid.set_data(*columns)
+    index = series.update_last(Bar(100, 100, 500, 99, 100, 1))
+    columns = (series.open, series.high, series.low, series.close, series.volume)
+    pyramid.set_data(*columns, first=index)
+    assert pyramid.levels[0]["open"][0] == 1.0
+    rebuilt = Pyramid()
+    rebuilt.set_data(*columns)
+    for ours, theirs in zip(pyramid.levels, rebuilt.levels, strict=True):
+        for name in ours:
+            assert np.array_equal(ours[name], theirs[name])

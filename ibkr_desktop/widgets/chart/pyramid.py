@@ -23,14 +23,20 @@ class Pyramid:
         self.levels: list[Level] = []
         self._stores: list[Level] = []  # level k >= 1 storage, capacity >= its size
         self.count = 0
+        self._address = 0  # where the first bar's open was: a move means indices may shift
 
     def set_data(self, open_: np.ndarray, high: np.ndarray, low: np.ndarray,
                  close: np.ndarray, volume: np.ndarray, first: int = 0) -> None:
         """Take the arrays (views kept, not copied); bars before ``first`` are unchanged.
 
         ``first=0`` rebuilds every level (about 25 ms for 1M bars); after a tick on the last bar
-        or appended bars pass the first changed index: O(levels + changed bars).
+        or appended bars pass the first changed index: O(levels + changed bars). When the
+        arrays no longer start at the same address (a ``BarSeries`` grew its buffer, dropped
+        its oldest bars or prepended older ones) every level is rebuilt, whatever ``first`` says.
         """
+        address = open_.__array_interface__["data"][0]
+        if address != self._address:  # moved: a buffer grew, or bars were dropped or prepended
+            first, self._address = 0, address  # so old indices may name other bars: rebuild
         self.levels = [dict(zip(FIELDS, (open_, high, low, close, volume), strict=True))]
         first = min(first, self.count)
         self.count = len(close)
