@@ -248,3 +248,12 @@ def test_pyramid_follows_a_series_that_drops_its_oldest_bars() -> None:
     for ours, theirs in zip(pyramid.levels, rebuilt.levels, strict=True):
         for name in ours:
             assert np.array_equal(ours[name], theirs[name])
+
+
+def test_a_cleared_series_asks_for_a_repaint() -> None:
+    """After a timeframe switch clears the series, the old candles are painted over, not kept."""
+    item = RecordingCandles()
+    item.set_data(*walk(50))
+    item.dirty.clear()
+    item.set_data(*(np.zeros(0) for _ in range(5)))
+    assert item.dirty

@@ -68,7 +68,8 @@ class BarsItem(pg.GraphicsObject):  # type: ignore[misc]
         """
         self.pyramid.set_data(open_, high, low, close, volume, first)
         count = self.pyramid.count
-        if count == 0:
+        if count == 0:  # cleared (a timeframe switch): nothing to draw until bars come
+            self.update()
             return
         span = self.low_high(first, count)
         assert span is not None
