@@ -36,32 +36,28 @@ import qasync  # noqa: E402
 from PySide6.QtCore import QCoreApplication  # noqa: E402
 
 
-def run_watchlist(loop: object = None, *, quick: bool = False) -> dict[str, float]:
-    """The watchlist load test, in its own process (it needs a widget QApplication)."""
-    result = subprocess.run(
-        [sys.executable, str(Path(__file__).with_name("bench_watchlist.py")),
-         "2" if quick else "5"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120, check=True)
-    figures: dict[str, float] = json.loads(result.stdout.strip().splitlines()[-1])
-    return figures
+def in_own_process(script: str, timeout: float) -> Callable[..., dict[str, float]]:
+    """A group that runs ``script`` in its own process (it needs a widget QApplication).
 
+    The script takes the seconds to run as its argument and prints one JSON object last.
+    """
 
-def run_chart(loop: object = None, *, quick: bool = False) -> dict[str, float]:
-    """The chart benchmark, in its own process (it needs a widget QApplication)."""
-    result = subprocess.run(
-        [sys.executable, str(Path(__file__).with_name("bench_chart.py")),
-         "2" if quick else "5"],
-        cwd=ROOT, capture_output=True, text=True, timeout=180, check=True)
-    figures: dict[str, float] = json.loads(result.stdout.strip().splitlines()[-1])
-    return figures
+    def run(loop: object = None, *, quick: bool = False) -> dict[str, float]:
+        result = subprocess.run(
+            [sys.executable, str(Path(__file__).with_name(script)), "2" if quick else "5"],
+            cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=True)
+        figures: dict[str, float] = json.loads(result.stdout.strip().splitlines()[-1])
+        return figures
+
+    return run
 
 
 GROUPS: dict[str, Callable[..., dict[str, float]]] = {
     "stream": bench_stream.run,
     "pacer": bench_pacer.run,
-    "watchlist": run_watchlist,
+    "watchlist": in_own_process("bench_watchlist.py", 120),
     "startup": bench_startup.run,
-    "chart": run_chart,
+    "chart": in_own_process("bench_chart.py", 180),
 }
 
 # key -> (label, unit, target text, check)
