@@ -26,6 +26,9 @@ from .web_util import ApiError, ApiRouter, json_response, parse_conid, query_boo
 MAX_CONIDS = 100
 MAX_FIELDS = 50
 PRICE_FACTOR = 100
+STOCK_VOLUME_FACTOR = 100
+"""History ``v`` of stocks is in lots of 100 shares, with ``volumeFactor`` 100 (reference §11,
+§6.7): clients must settle the unit against the snapshot's day volume before drawing it."""
 
 
 @dataclass(slots=True)
@@ -205,15 +208,16 @@ def history_payload(
     bars: list[Bar],
 ) -> dict[str, Any]:
     """The §4.5 history body (also the ``smh`` frame body) for ``bars``."""
-    data = [{"o": b.open, "c": b.close, "h": b.high, "l": b.low, "v": b.volume, "t": b.t_ms}
-            for b in bars]
+    lot = STOCK_VOLUME_FACTOR if instrument.sec_type == "STK" else 1
+    data = [{"o": b.open, "c": b.close, "h": b.high, "l": b.low, "v": b.volume / lot,
+             "t": b.t_ms} for b in bars]
     start_ms = bars[0].t_ms if bars else 0
     payload: dict[str, Any] = {
         "serverId": server_id, "symbol": instrument.symbol, "text": instrument.name,
         "priceFactor": PRICE_FACTOR, "startTime": _stamp(start_ms) if bars else "",
         "timePeriod": period, "barLength": BAR_SECONDS[bar], "mdAvailability": "S",
         "mktDataDelay": 0, "outsideRth": outside_rth,
-        "tradingDayDuration": 1440 if outside_rth else 390, "volumeFactor": 1,
+        "tradingDayDuration": 1440 if outside_rth else 390, "volumeFactor": lot,
         "priceDisplayRule": 1, "priceDisplayValue": "2" if instrument.tick_size >= 0.01 else "4",
         "chartPanStartTime": _stamp(start_ms) if bars else "", "direction": -1,
         "negativeCapable": False, "messageVersion": 2, "data": data,
@@ -222,11 +226,11 @@ def history_payload(
     if bars:
         high = max(bars, key=lambda b: b.high)
         low = min(bars, key=lambda b: b.low)
-        payload["high"] = _extreme(high.high, high, start_ms)
-        payload["low"] = _extreme(low.low, low, start_ms)
+        payload["high"] = _extreme(high.high, high.volume / lot, high.t_ms - start_ms)
+        payload["low"] = _extreme(low.low, low.volume / lot, low.t_ms - start_ms)
     return payload
 
 
-def _extreme(price: float, bar: Bar, start_ms: int) -> str:
+def _extreme(price: float, volume: float, offset_ms: int) -> str:
     """``"<price x priceFactor>/<volume>/<minutes from startTime>"``."""
-    return f"{round(price * PRICE_FACTOR)}/{bar.volume:g}/{(bar.t_ms - start_ms) // 60_000}"
+    return f"{round(price * PRICE_FACTOR)}/{volume:g}/{offset_ms // 60_000}"

@@ -70,16 +70,18 @@ def bar_start(t_ms: int, timeframe: Timeframe) -> int:
 def settle_volume_factor(history_day_volume: float, snapshot_day_volume: float | None) -> float:
     """Multiplier that turns history ``v`` into shares, settled against the day volume (§11).
 
-    History volume may be reported in lots (a recorded SPY minute showed ~17k while the day's
-    volume was tens of millions). When the day's history volume is well below the snapshot's day
-    volume, the factor is the power of ten closest to their ratio; otherwise 1.
+    History volume may be reported in lots (the demo gateway and, reportedly, IBKR for US
+    stocks: ``volumeFactor`` 100). When the day's history volume times a power of ten (10, 100,
+    1000...) comes within 30% of the snapshot's day volume, that power is the factor; otherwise
+    1 (e.g. a history day that only partly overlaps the snapshot's day).
     """
     if not snapshot_day_volume or history_day_volume <= 0:
         return 1.0
-    ratio = snapshot_day_volume / history_day_volume
-    if ratio < 3:
-        return 1.0
-    return float(10 ** round(math.log10(ratio)))
+    exponent = math.log10(snapshot_day_volume / history_day_volume)
+    power = round(exponent)
+    if power >= 1 and abs(exponent - power) < math.log10(1.3):
+        return float(10 ** power)
+    return 1.0
 
 
 @dataclass(slots=True)

@@ -108,6 +108,8 @@ def test_volume_unit_is_settled_against_the_day_volume() -> None:
     """§11: a SPY-like day in lots (300k) against 30M shares in the snapshot is x100."""
     assert settle_volume_factor(300_000, 30_000_000) == 100.0
     assert settle_volume_factor(29_000_000, 30_000_000) == 1.0
+    assert settle_volume_factor(5_000_000, 30_000_000) == 1.0  # x6: no lot size, not settled
+    assert settle_volume_factor(28_000, 30_000_000) == 1000.0
     assert settle_volume_factor(300_000, None) == 1.0
     assert settle_volume_factor(0, 30_000_000) == 1.0
 

@@ -50,6 +50,12 @@ async def test_history_then_live_ticks_join_without_gap_or_duplicate(broker: Bro
     history_last = int(model.series.t[-1])
     assert _strictly_increasing(model.series.t)
     assert model.flush() == 1 and model.flush() == 0 and changes == [0]
+    # §11: the gateway sends history volume in lots; the chart holds shares
+    day = bar_start(history_last, Timeframe.D1)
+    quote = (await broker.snapshot([AAPL], ["87", "7762"]))[AAPL]
+    assert model.volume_factor == 100.0
+    assert float(model.series.volume[model.series.t >= day].sum()) == pytest.approx(
+        quote["volume_long"], rel=0.01)
 
     seen: list[FeedBatch] = []
     feed = QuoteFeed()
