@@ -271,8 +271,8 @@ class Indicator:
 
     def _vwap_tail(self, series: BarSeries, start: int) -> dict[str, np.ndarray]:
         t = series.t
-        pv = _session_cumsum((series.high + series.low + series.close)[start:] / 3.0
-                             * series.volume[start:], t[start:])
+        typical = (series.high[start:] + series.low[start:] + series.close[start:]) / 3.0
+        pv = _session_cumsum(typical * series.volume[start:], t[start:])
         v = _session_cumsum(series.volume[start:], t[start:])
         if start:
             keys = session_keys(t[start - 1:])

@@ -138,6 +138,34 @@ class BarSeries:
         self._append([bar])
         return len(self) - 1
 
+    def append_arrays(self, t: np.ndarray, open_: np.ndarray, high: np.ndarray, low: np.ndarray,
+                      close: np.ndarray, volume: np.ndarray) -> int:
+        """Append columns of bars newer than the newest (bulk loads, benchmarks); return the
+        first changed index.
+
+        Raises:
+            ValueError: the columns differ in length, or ``t`` does not start after the newest
+                bar or does not increase.
+        """
+        count = len(t)
+        if any(len(column) != count for column in (open_, high, low, close, volume)):
+            raise ValueError("columns differ in length")
+        if count == 0:
+            return -1
+        if np.any(np.diff(t) <= 0) or (len(self) and int(t[0]) <= int(self.t[-1])):
+            raise ValueError("bar times must increase past the newest bar")
+        count = min(count, self.max_bars)
+        if self._hi + count > len(self._t):
+            self._grow(0, count)
+        end = self._hi + count
+        self._t[self._hi:end] = t[-count:]
+        for row, column in enumerate((open_, high, low, close, volume)):
+            self._v[row, self._hi:end] = column[-count:]
+        self._hi = end
+        dropped = max(0, len(self) - self.max_bars)
+        self._lo += dropped
+        return 0 if dropped else len(self) - count
+
     # -- internals ----------------------------------------------------------------------------
 
     def _write(self, row: int, bar: Bar) -> None:

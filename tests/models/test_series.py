@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -61,3 +63,17 @@ def test_merge_equals_union_of_bars(batches: list[list[int]]) -> None:
         expected.update((b.t_ms, b) for b in bars)
     assert list(series.t) == sorted(expected)
     assert [series.bar(i) for i in range(len(series))] == [expected[t] for t in sorted(expected)]
+
+
+def test_append_arrays_bulk_matches_merge() -> None:
+    bars = [_bar(t, float(t)) for t in range(0, 50)]
+    series = BarSeries(capacity=4, max_bars=40)
+    series.merge(bars[:5])
+    columns = [np.array([getattr(b, k) for b in bars[5:]])
+               for k in ("t_ms", "open", "high", "low", "close", "volume")]
+    assert series.append_arrays(*columns) == 0  # 10 oldest dropped at the bound
+    expected = BarSeries(max_bars=40)
+    expected.merge(bars)
+    assert [series.bar(i) for i in range(40)] == [expected.bar(i) for i in range(40)]
+    with pytest.raises(ValueError):
+        series.append_arrays(*columns)  # not newer than the newest bar
