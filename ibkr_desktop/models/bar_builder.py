@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass
+from dataclasses import replace
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -84,21 +84,6 @@ def settle_volume_factor(history_day_volume: float, snapshot_day_volume: float |
     return 1.0
 
 
-@dataclass(slots=True)
-class _Open:
-    """The bar being built."""
-
-    t_ms: int
-    open: float
-    high: float
-    low: float
-    close: float
-    volume: float
-
-    def frozen(self) -> Bar:
-        return Bar(self.t_ms, self.open, self.high, self.low, self.close, self.volume)
-
-
 class BarBuilder:
     """Folds ticks (time, price, day volume) into bars of one timeframe.
 
@@ -111,18 +96,17 @@ class BarBuilder:
 
     def __init__(self, timeframe: Timeframe) -> None:
         self.timeframe = timeframe
-        self._bar: _Open | None = None
+        self._bar: Bar | None = None
         self._day_volume: float | None = None
 
     @property
     def current(self) -> Bar | None:
         """The bar being built, or None before the first tick."""
-        return self._bar.frozen() if self._bar else None
+        return self._bar
 
     def seed(self, bar: Bar | None) -> None:
         """Continue from ``bar`` (the newest history bar): ticks inside it extend it."""
-        self._bar = _Open(bar.t_ms, bar.open, bar.high, bar.low, bar.close, bar.volume) \
-            if bar else None
+        self._bar = bar
 
     def add(self, t_ms: int, price: float | None, day_volume: float | None = None, *,
             count_volume: bool = True) -> Bar | None:
@@ -135,23 +119,21 @@ class BarBuilder:
         traded = self._volume_delta(day_volume) if count_volume else 0.0
         if not count_volume and day_volume is not None and math.isfinite(day_volume):
             self._day_volume = day_volume
+        bar = self._bar
         if price is None or not math.isfinite(price):
-            if traded and self._bar is not None:
-                self._bar.volume += traded
-                return self._bar.frozen()
+            if traded and bar is not None:
+                self._bar = replace(bar, volume=bar.volume + traded)
+                return self._bar
             return None
         start = bar_start(t_ms, self.timeframe)
-        bar = self._bar
         if bar is None or start > bar.t_ms:
-            self._bar = _Open(start, price, price, price, price, traded)
-            return self._bar.frozen()
-        if start < bar.t_ms:
+            self._bar = Bar(start, price, price, price, price, traded)
+        elif start < bar.t_ms:
             return None
-        bar.high = max(bar.high, price)
-        bar.low = min(bar.low, price)
-        bar.close = price
-        bar.volume += traded
-        return bar.frozen()
+        else:
+            self._bar = Bar(start, bar.open, max(bar.high, price), min(bar.low, price), price,
+                            bar.volume + traded)
+        return self._bar
 
     def _volume_delta(self, day_volume: float | None) -> float:
         if day_volume is None or not math.isfinite(day_volume):
