@@ -20,7 +20,7 @@ from ibkr_desktop.app import log
 from ibkr_desktop.app.broker_holder import BrokerHolder
 from ibkr_desktop.app.main_window import MainWindow
 from ibkr_desktop.app.presenters.account import AccountPresenter
-from ibkr_desktop.app.presenters.charts import ChartsPresenter
+from ibkr_desktop.app.presenters.charts import ChartsPresenter, Trading
 from ibkr_desktop.app.presenters.demo_account import DemoAccountPresenter
 from ibkr_desktop.app.presenters.journal import JournalPresenter
 from ibkr_desktop.app.presenters.notifications import NotificationsPresenter
@@ -156,7 +156,9 @@ def build(qapp: QApplication, *, gateway_config: GatewayConfig | None = None,
         ticket=ticket,
         journal=JournalPresenter(holder, notifier, window, parent=app),
         demo_account=DemoAccountPresenter(holder, session, window, notifier, parent=app),
-        charts=ChartsPresenter(feed, holder, clock, panel, window, parent=app),
+        charts=ChartsPresenter(feed, holder, clock, Trading(app.orders, app.fills, app.positions,
+                                                            ticket.open_ticket),
+                               panel, window, parent=app),
     )
 
     _log.debug("start-up: saved layout")

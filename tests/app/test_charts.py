@@ -1,6 +1,7 @@
 """Chart windows in the whole app on the demo gateway: opened from the watchlist (double-click,
-Ctrl+G), one per symbol, live last price, quotes held while open and released on close,
-timeframe switching, and the open charts restored at the next start."""
+Ctrl+G), one per symbol, live last price, history then live candles, quotes held while open and
+released on close, timeframe switching, the open charts restored at the next start, the
+trader's orders/fills/average price on the chart and an order line dragged to modify it."""
 
 from __future__ import annotations
 
@@ -11,9 +12,13 @@ from PySide6.QtWidgets import QToolButton
 
 from ibkr_desktop.app.settings import Keys
 from ibkr_desktop.app.startup import App
+from ibkr_desktop.protocol.orders import OrderTicket, OrderType, Side
 from ibkr_desktop.widgets.chart.chart_window import ChartWindow
-from tests.app.conftest import running_app
+from ibkr_desktop.widgets.confirm_dialog import ConfirmDialog
+from tests.app.conftest import place, running_app
+from tests.app.test_ticket_flow import count_order_calls, dialogs
 from tests.helpers import wait_until
+from tests.widgets.test_chart_window import drag
 
 # showing and raising a top-level window asks the offscreen platform for what it lacks
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
@@ -63,6 +68,10 @@ async def test_charts_open_from_the_watchlist_show_live_prices_and_release_on_cl
         await wait_until(lambda: len(model.series) > 1 and not model.loading
                          and aapl.readout.text().startswith("O "), 10)
         assert not aapl.status.text()  # no progress left, nothing unavailable
+        panes = aapl.panes
+        assert panes is not None and panes.candles.pyramid.count == len(model.series)
+        x0, x1 = panes.view_range
+        assert x0 < len(model.series) - 1 < x1  # the newest candle is in view
         first = aapl.readout.text()
         await wait_until(lambda: aapl.readout.text() != first, 10)
 
@@ -100,3 +109,50 @@ async def test_timeframe_switch_and_open_charts_restored_at_next_start(qapp, qtb
         assert restored.isVisible() and restored.windowTitle().startswith("MSFT · 1h")
         assert app.feed.holders(MSFT) == 2  # the watchlist's row and the chart
         await wait_until(lambda: restored.last_label.text().startswith("MSFT "), 8)
+
+
+async def test_orders_fills_and_average_on_the_chart_and_a_dragged_line_modifies(
+        qapp, qtbot) -> None:
+    """A working AAPL limit shows as a labelled line at its price, a filled market order as a
+    marker at its bar and price, the position's average cost as a line; dragging the limit line
+    opens the modify ticket at the drop price and, confirmed, the gateway sees one modify and
+    the line moves there."""
+    async with running_app(qapp) as app:
+        await place(app, OrderTicket(AAPL, Side.BUY, 100, OrderType.LMT, price=185.0))
+        await place(app, OrderTicket(AAPL, Side.BUY, 10, OrderType.MKT))
+        double_click_row(qtbot, app, AAPL)
+        window, model = charts(app)[AAPL], app.presenters.charts.models[AAPL]
+        assert window.panes is not None
+        overlays = window.panes.overlays
+        await wait_until(lambda: len(model.series) > 1 and not model.loading
+                         and overlays.lines and len(overlays.fills.getData()[0]), 10)
+        [(order_id, (order, line))] = overlays.lines.items()
+        assert line.value() == 185.0 and line.label.toPlainText().strip() == "BUY 100 LMT @ 185.00"
+        fills = [app.fills.record(r) for r in range(app.fills.rowCount())]
+        aapl_fill = next(f for f in fills if f["conid"] == AAPL)
+        x, y = overlays.fills.getData()
+        assert list(y) == [aapl_fill["price"]] and list(x) == [len(model.series) - 1]
+        await wait_until(lambda: overlays.average.isVisible(), 10)
+        row = app.positions.row_of(AAPL)
+        assert row is not None
+        assert overlays.average.value() == app.positions.record(row)["avg_cost"]
+
+        calls, shown = count_order_calls(app), dialogs(app)
+        price_view = window.panes.price.getViewBox()
+        price_view.setYRange(180, 190, padding=0)  # the line and its target in view
+        price_view.updateMatrix()
+        x_mid = sum(window.panes.view_range) / 2
+        drag(window.panes, x_mid, 185.0, 186.0, price_view)
+        presenter = app.presenters.ticket
+        await wait_until(lambda: presenter.tickets and presenter.tickets[-1].rules is not None)
+        ticket = presenter.tickets[-1].dialog
+        assert ticket.windowTitle() == f"Modify order {order_id}: Buy AAPL"
+        limit = float(ticket.fields.edits["limit"].text())
+        assert limit == pytest.approx(186.0, abs=0.1)  # within a pixel of the drop
+        assert line.value() == 185.0  # not moved before IBKR takes it
+        ticket.send_button.click()
+        await wait_until(lambda: shown)
+        assert isinstance(shown[0], ConfirmDialog)
+        shown[0].accept()
+        await wait_until(lambda: overlays.lines[order_id][1].value() == limit, 10)
+        assert calls == ["modify"]

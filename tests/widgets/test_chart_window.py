@@ -10,7 +10,8 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
-from ibkr_desktop.widgets.chart.overlays import FillMark, OrderLine, Overlays
+from ibkr_desktop.widgets.chart.marks import FillMark, OrderLine
+from ibkr_desktop.widgets.chart.overlays import Overlays
 
 BUY_LIMIT = OrderLine(11, "BUY", 100, "LMT", 185.0, movable=True)
 SELL_STOP = OrderLine(12, "SELL", 50, "STP", 181.5, movable=True)
@@ -28,17 +29,29 @@ def plot(qtbot):
     return widget
 
 
-def view_point(plot: pg.PlotWidget, x: float, y: float) -> QPoint:
-    """Where the data point (x, y) is on the plot widget's viewport, in pixels."""
-    scene = plot.getViewBox().mapViewToScene(QPointF(x, y))
+def view_point(plot: pg.GraphicsView, x: float, y: float,
+               view: pg.ViewBox | None = None) -> QPoint:
+    """Where the data point (x, y) of ``view`` (the plot's own) is on the viewport, in px."""
+    scene = (view or plot.getViewBox()).mapViewToScene(QPointF(x, y))
     return plot.mapFromScene(scene)
 
 
-def mouse(plot: pg.PlotWidget, kind: QEvent.Type, at: QPoint,
+def mouse(plot: pg.GraphicsView, kind: QEvent.Type, at: QPoint,
           buttons: Qt.MouseButton = Qt.MouseButton.LeftButton) -> None:
     event = QMouseEvent(kind, QPointF(at), plot.viewport().mapToGlobal(QPointF(at)),
                         Qt.MouseButton.LeftButton, buttons, Qt.KeyboardModifier.NoModifier)
     QApplication.sendEvent(plot.viewport(), event)
+
+
+def drag(plot: pg.GraphicsView, x: float, from_y: float, to_y: float,
+         view: pg.ViewBox | None = None) -> None:
+    """Drag with the left button from data point (x, from_y) to (x, to_y): press, one move
+    (pyqtgraph drops moves closer than 10 ms apart, and starts a drag only past a few pixels),
+    release (the drag's final position)."""
+    start, end = view_point(plot, x, from_y, view), view_point(plot, x, to_y, view)
+    mouse(plot, QEvent.Type.MouseButtonPress, start)
+    mouse(plot, QEvent.Type.MouseMove, end)
+    mouse(plot, QEvent.Type.MouseButtonRelease, end, Qt.MouseButton.NoButton)
 
 
 def test_orders_fills_and_average_are_drawn_at_their_prices(plot) -> None:
@@ -66,11 +79,7 @@ def test_dropping_a_dragged_line_asks_for_the_order_at_the_drop_price(plot, qtbo
     overlays.set_orders([BUY_LIMIT])
     asked: list[tuple[int, float]] = []
     overlays.order_dragged.connect(lambda i, p: asked.append((i, p)))
-    start, end = view_point(plot, 30, 185.0), view_point(plot, 30, 187.0)
-    mouse(plot, QEvent.Type.MouseButtonPress, start)
-    for step in range(1, 11):
-        mouse(plot, QEvent.Type.MouseMove, start + (end - start) * step / 10)
-    mouse(plot, QEvent.Type.MouseButtonRelease, end, Qt.MouseButton.NoButton)
+    drag(plot, 30, 185.0, 187.0)
     assert len(asked) == 1 and asked[0][0] == 11
     assert asked[0][1] == pytest.approx(187.0, abs=0.05)  # within a pixel of the drop
     assert overlays.lines[11][1].value() == 185.0  # stays at the order's price until modified

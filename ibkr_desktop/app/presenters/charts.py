@@ -6,6 +6,10 @@ that calls :meth:`ChartsPresenter.open_chart`. Each window holds its conid in th
 Each window has a :class:`ChartModel` on the frame clock: history is loaded when the chart opens
 with a broker, again on each new broker and on a timeframe switch, through one
 :class:`HistoryLoader` shared by all charts (at most 5 history requests in flight).
+The trader's working orders, fills and average price (``chart_marks``) are redrawn when the
+orders, fills or positions tables change; dropping a dragged limit/stop line opens the order's
+modify ticket at the new price, so the change goes through the ticket's checks and
+confirmation like any other modification.
 The open windows with their timeframes and indicators are saved under ``charts/open`` on every
 change and reopened at the next start; windows torn down with the app stay saved.
 """
@@ -13,6 +17,7 @@ change and reopened at the next start; windows torn down with the app stay saved
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any, cast
 
 from PySide6.QtCore import QObject
@@ -20,16 +25,23 @@ from PySide6.QtWidgets import QWidget
 
 from ibkr_desktop.app import log
 from ibkr_desktop.app.broker_holder import BrokerHolder
+from ibkr_desktop.app.presenters.chart_marks import average_price, fill_marks, order_lines
 from ibkr_desktop.app.settings import Keys
 from ibkr_desktop.client.broker import Broker
 from ibkr_desktop.client.quote_feed import QuoteBatch, QuoteFeed
 from ibkr_desktop.client.tasks import TaskSet
 from ibkr_desktop.models.bar_builder import Timeframe
 from ibkr_desktop.models.chart_model import ChartModel
+from ibkr_desktop.models.fills import FillsModel
 from ibkr_desktop.models.frame_clock import FrameClock
 from ibkr_desktop.models.history_loader import HistoryLoader
+from ibkr_desktop.models.orders import OrdersModel
+from ibkr_desktop.models.positions import PositionsModel
+from ibkr_desktop.models.table import RecordTableModel
 from ibkr_desktop.protocol import quotes as typed
 from ibkr_desktop.protocol.bars import Bar
+from ibkr_desktop.protocol.orders import OrderTicket, Side
+from ibkr_desktop.protocol.ticket_form import working_order
 from ibkr_desktop.widgets.chart.chart_window import DEFAULT_TIMEFRAME, ChartWindow
 from ibkr_desktop.widgets.watchlist_panel import WatchlistPanel
 
@@ -55,6 +67,20 @@ class _CurrentBroker:
         return {} if broker is None else await broker.snapshot(conids, fields)
 
 
+OpenTicket = Callable[..., object]
+"""``TicketPresenter.open_ticket(conid, symbol, side, *, modify=(order_id, order))``."""
+
+
+@dataclass(frozen=True, slots=True)
+class Trading:
+    """What the charts show of the trader's account, and how they open a ticket."""
+
+    orders: OrdersModel
+    fills: FillsModel
+    positions: PositionsModel
+    open_ticket: OpenTicket
+
+
 class ChartsPresenter(QObject):
     """The open chart windows and their models, by conid.
 
@@ -62,12 +88,14 @@ class ChartsPresenter(QObject):
         feed: the quote feed each window holds its conid in.
         holder: the broker holder (history; charts reload on a new broker).
         clock: the frame clock the chart models flush on.
+        trading: the orders, fills and positions tables and the ticket opener.
         panel: the watchlist panel whose ``chart_requested`` opens charts.
         owner: the main window; charts are its child windows, so they go when it goes.
     """
 
     def __init__(self, feed: QuoteFeed, holder: BrokerHolder, clock: FrameClock,
-                 panel: WatchlistPanel, owner: QWidget, *, parent: QObject | None = None) -> None:
+                 trading: Trading, panel: WatchlistPanel, owner: QWidget, *,
+                 parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.windows: dict[int, ChartWindow] = {}
         self.models: dict[int, ChartModel] = {}
@@ -78,6 +106,12 @@ class ChartsPresenter(QObject):
         self._clock = clock
         self._owner = owner
         self._tasks = TaskSet(_log)
+        self._trading = trading
+        tables: tuple[RecordTableModel, ...] = (trading.orders, trading.fills, trading.positions)
+        for table in tables:
+            for signal in (table.dataChanged, table.rowsInserted, table.rowsRemoved,
+                           table.modelReset):
+                signal.connect(self._show_all_marks)
         panel.chart_requested.connect(self.open_chart)
         holder.broker_changed.connect(self._reload_all)
         self.restore()
@@ -101,6 +135,9 @@ class ChartsPresenter(QObject):
             quotes.hold({conid: symbol})
             window.closed.connect(lambda: self._closed(conid, quotes.close))
             window.timeframe_changed.connect(lambda _tf: self._timeframe_changed(conid))
+            window.marks_stale.connect(lambda: self._show_marks(conid))
+            window.order_dragged.connect(lambda order_id, price: self._modify(
+                conid, order_id, price))
             self.windows[conid], self.models[conid] = window, model
             self.save()
             if self._holder.broker is not None:
@@ -130,6 +167,27 @@ class ChartsPresenter(QObject):
              "indicators": list(w.indicators)}
             for w in self.windows.values()]
         Keys.CHARTS.set(entries)
+
+    def _show_all_marks(self) -> None:
+        for conid in self.windows:
+            self._show_marks(conid)
+
+    def _show_marks(self, conid: int) -> None:
+        trading = self._trading
+        self.windows[conid].show_marks(
+            order_lines(trading.orders, conid),
+            fill_marks(trading.fills, conid, self.models[conid].series.t),
+            average_price(trading.positions, conid))
+
+    def _modify(self, conid: int, order_id: int, price: float) -> None:
+        """A dropped order line: the order's modify ticket, pre-filled at ``price``."""
+        orders = self._trading.orders
+        row = orders.row_of(order_id)
+        order: OrderTicket | None = working_order(orders.record(row)) if row is not None else None
+        if order is None:
+            return
+        self._trading.open_ticket(conid, self.windows[conid].symbol, Side(order.side),
+                                  modify=(order_id, replace(order, price=round(price, 2))))
 
     def _load(self, model: ChartModel) -> None:
         self._tasks.spawn(model.load(), name=f"chart-history-{model.conid}")

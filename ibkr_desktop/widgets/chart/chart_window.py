@@ -6,13 +6,16 @@ gives it the chart's :class:`~ibkr_desktop.models.chart_model.ChartModel` (:meth
 history progress, "history unavailable", the newest bar's OHLCV readout once per frame) and
 persists what the user chose (``timeframe_changed``). The title reads ``"AAPL · 5m"`` and
 carries the availability badge (``"AAPL · 5m · D"`` while IBKR sends delayed data, see
-``models/availability.py``). The plot panes (candles, volume, indicators) go into
-:attr:`ChartWindow.body` as they land.
+``models/availability.py``). The plot (:class:`~ibkr_desktop.widgets.chart.panes.ChartPanes`:
+candles, volume, crosshair, the trader's orders and fills) is built when the model is given, so
+pyqtgraph loads only when a chart opens. The readout shows the bar under the crosshair, else
+the newest.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent
@@ -21,6 +24,10 @@ from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QToolButton, QV
 from ibkr_desktop.models.availability import availability_label
 from ibkr_desktop.models.chart_model import ChartModel
 from ibkr_desktop.protocol.bars import Bar
+from ibkr_desktop.widgets.chart.marks import FillMark, OrderLine
+
+if TYPE_CHECKING:
+    from ibkr_desktop.widgets.chart.panes import ChartPanes
 
 TIMEFRAMES = ("1m", "5m", "15m", "1h", "1D")
 """The bar sizes a chart offers, shortest first (IBKR bar/period pairs: models)."""
@@ -38,10 +45,14 @@ class ChartWindow(QWidget):
 
     Signals:
         timeframe_changed(str): the user picked another timeframe.
+        order_dragged(int, float): the user dropped an order's line at a new price.
+        marks_stale(): the bars were reloaded or prepended (fill markers need new bar indices).
         closed(): the user closed the window (not emitted when the app is torn down).
     """
 
     timeframe_changed = Signal(str)
+    order_dragged = Signal(int, float)
+    marks_stale = Signal()
     closed = Signal()
 
     def __init__(self, conid: int, symbol: str, timeframe: str = DEFAULT_TIMEFRAME,
@@ -55,6 +66,8 @@ class ChartWindow(QWidget):
         self.indicators = list(indicators)
         self.badge = ""
         self._model: ChartModel | None = None
+        self.panes: ChartPanes | None = None
+        self._hovered = -1
         """Availability badge of the latest quote ("" live or unknown, "D" delayed...)."""
 
         self.buttons = QButtonGroup(self)
@@ -78,7 +91,7 @@ class ChartWindow(QWidget):
         """History progress or why there is none (empty once bars are shown)."""
         self.readout = QLabel("", self)
         self.readout.setObjectName("chartReadout")
-        """OHLCV of the newest bar."""
+        """OHLCV of the bar under the crosshair, else of the newest bar."""
         self.body = QVBoxLayout()
         """Where the panes go (price, volume, RSI), stacked top to bottom."""
         layout = QVBoxLayout(self)
@@ -92,8 +105,14 @@ class ChartWindow(QWidget):
         self._retitle()
 
     def show_model(self, model: ChartModel) -> None:
-        """Show ``model``'s bars and history state from now on."""
+        """Show ``model``'s bars and history state from now on (builds the plot)."""
+        from ibkr_desktop.widgets.chart.panes import ChartPanes  # pyqtgraph: only when opened
+
         self._model = model
+        self.panes = ChartPanes(self)
+        self.panes.hovered.connect(self._hover)
+        self.panes.overlays.order_dragged.connect(self.order_dragged)
+        self.body.addWidget(self.panes)
         model.progress.connect(self._show_progress)
         model.unavailable.connect(self._show_unavailable)
         model.bars_changed.connect(self._bars_changed)
@@ -127,11 +146,34 @@ class ChartWindow(QWidget):
     def _show_unavailable(self, reason: str) -> None:
         self.status.setText(f"{reason}. Live prices still update the chart.")
 
-    def _bars_changed(self, _first: int) -> None:
-        if self._model is None:
+    def _bars_changed(self, first: int) -> None:
+        if self._model is None or self.panes is None:
             return
-        series = self._model.series
-        self.readout.setText(_readout(series.bar(-1)) if len(series) else "")
+        self.panes.show_series(self._model.series, first)
+        self._show_readout()
+        if first == 0:
+            self.marks_stale.emit()
+
+    def show_marks(self, orders: Sequence[OrderLine], fills: Sequence[FillMark],
+                   average: float | None) -> None:
+        """Show the trader's working orders, fills and average price (before the plot: no-op)."""
+        if self.panes is not None:
+            overlays = self.panes.overlays
+            overlays.set_orders(orders)
+            overlays.set_fills(fills)
+            overlays.set_average(average)
+
+    def _hover(self, index: int) -> None:
+        self._hovered = index
+        self._show_readout()
+
+    def _show_readout(self) -> None:
+        series = self._model.series if self._model is not None else None
+        if not series:
+            self.readout.setText("")
+            return
+        index = self._hovered if 0 <= self._hovered < len(series) else -1
+        self.readout.setText(_readout(series.bar(index)))
 
     def _retitle(self) -> None:
         parts = [self.symbol, self.timeframe] + ([self.badge] if self.badge else [])

@@ -16,44 +16,15 @@ here, so this module loads only when a chart opens.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, Qt, Signal
 
+from ibkr_desktop.widgets.chart.marks import FillMark, OrderLine
+
 BUY_COLOUR = "#42a5f5"
 SELL_COLOUR = "#ff7043"
 AVERAGE_COLOUR = "#bdbdbd"
-
-
-@dataclass(frozen=True, slots=True)
-class OrderLine:
-    """A working order as the chart shows it.
-
-    ``kind`` is IBKR's order type text (``"LMT"``, ``"STP"``...); ``price`` the line's price
-    (the limit, or the stop of a stop order); ``movable`` whether dragging it may modify it.
-    """
-
-    order_id: int
-    side: str
-    quantity: float
-    kind: str
-    price: float
-    movable: bool
-
-    @property
-    def label(self) -> str:
-        """The line's label format (pyqtgraph fills ``{value}`` with the line's price)."""
-        return f"{self.side} {self.quantity:g} {self.kind} @ {{value:.2f}}"
-
-
-@dataclass(frozen=True, slots=True)
-class FillMark:
-    """One execution: bar index ``x``, ``price``, ``side`` ("BUY"/"SELL")."""
-
-    x: float
-    price: float
-    side: str
 
 
 def _colour(side: str) -> str:

@@ -1,0 +1,104 @@
+"""A chart window's plot: candles over volume, x-linked, with a crosshair and the overlays.
+
+Layout (as the chart benchmark measures it): the price pane (3/4 of the height) over the volume
+pane (1/4), x = bar index, price and volume axes on the right at one fixed width, auto-range off.
+The mouse wheel zooms and a drag pans along x; y always fits the visible bars (``ranges.fit_y``).
+While the newest bar is in view the view follows it (``show_bars`` with the eager
+``updateMatrix``, so a live update paints once). The crosshair reports the bar under the mouse
+(``hovered(index)``, -1 when the mouse leaves), which the window shows as the OHLCV readout.
+pyqtgraph is imported here, so this module loads only when a chart opens.
+"""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, Signal
+from PySide6.QtWidgets import QWidget
+
+from ibkr_desktop.widgets.chart.bars_item import BarsItem, Columns
+from ibkr_desktop.widgets.chart.candles import CandleItem
+from ibkr_desktop.widgets.chart.overlays import Overlays
+from ibkr_desktop.widgets.chart.ranges import AXIS_WIDTH, fit_y, show_bars
+from ibkr_desktop.widgets.chart.volume import VolumeItem
+
+VISIBLE = 120
+"""Bars in view when a chart opens or follows the newest bar."""
+MARGIN = 3
+"""Empty bar slots right of the newest bar while following."""
+
+
+class ChartPanes(pg.GraphicsLayoutWidget):  # type: ignore[misc]
+    """Candles, volume, crosshair and the trader's overlays of one chart.
+
+    Signals:
+        hovered(int): the bar index under the crosshair; -1 when the mouse left the chart.
+    """
+
+    hovered = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.price = self.addPlot(row=0, col=0)
+        self.volume = self.addPlot(row=1, col=0)
+        self.ci.layout.setRowStretchFactor(0, 3)
+        self.ci.layout.setRowStretchFactor(1, 1)
+        self.volume.setXLink(self.price)
+        self.candles, self.volumes = CandleItem(), VolumeItem()
+        self.panes: list[tuple[pg.ViewBox, BarsItem]] = []
+        for plot, item in ((self.price, self.candles), (self.volume, self.volumes)):
+            plot.showAxis("right")
+            plot.getAxis("right").setWidth(AXIS_WIDTH)
+            plot.hideAxis("left")
+            plot.disableAutoRange()
+            plot.setMouseEnabled(x=True, y=False)
+            plot.addItem(item)
+            self.panes.append((plot.getViewBox(), item))
+        self.price.hideAxis("bottom")
+        self.overlays = Overlays(self.price.getViewBox(), self)
+        self.cross_x = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#888", width=0.5))
+        self.cross_y = pg.InfiniteLine(angle=0, movable=False, pen=pg.mkPen("#888", width=0.5))
+        for line in (self.cross_x, self.cross_y):
+            line.setVisible(False)
+            self.price.addItem(line, ignoreBounds=True)
+        self._count = 0
+        self.price.getViewBox().sigXRangeChanged.connect(self._fit_y)
+        self.scene().sigMouseMoved.connect(self._mouse_moved)
+
+    @property
+    def view_range(self) -> tuple[float, float]:
+        """The x range shown, in bar indices."""
+        x0, x1 = self.price.getViewBox().viewRange()[0]
+        return float(x0), float(x1)
+
+    def show_series(self, series: Columns, first: int) -> None:
+        """Draw ``series`` (bars from ``first`` on changed); follow the newest bar if in view."""
+        count = len(series.close)
+        following = first == 0 or self.view_range[1] >= self._count - 1
+        for _view, item in self.panes:
+            item.show_series(series, first)
+        self._count = count
+        if following and count:
+            x0, x1 = self.view_range
+            width = x1 - x0 if first and x1 > x0 else VISIBLE
+            stop = max(x1, count + MARGIN) if first else count + MARGIN
+            show_bars(self.panes, stop - width, stop)
+
+    def _fit_y(self) -> None:
+        first, stop = self.view_range
+        for view, item in self.panes:
+            if fit_y(view, item, max(first, 0), max(stop, 0)):
+                view.updateMatrix()
+
+    def _mouse_moved(self, at: QPointF) -> None:
+        view = self.price.getViewBox()
+        inside = view.sceneBoundingRect().contains(at)
+        for line in (self.cross_x, self.cross_y):
+            line.setVisible(inside)
+        if not inside:
+            self.hovered.emit(-1)
+            return
+        point = view.mapSceneToView(at)
+        index = round(point.x())
+        self.cross_x.setValue(index)
+        self.cross_y.setValue(point.y())
+        self.hovered.emit(index if 0 <= index < self._count else -1)
