@@ -4,7 +4,8 @@ The app runs offscreen on its embedded demo gateway (open around the clock) and 
 trader does, one printed line per step: waits for quotes; opens the ticket from the watchlist;
 places a limit order away from the market, answering the confirmation and IBKR's questions;
 sees it in the orders panel; modifies it (the panel's edit dialog); cancels it (the panel's
-confirmation); places a marketable order; sees the fill in executions and in the notifier.
+confirmation); places a marketable order; sees the fill in executions and in the notifier;
+opens the symbol's chart from the watchlist and sees its newest bar move with live ticks.
 Each step has a time limit; the first that fails ends the run with its number as exit code.
 """
 
@@ -78,7 +79,8 @@ class SelfTest:
         return [("quotes", self.quotes), ("open ticket", self.open_ticket),
                 ("limit order", self.limit_order), ("orders panel", self.orders_panel),
                 ("modify", self.modify), ("cancel", self.cancel),
-                ("market order", self.market_order), ("fill", self.fill)]
+                ("market order", self.market_order), ("fill", self.fill),
+                ("chart", self.chart)]
 
     async def run(self) -> int:
         """Run every step; 0 when all passed, else the number of the step that failed."""
@@ -185,6 +187,22 @@ class SelfTest:
         notice = self._fill_notice()
         assert notice is not None
         return f"executions show {symbol}; notifier: {notice.title}: {notice.text}"
+
+    async def chart(self) -> str:
+        row = self.app.watchlist.row_of(self.order.conid)
+        if row is None:
+            raise StepFailed(f"{self.order.symbol} left the watchlist")
+        panel = self.app.window.watchlist
+        panel.table.select_row(row)
+        panel.request_chart()  # as a double-click or Ctrl+G does
+        charts = self.app.presenters.charts
+        window, model = charts.windows[self.order.conid], charts.models[self.order.conid]
+        await _until(lambda: len(model.series) > 1 and not model.loading
+                     and window.readout.text())
+        before = window.readout.text()
+        await _until(lambda: window.readout.text() != before)
+        return (f"{window.windowTitle()}: {len(model.series)} bars; newest bar "
+                f"{before} -> {window.readout.text()}")
 
     # -- helpers ----------------------------------------------------------------------------
 

@@ -16,19 +16,20 @@ from tests.helpers import wait_until
 
 
 def test_self_test_passes_as_a_user_would_run_it(tmp_path) -> None:
-    """The installed entry point, in its own process: eight ok lines, exit 0."""
+    """The installed entry point, in its own process: nine ok lines, exit 0."""
     env = {k: v for k, v in os.environ.items() if k != "QT_QPA_PLATFORM"}  # it sets offscreen
     done = subprocess.run([sys.executable, "-m", "ibkr_desktop", "--self-test"], cwd=tmp_path,
                           env=env, capture_output=True, text=True, timeout=240, check=False)
     lines = [line for line in done.stdout.splitlines() if line.startswith("[")]
     assert done.returncode == 0, done.stdout + done.stderr[-3000:]
     assert [line.split(":")[0] for line in lines] == [
-        "[1/8] quotes", "[2/8] open ticket", "[3/8] limit order", "[4/8] orders panel",
-        "[5/8] modify", "[6/8] cancel", "[7/8] market order", "[8/8] fill"]
+        "[1/9] quotes", "[2/9] open ticket", "[3/9] limit order", "[4/9] orders panel",
+        "[5/9] modify", "[6/9] cancel", "[7/9] market order", "[8/9] fill", "[9/9] chart"]
     assert all(": ok — " in line for line in lines)
     assert "questions o163" in lines[2]  # IBKR's question was answered through the dialog
     assert "cancelled" in lines[5] and "Order filled" in lines[7]
-    assert "SELF-TEST OK (8 steps)" in done.stdout
+    assert "newest bar O " in lines[8]  # the chart's live bar moved
+    assert "SELF-TEST OK (9 steps)" in done.stdout
 
 
 @pytest.mark.qt_log_ignore("does not support raise")  # the offscreen platform cannot raise
@@ -42,6 +43,6 @@ async def test_a_failing_step_is_named_and_is_the_exit_code(qapp) -> None:
         code = await SelfTest(app, lines.append, timeout_s=20).run()
         assert code == 3
         assert [line.split(":")[0] for line in lines] == [
-            "[1/8] quotes", "[2/8] open ticket", "[3/8] limit order"]
-        assert lines[-1].startswith("[3/8] limit order: FAILED (the ticket says: Not sent")
+            "[1/9] quotes", "[2/9] open ticket", "[3/9] limit order"]
+        assert lines[-1].startswith("[3/9] limit order: FAILED (the ticket says: Not sent")
         assert app.orders.rowCount() == 0  # nothing reached the gateway

@@ -86,7 +86,7 @@ class Overlays(QObject):
         line = pg.InfiniteLine(order.price, angle=0, movable=order.movable,
                                pen=pg.mkPen(colour, width=1.5),
                                hoverPen=pg.mkPen(colour, width=3), label=order.label,
-                               labelOpts={"position": 0.92, "color": colour,
+                               labelOpts={"position": 0.8, "color": colour,
                                           "fill": pg.mkBrush(0, 0, 0, 160)})
         line.setZValue(30)
         if order.movable:
