@@ -86,8 +86,9 @@ async def test_charts_open_from_the_watchlist_show_live_prices_and_release_on_cl
 
 
 async def test_timeframe_switch_and_open_charts_restored_at_next_start(qapp, qtbot) -> None:
-    """Pick 1h on the MSFT chart: the title says so; at the next start the MSFT chart reopens
-    on 1h, holding its quotes, while a chart closed before quitting does not come back."""
+    """Pick 1h on the MSFT chart, SMA 20 and RSI 14: the title says so, the SMA curve holds the
+    20-bar mean of the closes, RSI gets its own pane; at the next start the MSFT chart reopens
+    on 1h with both, holding its quotes, while a chart closed before quitting does not."""
     async with running_app(qapp) as app:
         ctrl_g_on_row(qtbot, app, MSFT)
         ctrl_g_on_row(qtbot, app, AAPL)
@@ -97,16 +98,33 @@ async def test_timeframe_switch_and_open_charts_restored_at_next_start(qapp, qtb
         assert msft.timeframe == "1h" and msft.windowTitle().startswith("MSFT · 1h")
         model = app.presenters.charts.models[MSFT]
         await wait_until(lambda: model.timeframe == "1h" and len(model.series) > 5
-                         and not model.loading, 10)
+                         and not model.loading and msft.panes is not None
+                         and msft.panes.candles.pyramid.count == len(model.series), 10)
         assert set(np.diff(model.series.t[-5:]) % 3_600_000) == {0}  # hourly bars
+        panes = msft.panes
+        assert panes is not None and not panes.rsi.isVisible()
+        msft.indicator_button.set_checked("sma(20)", True)
+        msft.indicator_button.set_checked("rsi(14)", True)
+        assert panes.rsi.isVisible()
+        [sma] = panes.indicators.curves[0].values()
+        x, y = sma.getData()
+        close = model.series.close
+        i = int(x[-1])
+        assert i >= 19 and y[-1] == pytest.approx(close[i - 19:i + 1].mean())
+        [rsi] = panes.indicators.curves[1].values()
+        assert rsi.getViewBox() is panes.rsi.getViewBox()
         charts(app)[AAPL].close()
     assert Keys.CHARTS.get() == [{"conid": MSFT, "symbol": "MSFT", "timeframe": "1h",
-                                  "indicators": []}]
+                                  "indicators": ["sma(20)", "rsi(14)"]}]
 
     async with running_app(qapp) as app:
         assert sorted(charts(app)) == [MSFT]
         restored = charts(app)[MSFT]
         assert restored.isVisible() and restored.windowTitle().startswith("MSFT · 1h")
+        assert restored.indicator_button.keys() == ["sma(20)", "rsi(14)"]
+        assert restored.panes is not None and restored.panes.rsi.isVisible()
+        curves = restored.panes.indicators.curves
+        await wait_until(lambda: "sma" in curves[0] and "rsi" in curves[1], 10)  # drawn
         assert app.feed.holders(MSFT) == 2  # the watchlist's row and the chart
         await wait_until(lambda: restored.last_label.text().startswith("MSFT "), 8)
 

@@ -136,6 +136,7 @@ class ChartsPresenter(QObject):
             window.closed.connect(lambda: self._closed(conid, quotes.close))
             window.timeframe_changed.connect(lambda _tf: self._timeframe_changed(conid))
             window.marks_stale.connect(lambda: self._show_marks(conid))
+            window.indicators_changed.connect(self.save)
             window.order_dragged.connect(lambda order_id, price: self._modify(
                 conid, order_id, price))
             self.windows[conid], self.models[conid] = window, model

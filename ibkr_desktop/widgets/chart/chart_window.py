@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QToolButton, QV
 from ibkr_desktop.models.availability import availability_label
 from ibkr_desktop.models.chart_model import ChartModel
 from ibkr_desktop.protocol.bars import Bar
+from ibkr_desktop.widgets.chart.indicator_menu import IndicatorButton
 from ibkr_desktop.widgets.chart.marks import FillMark, OrderLine
 
 if TYPE_CHECKING:
@@ -46,12 +47,14 @@ class ChartWindow(QWidget):
     Signals:
         timeframe_changed(str): the user picked another timeframe.
         order_dragged(int, float): the user dropped an order's line at a new price.
+        indicators_changed(list): the chosen indicator keys changed (``"sma(20)"``...).
         marks_stale(): the bars were reloaded or prepended (fill markers need new bar indices).
         closed(): the user closed the window (not emitted when the app is torn down).
     """
 
     timeframe_changed = Signal(str)
     order_dragged = Signal(int, float)
+    indicators_changed = Signal(list)
     marks_stale = Signal()
     closed = Signal()
 
@@ -82,6 +85,9 @@ class ChartWindow(QWidget):
             button.setToolTip(f"{name} bars")
             self.buttons.addButton(button)
             bar.addWidget(button)
+        self.indicator_button = IndicatorButton(self.indicators, self)
+        self.indicator_button.changed.connect(self._choose_indicators)
+        bar.addWidget(self.indicator_button)
         bar.addStretch(1)
         self.last_label = QLabel("—", self)
         self.last_label.setObjectName("chartLast")
@@ -113,6 +119,7 @@ class ChartWindow(QWidget):
         self.panes.hovered.connect(self._hover)
         self.panes.overlays.order_dragged.connect(self.order_dragged)
         self.body.addWidget(self.panes)
+        self.panes.set_indicators(self.indicators, model.series)
         model.progress.connect(self._show_progress)
         model.unavailable.connect(self._show_unavailable)
         model.bars_changed.connect(self._bars_changed)
@@ -139,6 +146,12 @@ class ChartWindow(QWidget):
             self.badge, tip = availability_label(values)
             self.last_label.setToolTip(tip)
             self._retitle()
+
+    def _choose_indicators(self, keys: list[str]) -> None:
+        self.indicators = keys
+        if self.panes is not None and self._model is not None:
+            self.panes.set_indicators(keys, self._model.series)
+        self.indicators_changed.emit(keys)
 
     def _show_progress(self, done: int, asked: int) -> None:
         self.status.setText(f"Loading history… {done}/{asked}" if done < asked else "")

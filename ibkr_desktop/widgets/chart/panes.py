@@ -1,4 +1,4 @@
-"""A chart window's plot: candles over volume, x-linked, with a crosshair and the overlays.
+"""A chart window's plot: candles over volume (and RSI), x-linked, crosshair, overlays, indicators.
 
 Layout (as the chart benchmark measures it): the price pane (3/4 of the height) over the volume
 pane (1/4), x = bar index, price and volume axes on the right at one fixed width, auto-range off.
@@ -15,8 +15,10 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Signal
 from PySide6.QtWidgets import QWidget
 
-from ibkr_desktop.widgets.chart.bars_item import BarsItem, Columns
+from ibkr_desktop.models.series import BarSeries
+from ibkr_desktop.widgets.chart.bars_item import BarsItem
 from ibkr_desktop.widgets.chart.candles import CandleItem
+from ibkr_desktop.widgets.chart.indicator_lines import IndicatorLines
 from ibkr_desktop.widgets.chart.overlays import Overlays
 from ibkr_desktop.widgets.chart.ranges import AXIS_WIDTH, fit_y, show_bars
 from ibkr_desktop.widgets.chart.volume import VolumeItem
@@ -54,6 +56,15 @@ class ChartPanes(pg.GraphicsLayoutWidget):  # type: ignore[misc]
             plot.addItem(item)
             self.panes.append((plot.getViewBox(), item))
         self.price.hideAxis("bottom")
+        self.rsi = self.addPlot(row=2, col=0)
+        self.rsi.setXLink(self.price)
+        self.rsi.showAxis("right")
+        self.rsi.getAxis("right").setWidth(AXIS_WIDTH)
+        self.rsi.hideAxis("left")
+        self.rsi.setMouseEnabled(x=True, y=False)
+        self.rsi.setYRange(0, 100, padding=0.05)
+        self.rsi.setVisible(False)
+        self.indicators = IndicatorLines(self.price, self.rsi)
         self.overlays = Overlays(self.price.getViewBox(), self)
         self.cross_x = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#888", width=0.5))
         self.cross_y = pg.InfiniteLine(angle=0, movable=False, pen=pg.mkPen("#888", width=0.5))
@@ -61,7 +72,7 @@ class ChartPanes(pg.GraphicsLayoutWidget):  # type: ignore[misc]
             line.setVisible(False)
             self.price.addItem(line, ignoreBounds=True)
         self._count = 0
-        self.price.getViewBox().sigXRangeChanged.connect(self._fit_y)
+        self.price.getViewBox().sigXRangeChanged.connect(self._view_moved)
         self.scene().sigMouseMoved.connect(self._mouse_moved)
 
     @property
@@ -70,18 +81,31 @@ class ChartPanes(pg.GraphicsLayoutWidget):  # type: ignore[misc]
         x0, x1 = self.price.getViewBox().viewRange()[0]
         return float(x0), float(x1)
 
-    def show_series(self, series: Columns, first: int) -> None:
+    def set_indicators(self, keys: list[str], series: BarSeries) -> None:
+        """Show the indicators ``keys`` (``"sma(20)"``...); the RSI pane only with RSI."""
+        self.indicators.choose(keys, series)
+        self.rsi.setVisible(self.indicators.has_rsi)
+        self.ci.layout.setRowStretchFactor(2, 1 if self.indicators.has_rsi else 0)
+        self.indicators.draw(*self.view_range)
+
+    def show_series(self, series: BarSeries, first: int) -> None:
         """Draw ``series`` (bars from ``first`` on changed); follow the newest bar if in view."""
-        count = len(series.close)
+        count = len(series)
         following = first == 0 or self.view_range[1] >= self._count - 1
         for _view, item in self.panes:
             item.show_series(series, first)
+        self.indicators.update(series, first)
         self._count = count
         if following and count:
             x0, x1 = self.view_range
             width = x1 - x0 if first and x1 > x0 else VISIBLE
             stop = max(x1, count + MARGIN) if first else count + MARGIN
             show_bars(self.panes, stop - width, stop)
+        self.indicators.draw(*self.view_range)
+
+    def _view_moved(self) -> None:
+        self._fit_y()
+        self.indicators.draw(*self.view_range)
 
     def _fit_y(self) -> None:
         first, stop = self.view_range
