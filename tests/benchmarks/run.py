@@ -101,6 +101,8 @@ ROWS: dict[str, tuple[str, str, str, Callable[[dict[str, float]], bool | None]]]
                       lambda r: r["chart.pan_fps"] >= 120),
     "chart.pan_out_fps": ("chart: pan 1M bars, all visible", "frames/s", ">= 120",
                           lambda r: r["chart.pan_out_fps"] >= 120),
+    "chart.pan_cpu_ms": ("chart: pan zoomed in, CPU per frame", "ms", "", lambda r: None),
+    "chart.pan_out_cpu_ms": ("chart: pan zoomed out, CPU per frame", "ms", "", lambda r: None),
     "chart.live_fps": ("chart: 5 live charts, redraws per chart", "per s", ">= 30",
                        lambda r: r["chart.live_fps"] >= 30),
     "chart.live_paints_per_s": ("chart: 5 live charts, paints per chart", "per s", "",
