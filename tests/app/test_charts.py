@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QToolButton
+from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QApplication, QToolButton
 
 from ibkr_desktop.app.settings import Keys
 from ibkr_desktop.app.startup import App
@@ -18,7 +19,7 @@ from ibkr_desktop.widgets.confirm_dialog import ConfirmDialog
 from tests.app.conftest import place, running_app
 from tests.app.test_ticket_flow import count_order_calls, dialogs
 from tests.helpers import wait_until
-from tests.widgets.test_chart_window import drag
+from tests.widgets.test_chart_window import drag, view_point
 
 # showing and raising a top-level window asks the offscreen platform for what it lacks
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
@@ -134,7 +135,7 @@ async def test_orders_fills_and_average_on_the_chart_and_a_dragged_line_modifies
     """A working AAPL limit shows as a labelled line at its price, a filled market order as a
     marker at its bar and price, the position's average cost as a line; dragging the limit line
     opens the modify ticket at the drop price and, confirmed, the gateway sees one modify and
-    the line moves there."""
+    the line moves there. A right-click below the market opens a buy limit ticket there."""
     async with running_app(qapp) as app:
         await place(app, OrderTicket(AAPL, Side.BUY, 100, OrderType.LMT, price=185.0))
         await place(app, OrderTicket(AAPL, Side.BUY, 10, OrderType.MKT))
@@ -174,3 +175,15 @@ async def test_orders_fills_and_average_on_the_chart_and_a_dragged_line_modifies
         shown[0].accept()
         await wait_until(lambda: overlays.lines[order_id][1].value() == limit, 10)
         assert calls == ["modify"]
+
+        at = view_point(window.panes, x_mid, 183.0, price_view)
+        for kind in (QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonRelease):
+            QApplication.sendEvent(window.panes.viewport(), QMouseEvent(
+                kind, QPointF(at), window.panes.viewport().mapToGlobal(QPointF(at)),
+                Qt.MouseButton.RightButton, Qt.MouseButton.NoButton,
+                Qt.KeyboardModifier.NoModifier))
+        await wait_until(lambda: presenter.tickets[-1].dialog is not ticket)
+        new = presenter.tickets[-1].dialog
+        await wait_until(lambda: presenter.tickets[-1].rules is not None)
+        assert new.windowTitle() == "Buy AAPL — order ticket"
+        assert float(new.fields.edits["limit"].text()) == pytest.approx(183.0, abs=0.1)

@@ -9,7 +9,8 @@ with a broker, again on each new broker and on a timeframe switch, through one
 The trader's working orders, fills and average price (``chart_marks``) are redrawn when the
 orders, fills or positions tables change; dropping a dragged limit/stop line opens the order's
 modify ticket at the new price, so the change goes through the ticket's checks and
-confirmation like any other modification.
+confirmation like any other modification. A right-click on the price pane opens a limit ticket
+at that price: a buy below the last price, a sell above it.
 The open windows with their timeframes and indicators are saved under ``charts/open`` on every
 change and reopened at the next start; windows torn down with the app stay saved.
 """
@@ -43,6 +44,7 @@ from ibkr_desktop.protocol.bars import Bar
 from ibkr_desktop.protocol.orders import OrderTicket, Side
 from ibkr_desktop.protocol.ticket_form import working_order
 from ibkr_desktop.widgets.chart.chart_window import DEFAULT_TIMEFRAME, ChartWindow
+from ibkr_desktop.widgets.order_ticket import OrderTicketDialog
 from ibkr_desktop.widgets.watchlist_panel import WatchlistPanel
 
 _log = log.get("app.charts")
@@ -67,7 +69,7 @@ class _CurrentBroker:
         return {} if broker is None else await broker.snapshot(conids, fields)
 
 
-OpenTicket = Callable[..., object]
+OpenTicket = Callable[..., OrderTicketDialog]
 """``TicketPresenter.open_ticket(conid, symbol, side, *, modify=(order_id, order))``."""
 
 
@@ -137,6 +139,7 @@ class ChartsPresenter(QObject):
             window.timeframe_changed.connect(lambda _tf: self._timeframe_changed(conid))
             window.marks_stale.connect(lambda: self._show_marks(conid))
             window.indicators_changed.connect(self.save)
+            window.ticket_at.connect(lambda price: self._ticket_at(conid, price))
             window.order_dragged.connect(lambda order_id, price: self._modify(
                 conid, order_id, price))
             self.windows[conid], self.models[conid] = window, model
@@ -189,6 +192,13 @@ class ChartsPresenter(QObject):
             return
         self._trading.open_ticket(conid, self.windows[conid].symbol, Side(order.side),
                                   modify=(order_id, replace(order, price=round(price, 2))))
+
+    def _ticket_at(self, conid: int, price: float) -> None:
+        """A right-click at ``price``: a limit ticket there (buy below the last, sell above)."""
+        window = self.windows[conid]
+        side = Side.SELL if window.last is not None and price > window.last else Side.BUY
+        dialog = self._trading.open_ticket(conid, window.symbol, side)
+        dialog.fields.edits["limit"].setText(f"{price:.2f}")  # the user's price, kept
 
     def _load(self, model: ChartModel) -> None:
         self._tasks.spawn(model.load(), name=f"chart-history-{model.conid}")

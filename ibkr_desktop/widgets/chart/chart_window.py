@@ -48,6 +48,7 @@ class ChartWindow(QWidget):
         timeframe_changed(str): the user picked another timeframe.
         order_dragged(int, float): the user dropped an order's line at a new price.
         indicators_changed(list): the chosen indicator keys changed (``"sma(20)"``...).
+        ticket_at(float): the user right-clicked the price pane at this price.
         marks_stale(): the bars were reloaded or prepended (fill markers need new bar indices).
         closed(): the user closed the window (not emitted when the app is torn down).
     """
@@ -55,6 +56,7 @@ class ChartWindow(QWidget):
     timeframe_changed = Signal(str)
     order_dragged = Signal(int, float)
     indicators_changed = Signal(list)
+    ticket_at = Signal(float)
     marks_stale = Signal()
     closed = Signal()
 
@@ -68,6 +70,8 @@ class ChartWindow(QWidget):
         self.timeframe = timeframe if timeframe in TIMEFRAMES else DEFAULT_TIMEFRAME
         self.indicators = list(indicators)
         self.badge = ""
+        self.last: float | None = None
+        """The latest last price (None until one arrives)."""
         self._model: ChartModel | None = None
         self.panes: ChartPanes | None = None
         self._hovered = -1
@@ -118,6 +122,7 @@ class ChartWindow(QWidget):
         self.panes = ChartPanes(self)
         self.panes.hovered.connect(self._hover)
         self.panes.overlays.order_dragged.connect(self.order_dragged)
+        self.panes.price_clicked.connect(self.ticket_at)
         self.body.addWidget(self.panes)
         self.panes.set_indicators(self.indicators, model.series)
         model.progress.connect(self._show_progress)
@@ -141,6 +146,7 @@ class ChartWindow(QWidget):
             return
         last = values.get("last")
         if isinstance(last, int | float):
+            self.last = float(last)
             self.last_label.setText(f"{self.symbol} {last:,.2f}")
         if "availability" in values:
             self.badge, tip = availability_label(values)

@@ -6,13 +6,15 @@ The mouse wheel zooms and a drag pans along x; y always fits the visible bars (`
 While the newest bar is in view the view follows it (``show_bars`` with the eager
 ``updateMatrix``, so a live update paints once). The crosshair reports the bar under the mouse
 (``hovered(index)``, -1 when the mouse leaves), which the window shows as the OHLCV readout.
+A right-click on the price pane asks for a ticket at that price (``price_clicked(price)``).
 pyqtgraph is imported here, so this module loads only when a chart opens.
 """
 
 from __future__ import annotations
 
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Signal
+from pyqtgraph.GraphicsScene.mouseEvents import MouseClickEvent
+from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtWidgets import QWidget
 
 from ibkr_desktop.models.series import BarSeries
@@ -34,9 +36,11 @@ class ChartPanes(pg.GraphicsLayoutWidget):  # type: ignore[misc]
 
     Signals:
         hovered(int): the bar index under the crosshair; -1 when the mouse left the chart.
+        price_clicked(float): the price pane was right-clicked at this price.
     """
 
     hovered = Signal(int)
+    price_clicked = Signal(float)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -73,7 +77,9 @@ class ChartPanes(pg.GraphicsLayoutWidget):  # type: ignore[misc]
             self.price.addItem(line, ignoreBounds=True)
         self._count = 0
         self.price.getViewBox().sigXRangeChanged.connect(self._view_moved)
+        self.price.setMenuEnabled(False)  # the right button opens a ticket instead
         self.scene().sigMouseMoved.connect(self._mouse_moved)
+        self.scene().sigMouseClicked.connect(self._clicked)
 
     @property
     def view_range(self) -> tuple[float, float]:
@@ -112,6 +118,13 @@ class ChartPanes(pg.GraphicsLayoutWidget):  # type: ignore[misc]
         for view, item in self.panes:
             if fit_y(view, item, max(first, 0), max(stop, 0)):
                 view.updateMatrix()
+
+    def _clicked(self, event: MouseClickEvent) -> None:
+        view = self.price.getViewBox()
+        at = event.scenePos()
+        if event.button() == Qt.MouseButton.RightButton and view.sceneBoundingRect().contains(at):
+            event.accept()
+            self.price_clicked.emit(float(view.mapSceneToView(at).y()))
 
     def _mouse_moved(self, at: QPointF) -> None:
         view = self.price.getViewBox()
