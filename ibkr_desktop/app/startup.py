@@ -158,7 +158,7 @@ def build(qapp: QApplication, *, gateway_config: GatewayConfig | None = None,
         demo_account=DemoAccountPresenter(holder, session, window, notifier, parent=app),
         charts=ChartsPresenter(feed, holder, clock, Trading(app.orders, app.fills, app.positions,
                                                             ticket.open_ticket),
-                               panel, window, parent=app),
+                               panel, window.positions_table, window, parent=app),
     )
 
     _log.debug("start-up: saved layout")

@@ -187,3 +187,22 @@ async def test_orders_fills_and_average_on_the_chart_and_a_dragged_line_modifies
         await wait_until(lambda: presenter.tickets[-1].rules is not None)
         assert new.windowTitle() == "Buy AAPL — order ticket"
         assert float(new.fields.edits["limit"].text()) == pytest.approx(183.0, abs=0.1)
+
+
+async def test_a_chart_opens_from_the_positions_table(qapp, qtbot) -> None:
+    """Ctrl+G on a position opens that contract's chart; closed, a double-click opens it again."""
+    async with running_app(qapp) as app:
+        table = app.window.positions_table
+        await wait_until(lambda: app.positions.rowCount() > 0, 10)
+        table.select_row(0)
+        conid = int(str(app.positions.keys()[0]))
+        symbol = str(app.positions.record(0)["symbol"])
+        qtbot.keyClick(table, Qt.Key.Key_G, Qt.KeyboardModifier.ControlModifier)
+        assert list(charts(app)) == [conid]
+        assert charts(app)[conid].windowTitle().startswith(f"{symbol} · 5m")
+        charts(app)[conid].close()
+        assert not charts(app)
+        rect = table.visualRect(table.model().index(table.currentIndex().row(), 0))
+        qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+        qtbot.mouseDClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+        assert list(charts(app)) == [conid]

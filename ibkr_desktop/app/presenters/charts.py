@@ -1,7 +1,8 @@
 """Charts: opens one chart window per symbol, holds its quotes while open, restores them.
 
-Charts open from the watchlist (double-click, the row menu's "Chart", Ctrl+G) and from anywhere
-that calls :meth:`ChartsPresenter.open_chart`. Each window holds its conid in the quote feed
+Charts open from the watchlist (double-click, the row menu's "Chart", Ctrl+G), from the
+positions table (double-click, the row menu's "Chart", Ctrl+G) and from anywhere that calls
+:meth:`ChartsPresenter.open_chart`. Each window holds its conid in the quote feed
 (one subscription per window, named after the chart) and releases it when the user closes it.
 Each window has a :class:`ChartModel` on the frame clock: history is loaded when the chart opens
 with a broker, again on each new broker and on a timeframe switch, through one
@@ -17,12 +18,14 @@ change and reopened at the next start; windows torn down with the app stay saved
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, cast
 
 from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QWidget
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QMenu, QWidget
 
 from ibkr_desktop.app import log
 from ibkr_desktop.app.broker_holder import BrokerHolder
@@ -45,6 +48,7 @@ from ibkr_desktop.protocol.orders import OrderTicket, Side
 from ibkr_desktop.protocol.ticket_form import working_order
 from ibkr_desktop.widgets.chart.chart_window import DEFAULT_TIMEFRAME, ChartWindow
 from ibkr_desktop.widgets.order_ticket import OrderTicketDialog
+from ibkr_desktop.widgets.table_view import DataTable
 from ibkr_desktop.widgets.watchlist_panel import WatchlistPanel
 
 _log = log.get("app.charts")
@@ -92,12 +96,13 @@ class ChartsPresenter(QObject):
         clock: the frame clock the chart models flush on.
         trading: the orders, fills and positions tables and the ticket opener.
         panel: the watchlist panel whose ``chart_requested`` opens charts.
+        positions_table: the positions table (its rows open charts too).
         owner: the main window; charts are its child windows, so they go when it goes.
     """
 
     def __init__(self, feed: QuoteFeed, holder: BrokerHolder, clock: FrameClock,
-                 trading: Trading, panel: WatchlistPanel, owner: QWidget, *,
-                 parent: QObject | None = None) -> None:
+                 trading: Trading, panel: WatchlistPanel, positions_table: DataTable,
+                 owner: QWidget, *, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.windows: dict[int, ChartWindow] = {}
         self.models: dict[int, ChartModel] = {}
@@ -108,6 +113,7 @@ class ChartsPresenter(QObject):
         self._clock = clock
         self._owner = owner
         self._tasks = TaskSet(_log)
+        self._loading: dict[int, asyncio.Task[Any]] = {}  # conid -> its latest history load
         self._trading = trading
         tables: tuple[RecordTableModel, ...] = (trading.orders, trading.fills, trading.positions)
         for table in tables:
@@ -115,6 +121,10 @@ class ChartsPresenter(QObject):
                            table.modelReset):
                 signal.connect(self._show_all_marks)
         panel.chart_requested.connect(self.open_chart)
+        self._positions_table = positions_table
+        positions_table.bind_key(QKeySequence("Ctrl+G"), self.chart_selected_position)
+        positions_table.doubleClicked.connect(lambda _index: self.chart_selected_position())
+        positions_table.add_row_actions(self._position_menu)
         holder.broker_changed.connect(self._reload_all)
         self.restore()
 
@@ -151,6 +161,20 @@ class ChartsPresenter(QObject):
         window.raise_()
         window.activateWindow()
         return window
+
+    def chart_selected_position(self) -> None:
+        """Open the chart of the positions table's selected row (nothing when none is)."""
+        table = self._positions_table
+        rows = table.selected_rows()
+        if rows:
+            conid = int(str(table.source.keys()[rows[0]]))
+            symbol = table.source.record(rows[0]).get("symbol") or conid
+            self.open_chart(conid, str(symbol))
+
+    def _position_menu(self, menu: QMenu, rows: list[int]) -> None:
+        action = menu.addAction("Chart", self.chart_selected_position)
+        action.setShortcut(QKeySequence("Ctrl+G"))
+        action.setEnabled(bool(rows))
 
     def restore(self) -> None:
         """Reopen the charts saved at the last run (entries that do not read are skipped)."""
@@ -201,7 +225,8 @@ class ChartsPresenter(QObject):
         dialog.fields.edits["limit"].setText(f"{price:.2f}")  # the user's price, kept
 
     def _load(self, model: ChartModel) -> None:
-        self._tasks.spawn(model.load(), name=f"chart-history-{model.conid}")
+        self._loading[model.conid] = self._tasks.spawn(model.load(),
+                                                       name=f"chart-history-{model.conid}")
 
     def _reload_all(self, broker: Broker | None) -> None:
         if broker is not None:
@@ -217,5 +242,8 @@ class ChartsPresenter(QObject):
     def _closed(self, conid: int, release: Callable[[], None]) -> None:
         self.windows.pop(conid, None)
         self._clock.unregister(self.models.pop(conid))
+        loading = self._loading.pop(conid, None)
+        if loading is not None:
+            loading.cancel()  # its model goes with the window
         release()
         self.save()
