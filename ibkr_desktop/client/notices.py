@@ -18,7 +18,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 from ibkr_desktop.client.http import client_logger
 from ibkr_desktop.client.rest_queue import RestFailure
 from ibkr_desktop.protocol.errors import Failure, IbkrError, RateLimited, classify_failure
-from ibkr_desktop.protocol.events import Bulletin, Notification, StreamError
+from ibkr_desktop.protocol.events import Bulletin, MalformedFrame, Notification, StreamError
 
 log = client_logger("ibkr_desktop.client.notices")
 
@@ -43,6 +43,11 @@ class Notice:
 
 LEVELS = ("info", "warning", "error")
 
+_TOPIC_WORDS = {"sor": "an order update", "str": "an execution", "smd": "a quote",
+                "spl": "a P&L update", "ssd": "an account summary", "sld": "a ledger update",
+                "unknown": "a message"}
+"""Trader words for the stream topics whose frames can be skipped (reference §6)."""
+
 
 class NoticeBoard(QObject):
     """Turns client events into notices.
@@ -52,6 +57,10 @@ class NoticeBoard(QObject):
     """
 
     notice = Signal(object)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._skipped_topics: set[str] = set()
 
     def post(self, level: str, text: str, *, title: str = "", needs_user: bool = False) -> None:
         """Log and emit one notice (``level`` one of :data:`LEVELS`)."""
@@ -65,9 +74,23 @@ class NoticeBoard(QObject):
         self.notice.emit(notice)
 
     @Slot(object)
-    def on_stream_message(self, message: Notification | Bulletin | StreamError) -> None:
-        """IBKR notifications, bulletins and stream errors."""
-        if isinstance(message, StreamError):
+    def on_stream_message(self,
+                          message: Notification | Bulletin | StreamError | MalformedFrame) -> None:
+        """IBKR notifications, bulletins, stream errors and frames the app could not read.
+
+        A skipped frame is told once per topic for the life of this board (a broker), so a
+        gateway that keeps sending an unreadable kind cannot flood the user; each one is
+        still logged by the stream worker.
+        """
+        if isinstance(message, MalformedFrame):
+            topic = (message.topic or "unknown").split("+", 1)[0]
+            if topic not in self._skipped_topics:
+                self._skipped_topics.add(topic)
+                what = _TOPIC_WORDS.get(topic, f"a '{topic}' message")
+                self.post("warning", f"Could not read {what} from the stream (/v1/api/ws): "
+                          f"{message.reason}. It was skipped; check the Orders and Executions "
+                          "views, which are re-read from the gateway.")
+        elif isinstance(message, StreamError):
             self.post("warning", f"The stream reported an error: {message.message}")
         elif isinstance(message, Notification):
             self.post("info", f"{message.title}: {message.text}")

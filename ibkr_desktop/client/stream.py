@@ -69,7 +69,8 @@ class StreamWorker(QObject):
         ledger_updated (tuple[LedgerUpdate, ...]): ``sld`` rows.
         accounts_received (AccountsInfo): ``act``.
         auth_status_received (AuthStatus): ``sts``.
-        message_received (object): Notification, Bulletin or StreamError for the user.
+        message_received (object): Notification, Bulletin, StreamError or MalformedFrame
+            (a frame that was skipped) for the user.
         state_changed (StreamStatus): connection state, reconnects, heartbeat.
         resync_requested (): a reconnect happened; re-fetch orders and trades over REST.
         session_problem (IbkrError): a (re)connection attempt failed and will be retried (a
@@ -333,6 +334,7 @@ class StreamWorker(QObject):
                             *self._subs.all_messages(time.monotonic())])
         elif isinstance(event, MalformedFrame):
             log.warning("stream: ignored a malformed frame (%s)", event.reason)
+            self.message_received.emit(event)  # the user is told (once per topic)
         elif isinstance(event, Notification | Bulletin | StreamError):
             log.info("stream message: %s", event)
             self.message_received.emit(event)

@@ -224,10 +224,15 @@ class UnknownFrame:
 
 @dataclass(frozen=True, slots=True)
 class MalformedFrame:
-    """Input that is not a usable frame (bad UTF-8/JSON, not an object, unreadable payload)."""
+    """Input that is not a usable frame (bad UTF-8/JSON, not an object, unreadable payload).
+
+    ``topic`` names the frame's topic when the frame was a JSON object that had one (an
+    unreadable ``sor`` order or ``str`` execution), so the user can be told what was skipped.
+    """
 
     text: str
     reason: str
+    topic: str | None = None
 
 
 class SessionKind(StrEnum):

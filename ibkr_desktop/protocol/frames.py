@@ -118,7 +118,8 @@ def _items(frame: _Frame, parse: Callable[[Mapping[str, object]], Event]) -> lis
         try:
             events.append(parse(item))
         except ValueError as exc:
-            events.append(MalformedFrame(str(dict(item))[:_MAX_ECHO], str(exc)[:_MAX_ECHO]))
+            events.append(MalformedFrame(str(dict(item))[:_MAX_ECHO], str(exc)[:_MAX_ECHO],
+                                         _coerce.text(frame.get("topic"))))
     return events
 
 
@@ -225,7 +226,8 @@ def frame_events(frame: Mapping[str, object], data: str | bytes) -> list[Event]:
         echo = data[:_MAX_ECHO]
         text = echo if isinstance(echo, str) else repr(echo)
         return [MalformedFrame(text, f"unreadable {frame.get('topic')!r} frame: "
-                                     f"{type(exc).__name__}: {exc}"[:_MAX_ECHO])]
+                                     f"{type(exc).__name__}: {exc}"[:_MAX_ECHO],
+                               _coerce.text(frame.get("topic")))]
 
 
 # ---------------------------------------------------------------- client -> server

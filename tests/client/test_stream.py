@@ -13,6 +13,7 @@ from websockets.asyncio.server import ServerConnection, serve
 from websockets.http11 import Request, Response
 
 from ibkr_desktop.client.broker import Broker
+from ibkr_desktop.client.notices import NoticeBoard
 from ibkr_desktop.client.stream import StreamWorker
 from ibkr_desktop.demo_gateway.server import DemoGateway
 from ibkr_desktop.protocol.errors import NotAuthenticated
@@ -201,6 +202,38 @@ async def test_malformed_frames_are_ignored_with_one_log_line(
                     and r.levelno == logging.WARNING]
         assert len(warnings) == 2
         assert all("malformed" in r.getMessage() for r in warnings)
+
+
+async def test_unreadable_orders_and_executions_are_told_to_the_user_once_per_kind(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """An order update or execution the app cannot read becomes one visible warning per kind
+    naming the stream endpoint; repeats are only logged, and good frames still arrive."""
+    async def handler(ws: ServerConnection) -> None:
+        for _ in range(2):
+            await ws.send('{"topic":"sor","args":[{"ticker":"SPY"}]}')
+            await ws.send('{"topic":"str","args":[{"symbol":"SPY"}]}')
+        await ws.send('{"topic":"smd+1","conid":1,"31":"11.5"}')
+        await ws.wait_closed()
+
+    async with serve(handler, "127.0.0.1", 0) as server:
+        port = server.sockets[0].getsockname()[1]
+        worker = StreamWorker(f"ws://127.0.0.1:{port}/v1/api/ws", timings=FAST.stream)
+        board = NoticeBoard()
+        worker.message_received.connect(board.on_stream_message)
+        notices = Recorder(board, "notice")
+        seen = Recorder(worker, "quotes_updated")
+        with caplog.at_level(logging.WARNING, logger=STREAM_LOG):
+            worker.start("0" * 32)
+            try:
+                await wait_until(lambda: any(b.get(1, {}).get("last") == 11.5
+                                             for b in seen["quotes_updated"]))
+            finally:
+                await worker.stop()
+    texts = [(n.level, n.text) for n in notices["notice"]]
+    assert [level for level, _ in texts] == ["warning", "warning"]
+    assert texts[0][1].startswith("Could not read an order update from the stream (/v1/api/ws)")
+    assert texts[1][1].startswith("Could not read an execution from the stream (/v1/api/ws)")
+    assert "order without an order id" in texts[0][1]
 
 
 async def test_first_frame_session_fallback_when_the_cookie_is_not_taken() -> None:
