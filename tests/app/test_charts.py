@@ -176,6 +176,8 @@ async def test_orders_fills_and_average_on_the_chart_and_a_dragged_line_modifies
         await wait_until(lambda: overlays.lines[order_id][1].value() == limit, 10)
         assert calls == ["modify"]
 
+        price_view.setYRange(180, 190, padding=0)  # live bars refit y meanwhile: 183 in view
+        price_view.updateMatrix()
         at = view_point(window.panes, x_mid, 183.0, price_view)
         for kind in (QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonRelease):
             QApplication.sendEvent(window.panes.viewport(), QMouseEvent(
