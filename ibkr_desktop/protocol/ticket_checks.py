@@ -12,6 +12,7 @@ last). An empty list means the ticket may be sent.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 from ibkr_desktop.protocol.contract_rules import ContractRules
 from ibkr_desktop.protocol.limits import Market
@@ -47,6 +48,20 @@ def check_form(form: TicketForm, rules: ContractRules | None,
         problems += check_stop_side(parent, market)
     problems += check_bracket(tickets, market)
     return tickets, _first_per_field(problems)
+
+
+def check_oca(first: FormTickets, second: TicketForm, rules: ContractRules | None,
+              market: Market | None) -> tuple[FormTickets, list[Problem]]:
+    """A one-cancels-the-other pair: ``first`` (already checked, without a bracket) and the
+    second leg's form, checked with the same checks. Returns both legs marked
+    ``is_single_group`` (IBKR forms the group from the orders of one request) and the second
+    leg's problems, named by its own form fields; the legs are unchanged when there are any.
+    """
+    leg, problems = check_form(second, rules, market)
+    if first.parent is None or leg.parent is None or problems:
+        return first, problems
+    return FormTickets(replace(first.parent, is_single_group=True),
+                       oca=replace(leg.parent, is_single_group=True)), []
 
 
 def check_rules(ticket: OrderTicket, rules: ContractRules) -> list[Problem]:

@@ -60,16 +60,19 @@ class TicketForm:
 
 @dataclass(frozen=True, slots=True)
 class FormTickets:
-    """The parent ticket (None when the form cannot be read) and its bracket children."""
+    """The parent ticket (None when the form cannot be read), its bracket children, or the
+    second leg of a one-cancels-the-other pair (``oca``; both legs then carry
+    ``is_single_group``)."""
 
     parent: OrderTicket | None
     take_profit: OrderTicket | None = None
     stop_loss: OrderTicket | None = None
+    oca: OrderTicket | None = None
 
     @property
     def all(self) -> tuple[OrderTicket, ...]:
-        """Parent first, then the children that are set (the order IBKR wants them in)."""
-        return tuple(t for t in (self.parent, self.take_profit, self.stop_loss) if t)
+        """Parent first, then the children or OCA leg that are set (one request, this order)."""
+        return tuple(t for t in (self.parent, self.take_profit, self.stop_loss, self.oca) if t)
 
 
 def form_field(order_type: OrderType, attribute: str) -> str:

@@ -1,5 +1,10 @@
 """The order ticket window: the contract's live quote, the fields, the estimate and Send.
 
+"OCA: one cancels the other" adds a second order for the same contract and account (its own
+:class:`TicketFields`, account and bracket hidden): both go in one request and the first to
+fill cancels the other. A bracket and OCA exclude each other (each box is disabled while the
+other is ticked).
+
 A non-modal dialog (several may be open, one per contract). It shows what it is given (the
 quote, marked when delayed; the estimated order value and its share of net liquidation;
 problems under their fields; the outcome) and asks for what the user wants (``submit_requested``
@@ -10,11 +15,14 @@ from __future__ import annotations
 
 import html
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
+    QGroupBox,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -25,6 +33,7 @@ from PySide6.QtWidgets import (
 from ibkr_desktop.models.availability import availability_label
 from ibkr_desktop.protocol.order_kinds import Side
 from ibkr_desktop.protocol.orders import OrderTicket, Problem
+from ibkr_desktop.protocol.ticket_form import TicketForm
 from ibkr_desktop.widgets.ticket_fields import TicketFields
 
 
@@ -58,6 +67,17 @@ class OrderTicketDialog(QDialog):
         header.addStretch(1)
         header.addWidget(self.quote)
         self.fields = TicketFields(self)
+        self.oca = QCheckBox("OCA: one cancels the other — add a second order "
+                             "(not with a bracket)", self)
+        self.oca.setObjectName("ticketOca")
+        self.oca.setToolTip("Both orders are sent together; the first to fill cancels the "
+                            "other. A bracket and OCA cannot be combined.")
+        self.fields.bracket.setToolTip("Take-profit and stop-loss exits; not with OCA")
+        self.oca_group = QGroupBox("Or this order — the first to fill cancels the other", self)
+        self.oca_group.hide()
+        self.oca_fields = TicketFields(self.oca_group)
+        self.oca_fields.as_second_leg()
+        QVBoxLayout(self.oca_group).addWidget(self.oca_fields)
         self.estimate = QLabel(self)
         self.estimate.setObjectName("ticketEstimate")
         self.problem = QLabel(self)
@@ -78,15 +98,21 @@ class OrderTicketDialog(QDialog):
         self.finished.connect(lambda _result: self.closed.emit())  # Close, Escape or the X
         self.send_button.clicked.connect(self.submit_requested)
         self.fields.side.currentIndexChanged.connect(self._side_changed)
+        self.oca.toggled.connect(self._oca_toggled)
+        self.fields.bracket.toggled.connect(lambda on: self.oca.setEnabled(not on))
+        self.fields.edits["quantity"].textChanged.connect(self._follow_quantity)
         layout = QVBoxLayout(self)
         layout.addLayout(header)
         layout.addWidget(self.fields)
+        layout.addWidget(self.oca)
+        layout.addWidget(self.oca_group)
         for widget in (self.estimate, self.problem, self.status, self.buttons):
             layout.addWidget(widget)
 
     def open_for(self, conid: int, symbol: str, side: Side) -> None:
         """Set the contract and side, then show the window with the quantity focused."""
         self.fields.set_contract(conid, symbol, side)
+        self.oca_fields.set_contract(conid, symbol, side)
         self.title.setText(symbol)
         self._side_changed()
         self.show()
@@ -99,8 +125,27 @@ class OrderTicketDialog(QDialog):
         self.modify_id = order_id
         self.open_for(order.conid, symbol, order.side)
         self.fields.load_order(order)
+        self.oca.setEnabled(False)
         self.fields.edits["quantity"].setToolTip(
             "Total quantity of the order, the part already filled included")
+
+    def _oca_toggled(self, on: bool) -> None:
+        self.oca_group.setVisible(on)
+        self.fields.bracket.setEnabled(not on and self.modify_id is None)
+        self._follow_quantity()
+        self.fields.edited.emit()
+
+    def _follow_quantity(self) -> None:
+        """The second leg's quantity is the first's until the user types one of its own."""
+        second = self.oca_fields.edits["quantity"]
+        if not second.isModified():
+            second.setText(self.fields.edits["quantity"].text())
+
+    def oca_form(self) -> TicketForm | None:
+        """The second leg as typed (on the first leg's account), or None when OCA is off."""
+        if not self.oca.isChecked():
+            return None
+        return replace(self.oca_fields.form(), account=self.fields.form().account)
 
     def _side_changed(self) -> None:
         side = self.fields.form().side
@@ -132,9 +177,11 @@ class OrderTicketDialog(QDialog):
         """The order's estimated value line."""
         self.estimate.setText(text)
 
-    def show_problems(self, problems: Sequence[Problem]) -> None:
-        """Problems under their fields; any without a field above the buttons."""
-        rest = self.fields.show_problems(problems)
+    def show_problems(self, problems: Sequence[Problem],
+                      second: Sequence[Problem] = ()) -> None:
+        """Problems under their fields (``second``: the OCA leg's, under its own fields); any
+        without a field above the buttons."""
+        rest = self.fields.show_problems(problems) + self.oca_fields.show_problems(second)
         self.problem.setText("\n".join(p.message for p in rest))
         self.problem.setVisible(bool(rest))
 

@@ -164,6 +164,11 @@ class TicketFields(QWidget):
         for widget in (self.side, self.bracket, self.account):
             widget.setEnabled(False)
 
+    def as_second_leg(self) -> None:
+        """The OCA leg: same contract and account as the first, no bracket of its own."""
+        self._show_row("account", False)
+        self.bracket.hide()
+
     def set_rules(self, rules: ContractRules | None) -> None:
         """Offer what the contract allows (every ticket type until the rules arrive)."""
         self.rules = rules

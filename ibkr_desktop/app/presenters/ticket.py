@@ -22,7 +22,7 @@ from PySide6.QtCore import QObject, Signal
 from ibkr_desktop.app import log
 from ibkr_desktop.app.broker_holder import BrokerHolder
 from ibkr_desktop.app.main_window import MainWindow
-from ibkr_desktop.app.presenters.ticket_send import TicketSender, auto_confirmed
+from ibkr_desktop.app.presenters.ticket_send import TicketSender, auto_confirmed, check_ticket
 from ibkr_desktop.app.presenters.ticket_window import TicketWindow
 from ibkr_desktop.app.settings import Keys, order_limits
 from ibkr_desktop.client.broker import Broker
@@ -34,7 +34,6 @@ from ibkr_desktop.protocol.limits import Limits
 from ibkr_desktop.protocol.market_session import us_session
 from ibkr_desktop.protocol.order_kinds import Side
 from ibkr_desktop.protocol.orders import OrderTicket
-from ibkr_desktop.protocol.ticket_checks import check_form
 from ibkr_desktop.protocol.ticket_form import working_order
 from ibkr_desktop.widgets.limits_page import LimitsPage
 from ibkr_desktop.widgets.order_ticket import OrderTicketDialog
@@ -161,7 +160,8 @@ class TicketPresenter(QObject):
         if broker is not None:
             dialog.fields.set_accounts(broker.accounts, broker.selected_account)
         self.tickets.append(ticket)
-        dialog.fields.edited.connect(lambda: self._edited(ticket))
+        for fields in (dialog.fields, dialog.oca_fields):
+            fields.edited.connect(lambda: self._edited(ticket))
         dialog.submit_requested.connect(lambda: self._submit(ticket))
         dialog.closed.connect(lambda: self._closed(ticket))
         if modify is not None:
@@ -192,6 +192,7 @@ class TicketPresenter(QObject):
             return
         ticket.rules = rules
         ticket.dialog.fields.set_rules(rules)
+        ticket.dialog.oca_fields.set_rules(rules)
         ticket.prefill()
 
     def _closed(self, ticket: TicketWindow) -> None:
@@ -223,8 +224,9 @@ class TicketPresenter(QObject):
         ticket.dialog.set_estimate(ticket.estimate(self._net_liquidation))
         self._show_session(ticket.dialog)
         if ticket.checked:  # after a first Send, problems clear as they are corrected
-            ticket.dialog.show_problems(check_form(ticket.dialog.fields.form(), ticket.rules,
-                                                   ticket.market())[1])
+            _tickets, problems, second = check_ticket(ticket.dialog, ticket.rules,
+                                                      ticket.market())
+            ticket.dialog.show_problems(problems, second)
 
     # -- sending --------------------------------------------------------------------------------
 

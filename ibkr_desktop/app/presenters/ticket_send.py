@@ -2,8 +2,9 @@
 
 The steps, each able to stop the order before anything leaves:
 
-1. ``protocol.ticket_checks.check_form`` against the contract's rules and the market: any
-   problem is shown under its field and nothing is sent;
+1. ``protocol.ticket_checks.check_form`` against the contract's rules and the market (and
+   ``check_oca`` for the second leg of a one-cancels-the-other pair): any problem is shown
+   under its field and nothing is sent;
 2. the user's own limits (``broker.orders.check_limits``): a breach asks for an explicit
    override, or blocks, as the limits say;
 3. the what-if preview and the confirmation in words (account, mode, "Buy 100 AAPL limit
@@ -32,8 +33,8 @@ from ibkr_desktop.protocol.contract_rules import ContractRules
 from ibkr_desktop.protocol.errors import IbkrError
 from ibkr_desktop.protocol.limits import Market, OnBreach
 from ibkr_desktop.protocol.order_records import WhatIf
-from ibkr_desktop.protocol.orders import OrderQuestion
-from ibkr_desktop.protocol.ticket_checks import check_form
+from ibkr_desktop.protocol.orders import OrderQuestion, Problem
+from ibkr_desktop.protocol.ticket_checks import check_form, check_oca
 from ibkr_desktop.protocol.ticket_form import FormTickets, describe
 from ibkr_desktop.widgets.confirm_dialog import ConfirmDialog, LimitsDialog
 from ibkr_desktop.widgets.order_ticket import OrderTicketDialog
@@ -51,8 +52,24 @@ def auto_confirmed(mode: str) -> list[str]:
     return sorted(k for k, v in question_policy(mode).items() if v == "confirm")
 
 
+def check_ticket(dialog: OrderTicketDialog, rules: ContractRules | None, market: Market | None
+                 ) -> tuple[FormTickets, list[Problem], list[Problem]]:
+    """The window's tickets, the first leg's problems and the OCA leg's (empty when off)."""
+    tickets, problems = check_form(dialog.fields.form(), rules, market)
+    second = dialog.oca_form()
+    if second is None:
+        return tickets, problems, []
+    tickets, second_problems = check_oca(tickets, second, rules, market)
+    return tickets, problems, second_problems
+
+
 def order_words(tickets: FormTickets, symbol: str, digits: int) -> list[str]:
-    """Each order of the ticket in words, bracket exits labelled."""
+    """Each order of the ticket in words, bracket exits labelled; an OCA pair is one line:
+    "Buy 100 AAPL limit 180.00, day — OR — Buy 100 AAPL stop 195.00, day (one cancels the
+    other)"."""
+    if tickets.parent is not None and tickets.oca is not None:
+        return [f"{describe(tickets.parent, symbol, digits)} — OR — "
+                f"{describe(tickets.oca, symbol, digits)} (one cancels the other)"]
     labels = ("", "Take profit: ", "Stop loss: ")
     legs = (tickets.parent, tickets.take_profit, tickets.stop_loss)
     return [label + describe(leg, symbol, digits) for label, leg in zip(labels, legs, strict=True)
@@ -75,9 +92,9 @@ class TicketSender(QObject):
     async def send(self, broker: Broker, dialog: OrderTicketDialog, rules: ContractRules | None,
                    market: Market | None) -> bool:
         """Check and send what ``dialog`` holds; True when at least one order was placed."""
-        tickets, problems = check_form(dialog.fields.form(), rules, market)
-        dialog.show_problems(problems)
-        if problems or tickets.parent is None:
+        tickets, problems, second = check_ticket(dialog, rules, market)
+        dialog.show_problems(problems, second)
+        if problems or second or tickets.parent is None:
             dialog.set_status("Not sent: correct the fields marked in red.")
             return False
         override = False

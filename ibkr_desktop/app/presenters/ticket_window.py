@@ -40,15 +40,15 @@ class TicketWindow:
         market = self.market()
         if market is None:
             return
-        fields = self.dialog.fields
-        buy = fields.form().side is Side.BUY
-        near, far = (market.bid, market.ask) if buy else (market.ask, market.bid)
-        near = near or market.last
-        far = far or market.last
-        fields.set_price("limit", near)
-        if far is not None:
-            step = self.rules.increment_at(far) if self.rules else 0.01
-            fields.set_price("stop", far + step if buy else far - step)
+        for fields in (self.dialog.fields, self.dialog.oca_fields):  # the OCA leg too
+            buy = fields.form().side is Side.BUY
+            near, far = (market.bid, market.ask) if buy else (market.ask, market.bid)
+            near = near or market.last
+            far = far or market.last
+            fields.set_price("limit", near)
+            if far is not None:
+                step = self.rules.increment_at(far) if self.rules else 0.01
+                fields.set_price("stop", far + step if buy else far - step)
 
     def estimate(self, net_liquidation: float | None) -> str:
         """"Estimated value 18,500.00 · 1.9% of net liquidation (996,414)"; "" when the
