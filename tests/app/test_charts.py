@@ -5,6 +5,8 @@ trader's orders/fills/average price on the chart and an order line dragged to mo
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import numpy as np
 import pytest
 from PySide6.QtCore import QEvent, QPointF, Qt
@@ -15,6 +17,7 @@ from ibkr_desktop.app.settings import Keys
 from ibkr_desktop.app.startup import App
 from ibkr_desktop.protocol.orders import OrderTicket, OrderType, Side
 from ibkr_desktop.widgets.chart.chart_window import ChartWindow
+from ibkr_desktop.widgets.chart.time_axis import EXCHANGE_TZ
 from ibkr_desktop.widgets.confirm_dialog import ConfirmDialog
 from tests.app.conftest import place, running_app
 from tests.app.test_ticket_flow import count_order_calls, dialogs
@@ -208,3 +211,41 @@ async def test_a_chart_opens_from_the_positions_table(qapp, qtbot) -> None:
         qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
         qtbot.mouseDClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
         assert list(charts(app)) == [conid]
+
+
+async def test_the_time_axis_shows_new_york_times_of_the_bars(qapp, qtbot) -> None:
+    """On the AAPL chart the bottom axis (under the volume pane only) labels its ticks with the
+    New York time of the bar at each tick, and the crosshair's readout ends with the hovered
+    bar's date and time; with RSI shown the axis moves under the RSI pane."""
+    async with running_app(qapp) as app:
+        double_click_row(qtbot, app, AAPL)
+        window = charts(app)[AAPL]
+        model = app.presenters.charts.models[AAPL]
+        await wait_until(lambda: len(model.series) > 10 and not model.loading
+                         and window.readout.text().startswith("O "), 10)
+        panes = window.panes
+        assert panes is not None
+        axis = panes.time_axis
+        assert panes.volume.getAxis("bottom") is axis and axis.isVisible()
+        assert not panes.price.getAxis("bottom").isVisible()
+        x0, x1 = panes.view_range
+        shown = 0
+        for spacing, values in axis.tickValues(x0, x1, panes.width()):
+            for value, text in zip(values, axis.tickStrings(values, 1.0, spacing), strict=True):
+                index = int(round(value))
+                if text and 0 <= index < len(model.series):  # right of the newest: extrapolated
+                    when = datetime.fromtimestamp(int(model.series.t[index]) / 1000, EXCHANGE_TZ)
+                    assert text.endswith(when.strftime("%H:%M")), (value, text)
+                    shown += 1
+        assert shown >= 3
+
+        index = len(model.series) - 5
+        view = panes.price.getViewBox()
+        y0, y1 = view.viewRange()[1]
+        panes.scene().sigMouseMoved.emit(view.mapViewToScene(QPointF(index, (y0 + y1) / 2)))
+        when = datetime.fromtimestamp(int(model.series.t[index]) / 1000, EXCHANGE_TZ)
+        assert window.readout.text().endswith(when.strftime("%a %b %d %H:%M"))
+
+        window.indicator_button.changed.emit(["rsi(14)"])
+        assert panes.time_axis is panes.rsi.getAxis("bottom") and panes.time_axis.isVisible()
+        assert not panes.volume.getAxis("bottom").isVisible()

@@ -9,7 +9,7 @@ carries the availability badge (``"AAPL · 5m · D"`` while IBKR sends delayed d
 ``models/availability.py``). The plot (:class:`~ibkr_desktop.widgets.chart.panes.ChartPanes`:
 candles, volume, crosshair, the trader's orders and fills) is built when the model is given, so
 pyqtgraph loads only when a chart opens. The readout shows the bar under the crosshair, else
-the newest.
+the newest, followed by its start in New York time (read from the panes' time axis).
 """
 
 from __future__ import annotations
@@ -168,7 +168,8 @@ class ChartWindow(QWidget):
     def _bars_changed(self, first: int) -> None:
         if self._model is None or self.panes is None:
             return
-        self.panes.show_series(self._model.series, first)
+        self.panes.show_series(self._model.series, first,
+                               self._model.timeframe.seconds * 1000)
         self._show_readout()
         if first == 0:
             self.marks_stale.emit()
@@ -192,7 +193,9 @@ class ChartWindow(QWidget):
             self.readout.setText("")
             return
         index = self._hovered if 0 <= self._hovered < len(series) else -1
-        self.readout.setText(_readout(series.bar(index)))
+        when = self.panes.time_axis.time_at(index % len(series)) if self.panes else None
+        stamp = f"  {when:%a %b %d %H:%M}" if when is not None else ""
+        self.readout.setText(_readout(series.bar(index)) + stamp)
 
     def _retitle(self) -> None:
         parts = [self.symbol, self.timeframe] + ([self.badge] if self.badge else [])

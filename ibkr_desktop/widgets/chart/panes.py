@@ -2,6 +2,8 @@
 
 Layout (as the chart benchmark measures it): the price pane (3/4 of the height) over the volume
 pane (1/4), x = bar index, price and volume axes on the right at one fixed width, auto-range off.
+Only the bottom-most pane (volume, or RSI when shown) has a bottom axis: a ``TimeAxis`` fed with
+the bars' start times, labelling bar indices with New York dates/times (``time_axis``).
 The mouse wheel zooms and a drag pans along x; y always fits the visible bars (``ranges.fit_y``).
 While the newest bar is in view the view follows it (``show_bars`` with the eager
 ``updateMatrix``, so a live update paints once). The crosshair reports the bar under the mouse
@@ -23,6 +25,7 @@ from ibkr_desktop.widgets.chart.candles import CandleItem
 from ibkr_desktop.widgets.chart.indicator_lines import IndicatorLines
 from ibkr_desktop.widgets.chart.overlays import Overlays
 from ibkr_desktop.widgets.chart.ranges import AXIS_WIDTH, fit_y, show_bars
+from ibkr_desktop.widgets.chart.time_axis import TimeAxis
 from ibkr_desktop.widgets.chart.volume import VolumeItem
 
 VISIBLE = 120
@@ -44,8 +47,10 @@ class ChartPanes(pg.GraphicsLayoutWidget):  # type: ignore[misc]
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.time_axes = (TimeAxis(), TimeAxis())
+        """Bottom axes of the volume and RSI panes: only the bottom-most visible one shows."""
         self.price = self.addPlot(row=0, col=0)
-        self.volume = self.addPlot(row=1, col=0)
+        self.volume = self.addPlot(row=1, col=0, axisItems={"bottom": self.time_axes[0]})
         self.ci.layout.setRowStretchFactor(0, 3)
         self.ci.layout.setRowStretchFactor(1, 1)
         self.volume.setXLink(self.price)
@@ -60,7 +65,7 @@ class ChartPanes(pg.GraphicsLayoutWidget):  # type: ignore[misc]
             plot.addItem(item)
             self.panes.append((plot.getViewBox(), item))
         self.price.hideAxis("bottom")
-        self.rsi = self.addPlot(row=2, col=0)
+        self.rsi = self.addPlot(row=2, col=0, axisItems={"bottom": self.time_axes[1]})
         self.rsi.setXLink(self.price)
         self.rsi.showAxis("right")
         self.rsi.getAxis("right").setWidth(AXIS_WIDTH)
@@ -91,12 +96,21 @@ class ChartPanes(pg.GraphicsLayoutWidget):  # type: ignore[misc]
         """Show the indicators ``keys`` (``"sma(20)"``...); the RSI pane only with RSI."""
         self.indicators.choose(keys, series)
         self.rsi.setVisible(self.indicators.has_rsi)
+        self.volume.showAxis("bottom", not self.indicators.has_rsi)
         self.ci.layout.setRowStretchFactor(2, 1 if self.indicators.has_rsi else 0)
         self.indicators.draw(*self.view_range)
 
-    def show_series(self, series: BarSeries, first: int) -> None:
-        """Draw ``series`` (bars from ``first`` on changed); follow the newest bar if in view."""
+    @property
+    def time_axis(self) -> TimeAxis:
+        """The time axis shown (under the bottom-most pane)."""
+        return self.time_axes[1 if self.indicators.has_rsi else 0]
+
+    def show_series(self, series: BarSeries, first: int, bar_ms: int) -> None:
+        """Draw ``series`` (bars from ``first`` on changed, ``bar_ms`` long each); follow the
+        newest bar if in view."""
         count = len(series)
+        for axis in self.time_axes:
+            axis.set_times(series.t, bar_ms)
         following = first == 0 or self.view_range[1] >= self._count - 1
         for _view, item in self.panes:
             item.show_series(series, first)
