@@ -47,6 +47,8 @@ class ChartModel(QObject):
     Signals:
         bars_changed(int): once per frame with changes; the first changed index (0 after a
             reload or when older bars were prepended: indices shifted).
+        prepended(int): older bars were prepended since the last frame; bar indices grew by
+            this many (sent right before that frame's ``bars_changed``; never for a reload).
         loading_changed(bool): history requests started / all ended.
         progress(int, int): history pages done, pages asked for (shown while loading).
         unavailable(str): history could not be loaded; the user-readable reason.
@@ -54,6 +56,7 @@ class ChartModel(QObject):
     """
 
     bars_changed = Signal(int)
+    prepended = Signal(int)
     loading_changed = Signal(bool)
     progress = Signal(int, int)
     unavailable = Signal(str)
@@ -78,6 +81,7 @@ class ChartModel(QObject):
         self._builder = BarBuilder(timeframe)
         self._held: list[tuple[int, float | None, float | None]] | None = None
         self._dirty = -1
+        self._shift = 0  # bars prepended since the last frame
         self._pending = 0
         self._done = 0
         self._generation = 0
@@ -101,6 +105,7 @@ class ChartModel(QObject):
         self.exhausted = False
         self._builder = BarBuilder(self.timeframe)
         self._held = []
+        self._shift = 0
         self._mark(0)
         bars = await self._fetch(None)
         if generation != self._generation:
@@ -135,8 +140,10 @@ class ChartModel(QObject):
             return 0
         before = len(self.series)
         self.series.merge(self._scaled(bars))
+        added = len(self.series) - before
+        self._shift += added
         self._mark(0)
-        return len(self.series) - before
+        return added
 
     async def set_timeframe(self, timeframe: Timeframe) -> int:
         """Switch to ``timeframe`` and reload; return the bars loaded."""
@@ -218,10 +225,13 @@ class ChartModel(QObject):
         if self._dirty < 0:
             return 0
         first, self._dirty = self._dirty, -1
+        shift, self._shift = self._shift, 0
         for indicator in self.indicators:
             indicator.update(self.series, first)
+        if shift:
+            self.prepended.emit(shift)
         self.bars_changed.emit(first)
-        return 1
+        return 1 + bool(shift)
 
     # -- indicators ---------------------------------------------------------------------------
 

@@ -15,8 +15,10 @@ from PySide6.QtWidgets import QApplication, QToolButton
 
 from ibkr_desktop.app.settings import Keys
 from ibkr_desktop.app.startup import App
+from ibkr_desktop.models.chart_model import ChartModel
 from ibkr_desktop.protocol.orders import OrderTicket, OrderType, Side
 from ibkr_desktop.widgets.chart.chart_window import ChartWindow
+from ibkr_desktop.widgets.chart.panes import ChartPanes
 from ibkr_desktop.widgets.chart.time_axis import EXCHANGE_TZ
 from ibkr_desktop.widgets.confirm_dialog import ConfirmDialog
 from tests.app.conftest import place, running_app
@@ -213,18 +215,23 @@ async def test_a_chart_opens_from_the_positions_table(qapp, qtbot) -> None:
         assert list(charts(app)) == [conid]
 
 
+async def loaded_chart(qtbot, app: App, conid: int) -> tuple[ChartWindow, ChartModel, ChartPanes]:
+    """Open ``conid``'s chart from the watchlist and wait until its history is shown."""
+    double_click_row(qtbot, app, conid)
+    window = charts(app)[conid]
+    model = app.presenters.charts.models[conid]
+    await wait_until(lambda: len(model.series) > 10 and not model.loading
+                     and window.readout.text().startswith("O "), 10)
+    assert window.panes is not None
+    return window, model, window.panes
+
+
 async def test_the_time_axis_shows_new_york_times_of_the_bars(qapp, qtbot) -> None:
     """On the AAPL chart the bottom axis (under the volume pane only) labels its ticks with the
     New York time of the bar at each tick, and the crosshair's readout ends with the hovered
     bar's date and time; with RSI shown the axis moves under the RSI pane."""
     async with running_app(qapp) as app:
-        double_click_row(qtbot, app, AAPL)
-        window = charts(app)[AAPL]
-        model = app.presenters.charts.models[AAPL]
-        await wait_until(lambda: len(model.series) > 10 and not model.loading
-                         and window.readout.text().startswith("O "), 10)
-        panes = window.panes
-        assert panes is not None
+        window, model, panes = await loaded_chart(qtbot, app, AAPL)
         axis = panes.time_axis
         assert panes.volume.getAxis("bottom") is axis and axis.isVisible()
         assert not panes.price.getAxis("bottom").isVisible()
@@ -249,3 +256,23 @@ async def test_the_time_axis_shows_new_york_times_of_the_bars(qapp, qtbot) -> No
         window.indicator_button.changed.emit(["rsi(14)"])
         assert panes.time_axis is panes.rsi.getAxis("bottom") and panes.time_axis.isVisible()
         assert not panes.volume.getAxis("bottom").isVisible()
+
+
+async def test_scrolling_back_loads_older_bars_and_the_view_keeps_its_bars(qapp, qtbot) -> None:
+    """Pan the AAPL chart to its oldest bar: the page before it is loaded from the demo gateway
+    and prepended, and the view moves with the indices, so it shows the same timestamps."""
+    async with running_app(qapp) as app:
+        window, model, panes = await loaded_chart(qtbot, app, AAPL)
+        view = panes.price.getViewBox()
+        x0, x1 = panes.view_range
+        view.translateBy(x=-x0 - 2)  # what a drag to the right does: the oldest bar in view
+        x0, x1 = panes.view_range
+        assert x0 <= 0
+        before = len(model.series)
+        times = model.series.t[0:int(x1)].copy()  # the bars in view
+        await wait_until(lambda: len(model.series) > before and panes.view_range[0] > 0, 10)
+        added = len(model.series) - before
+        assert model.series.t[0] < times[0]  # older bars, before the ones shown
+        assert panes.view_range == pytest.approx((x0 + added, x1 + added))
+        assert np.array_equal(model.series.t[added:added + len(times)], times)  # same bars
+        assert panes.candles.pyramid.count == len(model.series)

@@ -7,6 +7,8 @@ positions table (double-click, the row menu's "Chart", Ctrl+G) and from anywhere
 Each window has a :class:`ChartModel` on the frame clock: history is loaded when the chart opens
 with a broker, again on each new broker and on a timeframe switch, through one
 :class:`HistoryLoader` shared by all charts (at most 5 history requests in flight).
+Scrolling a chart back to its oldest bar loads the page of history before it (one page at a
+time per chart).
 The trader's working orders, fills and average price (``chart_marks``) are redrawn when the
 orders, fills or positions tables change; dropping a dragged limit/stop line opens the order's
 modify ticket at the new price, so the change goes through the ticket's checks and
@@ -114,6 +116,7 @@ class ChartsPresenter(QObject):
         self._owner = owner
         self._tasks = TaskSet(_log)
         self._loading: dict[int, asyncio.Task[Any]] = {}  # conid -> its latest history load
+        self._older: dict[int, asyncio.Task[Any]] = {}  # conid -> its page of older history
         self._trading = trading
         tables: tuple[RecordTableModel, ...] = (trading.orders, trading.fills, trading.positions)
         for table in tables:
@@ -150,6 +153,7 @@ class ChartsPresenter(QObject):
             window.marks_stale.connect(lambda: self._show_marks(conid))
             window.indicators_changed.connect(self.save)
             window.ticket_at.connect(lambda price: self._ticket_at(conid, price))
+            window.older_wanted.connect(lambda: self._load_older(model))
             window.order_dragged.connect(lambda order_id, price: self._modify(
                 conid, order_id, price))
             self.windows[conid], self.models[conid] = window, model
@@ -228,6 +232,14 @@ class ChartsPresenter(QObject):
         self._loading[model.conid] = self._tasks.spawn(model.load(),
                                                        name=f"chart-history-{model.conid}")
 
+    def _load_older(self, model: ChartModel) -> None:
+        """Scrolled back to the oldest bar: fetch the page before it (one page at a time)."""
+        running = self._older.get(model.conid)
+        if model.exhausted or model.loading or (running is not None and not running.done()):
+            return
+        self._older[model.conid] = self._tasks.spawn(model.load_older(),
+                                                     name=f"chart-older-{model.conid}")
+
     def _reload_all(self, broker: Broker | None) -> None:
         if broker is not None:
             for model in self.models.values():
@@ -242,8 +254,9 @@ class ChartsPresenter(QObject):
     def _closed(self, conid: int, release: Callable[[], None]) -> None:
         self.windows.pop(conid, None)
         self._clock.unregister(self.models.pop(conid))
-        loading = self._loading.pop(conid, None)
-        if loading is not None:
-            loading.cancel()  # its model goes with the window
+        for tasks in (self._loading, self._older):
+            loading = tasks.pop(conid, None)
+            if loading is not None:
+                loading.cancel()  # its model goes with the window
         release()
         self.save()

@@ -49,6 +49,7 @@ class ChartWindow(QWidget):
         order_dragged(int, float): the user dropped an order's line at a new price.
         indicators_changed(list): the chosen indicator keys changed (``"sma(20)"``...).
         ticket_at(float): the user right-clicked the price pane at this price.
+        older_wanted(): the user scrolled back to the oldest bar (load older history).
         marks_stale(): the bars were reloaded or prepended (fill markers need new bar indices).
         closed(): the user closed the window (not emitted when the app is torn down).
     """
@@ -57,6 +58,7 @@ class ChartWindow(QWidget):
     order_dragged = Signal(int, float)
     indicators_changed = Signal(list)
     ticket_at = Signal(float)
+    older_wanted = Signal()
     marks_stale = Signal()
     closed = Signal()
 
@@ -123,10 +125,12 @@ class ChartWindow(QWidget):
         self.panes.hovered.connect(self._hover)
         self.panes.overlays.order_dragged.connect(self.order_dragged)
         self.panes.price_clicked.connect(self.ticket_at)
+        self.panes.reached_start.connect(self.older_wanted)
         self.body.addWidget(self.panes)
         self.panes.set_indicators(self.indicators, model.series)
         model.progress.connect(self._show_progress)
         model.unavailable.connect(self._show_unavailable)
+        model.prepended.connect(self.panes.shift_by)  # before the bars_changed showing them
         model.bars_changed.connect(self._bars_changed)
 
     def set_timeframe(self, timeframe: str) -> None:

@@ -8,6 +8,9 @@ The mouse wheel zooms and a drag pans along x; y always fits the visible bars (`
 While the newest bar is in view the view follows it (``show_bars`` with the eager
 ``updateMatrix``, so a live update paints once). The crosshair reports the bar under the mouse
 (``hovered(index)``, -1 when the mouse leaves), which the window shows as the OHLCV readout.
+When the user pans or zooms until the oldest bar is in view, ``reached_start`` asks for older
+history; once older bars are prepended (``shift_by``) the view moves with them, so it keeps
+showing the same bars.
 A right-click on the price pane asks for a ticket at that price (``price_clicked(price)``).
 pyqtgraph is imported here, so this module loads only when a chart opens.
 """
@@ -40,10 +43,12 @@ class ChartPanes(pg.GraphicsLayoutWidget):  # type: ignore[misc]
     Signals:
         hovered(int): the bar index under the crosshair; -1 when the mouse left the chart.
         price_clicked(float): the price pane was right-clicked at this price.
+        reached_start(): the user moved the view to the oldest bar (older history wanted).
     """
 
     hovered = Signal(int)
     price_clicked = Signal(float)
+    reached_start = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -81,6 +86,8 @@ class ChartPanes(pg.GraphicsLayoutWidget):  # type: ignore[misc]
             line.setVisible(False)
             self.price.addItem(line, ignoreBounds=True)
         self._count = 0
+        self._shift = 0  # bars prepended, not yet shown
+        self._showing = False  # the view moves because bars arrived, not the user
         self.price.getViewBox().sigXRangeChanged.connect(self._view_moved)
         self.price.setMenuEnabled(False)  # the right button opens a ticket instead
         self.scene().sigMouseMoved.connect(self._mouse_moved)
@@ -107,25 +114,40 @@ class ChartPanes(pg.GraphicsLayoutWidget):  # type: ignore[misc]
 
     def show_series(self, series: BarSeries, first: int, bar_ms: int) -> None:
         """Draw ``series`` (bars from ``first`` on changed, ``bar_ms`` long each); follow the
-        newest bar if in view."""
+        newest bar if in view (or keep showing the same bars when older ones were prepended)."""
         count = len(series)
+        shift, self._shift = self._shift, 0
         for axis in self.time_axes:
             axis.set_times(series.t, bar_ms)
-        following = first == 0 or self.view_range[1] >= self._count - 1
+        following = (first == 0 and not shift) or self.view_range[1] >= self._count - 1
         for _view, item in self.panes:
             item.show_series(series, first)
         self.indicators.update(series, first)
         self._count = count
-        if following and count:
-            x0, x1 = self.view_range
-            width = x1 - x0 if first and x1 > x0 else VISIBLE
-            stop = max(x1, count + MARGIN) if first else count + MARGIN
-            show_bars(self.panes, stop - width, stop)
+        self._showing = True
+        try:
+            if shift:
+                x0, x1 = self.view_range
+                show_bars(self.panes, x0 + shift, x1 + shift)
+            elif following and count:
+                x0, x1 = self.view_range
+                width = x1 - x0 if first and x1 > x0 else VISIBLE
+                stop = max(x1, count + MARGIN) if first else count + MARGIN
+                show_bars(self.panes, stop - width, stop)
+        finally:
+            self._showing = False
         self.indicators.draw(*self.view_range)
+
+    def shift_by(self, bars: int) -> None:
+        """``bars`` older bars were prepended: the next ``show_series`` moves the view by as
+        many, so it shows the same bars."""
+        self._shift += bars
 
     def _view_moved(self) -> None:
         self._fit_y()
         self.indicators.draw(*self.view_range)
+        if not self._showing and self._count and self.view_range[0] <= 0:
+            self.reached_start.emit()
 
     def _fit_y(self) -> None:
         first, stop = self.view_range
