@@ -228,7 +228,7 @@ class Indicator:
     def _ensure(self, size: int) -> None:
         names = _LINES[self.spec.kind] + _STATE.get(self.spec.kind, ())
         capacity = len(next(iter(self._columns.values()))) if self._columns else 0
-        if size <= capacity:
+        if self._columns and size <= capacity:  # an empty series still gets its columns
             return
         capacity = max(size, 2 * capacity, 256)
         for name in names:

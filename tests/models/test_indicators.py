@@ -131,3 +131,22 @@ def test_spec_round_trips_and_refuses_unknown() -> None:
         except ValueError:
             continue
         raise AssertionError(bad)
+
+
+def test_an_empty_series_gives_empty_lines_then_the_first_bars_count() -> None:
+    """A chart opens before its history: every kind updates on no bars (empty lines), then on
+    the first bars as if it had started with them."""
+    series, keys = BarSeries(), ("sma(3)", "ema(3)", "bb(3,2)", "vwap", "rsi(3)")
+    for key in keys:
+        indicator = Indicator(IndicatorSpec.parse(key))
+        indicator.update(series, 0)
+        assert indicator.lines and all(len(c) == 0 for c in indicator.lines.values()), key
+    series.merge([Bar(60_000 * i, 10.0 + i, 11.0 + i, 9.0 + i, 10.5 + i, 100.0)
+                  for i in range(5)])
+    for key in keys:
+        late, fresh = Indicator(IndicatorSpec.parse(key)), Indicator(IndicatorSpec.parse(key))
+        late.update(BarSeries(), 0)
+        late.update(series, 0)
+        fresh.update(series, 0)
+        for name, column in fresh.lines.items():
+            assert np.array_equal(late.lines[name], column, equal_nan=True), (key, name)

@@ -55,9 +55,7 @@ class IndicatorLines:
         return any(i.spec.pane == "rsi" for i in self.indicators)
 
     def update(self, series: BarSeries, first: int) -> None:
-        """Recompute every indicator from bar ``first`` on (nothing to compute without bars)."""
-        if not len(series):
-            return
+        """Recompute every indicator from bar ``first`` on."""
         for indicator in self.indicators:
             indicator.update(series, first)
 
