@@ -10,8 +10,11 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
+from ibkr_desktop.models.series import BarSeries
+from ibkr_desktop.protocol.bars import Bar
 from ibkr_desktop.widgets.chart.marks import FillMark, OrderLine
 from ibkr_desktop.widgets.chart.overlays import Overlays
+from ibkr_desktop.widgets.chart.panes import ChartPanes
 
 BUY_LIMIT = OrderLine(11, "BUY", 100, "LMT", 185.0, movable=True)
 SELL_STOP = OrderLine(12, "SELL", 50, "STP", 181.5, movable=True)
@@ -83,3 +86,30 @@ def test_dropping_a_dragged_line_asks_for_the_order_at_the_drop_price(plot, qtbo
     assert len(asked) == 1 and asked[0][0] == 11
     assert asked[0][1] == pytest.approx(187.0, abs=0.05)  # within a pixel of the drop
     assert overlays.lines[11][1].value() == 185.0  # stays at the order's price until modified
+
+
+def test_the_y_fit_shows_working_orders_near_the_bars_but_not_far_ones(qtbot) -> None:
+    """Bars between 100 and 110: a buy limit at 95 is fitted into view, a stop at 60 is not
+    (it would squash the candles)."""
+    panes = ChartPanes()
+    qtbot.addWidget(panes)
+    panes.resize(800, 500)
+    panes.show()
+    qtbot.waitExposed(panes)
+    series = BarSeries()
+    series.merge([Bar(60_000 * i, 105.0, 110.0 if i % 2 else 106.0, 100.0 if i % 2 else 104.0,
+                      105.0, 1000.0) for i in range(200)])
+    panes.show_series(series, 0, 60_000)
+    view = panes.price.getViewBox()
+
+    def y_range() -> tuple[float, float]:
+        (_, _), (y0, y1) = view.viewRange()
+        return y0, y1
+
+    y0, y1 = y_range()
+    assert 99 < y0 <= 100 and 110 <= y1 < 111
+    panes.fit_orders([60.0])
+    assert y_range() == (y0, y1)
+    panes.fit_orders([95.0, 60.0])
+    y0, y1 = y_range()
+    assert 94 < y0 <= 95 and 110 <= y1 < 111  # 95 in view, 60 left out

@@ -58,6 +58,8 @@ class BarsItem(pg.GraphicsObject):  # type: ignore[misc]
         self._rects = PrimitiveArray(QRectF, 4)
         self._bounds = QRectF()
         self.drawn = (0, 0)  # (pyramid level, groups) of the last paint, for tests and benches
+        self.near: tuple[float, ...] = ()
+        """Prices the y fit also shows when near the visible bars (working orders')."""
 
     def set_data(self, open_: np.ndarray, high: np.ndarray, low: np.ndarray,
                  close: np.ndarray, volume: np.ndarray, first: int = 0) -> None:

@@ -184,6 +184,7 @@ class ChartWindow(QWidget):
         if self.panes is not None:
             overlays = self.panes.overlays
             overlays.set_orders(orders)
+            self.panes.fit_orders([order.price for order in orders])
             overlays.set_fills(fills)
             overlays.set_average(average)
 

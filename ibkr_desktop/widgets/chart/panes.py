@@ -4,7 +4,8 @@ Layout (as the chart benchmark measures it): the price pane (3/4 of the height) 
 pane (1/4), x = bar index, price and volume axes on the right at one fixed width, auto-range off.
 Only the bottom-most pane (volume, or RSI when shown) has a bottom axis: a ``TimeAxis`` fed with
 the bars' start times, labelling bar indices with New York dates/times (``time_axis``).
-The mouse wheel zooms and a drag pans along x; y always fits the visible bars (``ranges.fit_y``).
+The mouse wheel zooms and a drag pans along x; y always fits the visible bars (``ranges.fit_y``),
+and the working orders' prices near them (``fit_orders``).
 While the newest bar is in view the view follows it (``show_bars`` with the eager
 ``updateMatrix``, so a live update paints once). The crosshair reports the bar under the mouse
 (``hovered(index)``, -1 when the mouse leaves), which the window shows as the OHLCV readout.
@@ -142,6 +143,11 @@ class ChartPanes(pg.GraphicsLayoutWidget):  # type: ignore[misc]
         """``bars`` older bars were prepended: the next ``show_series`` moves the view by as
         many, so it shows the same bars."""
         self._shift += bars
+
+    def fit_orders(self, prices: list[float]) -> None:
+        """Let the y fit show these working orders' prices when near the visible bars."""
+        self.candles.near = tuple(prices)
+        self._fit_y()
 
     def _view_moved(self) -> None:
         self._fit_y()

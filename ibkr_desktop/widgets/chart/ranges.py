@@ -4,7 +4,9 @@ pyqtgraph applies a new view range lazily inside the next paint, which schedules
 repaint; calling ``ViewBox.updateMatrix()`` right after setting the ranges makes a live update
 paint once (../shared/docs/chart-calibration.md pitfall 3). The y range has hysteresis: it
 changes only when the visible bars leave it or fill less than ``FILL`` of it, so the axis
-pictures are not regenerated on every tick.
+pictures are not regenerated on every tick. Prices in the item's ``near`` (the working orders')
+are fitted too when they lie within :data:`NEAR` times the visible bars' height of them; farther
+ones would squash the candles, so they stay out of view.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from ibkr_desktop.widgets.chart.bars_item import BarsItem
 
 FILL = 0.6  # refit when the visible bars use less than this share of the y range
 PAD = 0.05  # share of the visible bars' height added above and below
+NEAR = 1.0  # a `near` price within this many bar heights of the visible bars is fitted too
 AXIS_WIDTH = 64  # px, of every pane's price/volume axis, so linked panes are equally wide
 
 
@@ -38,7 +41,7 @@ def fit_y(view: pg.ViewBox, item: BarsItem, first: float, stop: float) -> bool:
     span = item.low_high(int(first), int(stop) + 1)
     if span is None:
         return False
-    low, high = span
+    low, high = widen(*span, item.near)
     (_, _), (y0, y1) = view.viewRange()
     height = max(high - low, abs(high) * 1e-4, 1e-9)
     inside = y0 <= low and high <= y1
@@ -46,3 +49,10 @@ def fit_y(view: pg.ViewBox, item: BarsItem, first: float, stop: float) -> bool:
         return False
     view.setYRange(low - PAD * height, high + PAD * height, padding=0)
     return True
+
+
+def widen(low: float, high: float, prices: tuple[float, ...]) -> tuple[float, float]:
+    """``(low, high)`` stretched to the ``prices`` within ``NEAR`` x ``high - low`` of it."""
+    reach = NEAR * (high - low)
+    near = [p for p in prices if low - reach <= p <= high + reach]
+    return min([low, *near]), max([high, *near])
