@@ -23,16 +23,21 @@ UNIVERSE = [ContractMatch(265598, "AAPL", "APPLE INC", "NASDAQ", "STK"),
 
 
 class FakeSearch:
-    """Stands in for Broker.search_contracts: prefix match, records queries, can be slow."""
+    """Stands in for Broker.search_contracts: prefix match, records queries and answers; an
+    answer can be held back until ``gate`` is set (a slow gateway, without a clock)."""
 
     def __init__(self) -> None:
         self.queries: list[str] = []
-        self.delay = 0.0
+        self.answered: list[str] = []
+        self.gate: asyncio.Event | None = None
         self.fail = False
 
     async def __call__(self, text: str) -> list[ContractMatch]:
         self.queries.append(text)
-        await asyncio.sleep(self.delay)
+        gate = self.gate
+        if gate is not None:
+            await gate.wait()
+        self.answered.append(text)
         if self.fail:
             raise GatewayUnreachable("connection refused")
         return [m for m in UNIVERSE if m.symbol.startswith(text.upper())]
@@ -69,13 +74,15 @@ async def test_typeahead_search_then_enter_adds_the_exact_symbol(qtbot) -> None:
 async def test_stale_search_answers_are_dropped(qtbot) -> None:
     """A slow answer for old text never replaces the matches of newer text."""
     panel, search = make_panel(qtbot)
-    search.delay = 0.4
+    slow = search.gate = asyncio.Event()
     qtbot.keyClicks(panel.search, "a")
     await wait_until(lambda: search.queries == ["a"])
-    search.delay = 0.0
+    search.gate = None
     qtbot.keyClicks(panel.search, "ap")
     await wait_until(lambda: [m.symbol for m in panel.search.matches] == ["AAPL"])
-    await asyncio.sleep(0.5)  # let the slow, outdated answer arrive
+    slow.set()  # now the outdated answer for "a" arrives
+    await wait_until(lambda: "a" in search.answered)
+    await asyncio.sleep(0)  # one more loop turn for the panel to handle it
     assert [m.symbol for m in panel.search.matches] == ["AAPL"]
 
 
