@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from dataclasses import replace
@@ -92,7 +91,8 @@ async def test_reconnect_restores_every_subscription_once(
         await wait_until(lambda: broker.stream.status.connected
                          and broker.stream.status.reconnects == 1)
         await wait_until(lambda: len(_sent(caplog, "")) >= 6)
-        await asyncio.sleep(0.3)  # give a duplicate the chance to show up
+        # two keep-alive tics later, anything queued with the re-subscriptions has gone out
+        await wait_until(lambda: _sent(caplog, "").count("tic") >= 2)
         sent = _sent(caplog, "")
         subscriptions = [m for m in sent if m != "tic"]
         assert len(subscriptions) == len(set(subscriptions)) == 6  # smd x2, sor, str, spl, ssd
@@ -121,8 +121,11 @@ async def test_silent_stall_is_detected_and_reconnected(gateway: DemoGateway) ->
         await worker.stop()
 
 
-async def test_smd_is_requested_again_before_the_server_expires_it() -> None:
-    """With a 1 s server lifetime, quotes still flow after 2.5 s thanks to re-requests."""
+async def test_smd_is_requested_again_before_the_server_expires_it(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """With a 1 s server lifetime, quotes still flow after several lifetimes thanks to
+    re-requests (waits on the worker's own re-requests, not on a sleep)."""
+    caplog.set_level(logging.DEBUG, logger=STREAM_LOG)
     gateway = DemoGateway(fast_config(smd_lifetime_s=1.0))
     await gateway.start()
     worker = StreamWorker(gateway.ws_url, timings=replace(FAST.stream, smd_refresh_s=0.4))
@@ -131,7 +134,8 @@ async def test_smd_is_requested_again_before_the_server_expires_it() -> None:
     worker.start(gateway.session.session_id)
     try:
         await wait_until(lambda: seen["quotes_updated"])
-        await asyncio.sleep(2.5)  # longer than the server's lifetime of the stream
+        # six requests 0.4 s apart span 2 s: twice the server's lifetime of one request
+        await wait_until(lambda: len(_sent(caplog, "smd+")) >= 6, timeout=30)
         gateway.market.set_price(AAPL, 123.45)
         await wait_until(lambda: any(b.get(AAPL, {}).get("last") == 123.45
                                      for b in seen["quotes_updated"]))
@@ -168,7 +172,7 @@ async def test_fills_made_while_disconnected_are_reported_once_after_reconnect(
         assert answer and not broker.stream.status.connected
         await wait_until(lambda: broker.stream.status.connected)
         await wait_until(lambda: any(f.size == 7 for b in seen["fills_received"] for f in b))
-        await asyncio.sleep(0.5)  # REST re-sync and the str replay both report it: once
+        await broker.refresh_trades()  # one more REST report of the same fill: still once
         fills = [f for batch in seen["fills_received"] for f in batch if f.conid == AAPL]
         assert len(fills) == len({f.execution_id for f in fills}) == 1
         await wait_until(lambda: _held(seen["positions_updated"][-1]) == held + 7)
