@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Callable
 from typing import Any
+
+WAIT_SCALE = float(os.environ.get("IBKR_TEST_WAIT_SCALE", "3"))
+"""How much longer than their nominal timeout :func:`wait_until` and :func:`wait_signal`
+wait for an outcome."""
 
 
 async def wait_signal(signal: Any, timeout: float = 5.0) -> tuple[Any, ...]:
@@ -17,21 +22,27 @@ async def wait_signal(signal: Any, timeout: float = 5.0) -> tuple[Any, ...]:
 
     signal.connect(_cb)
     try:
-        return await asyncio.wait_for(fut, timeout)
+        return await asyncio.wait_for(fut, timeout * WAIT_SCALE)
     finally:
         signal.disconnect(_cb)
 
 
 async def wait_until(predicate: Callable[[], Any], timeout: float = 5.0, step: float = 0.02) -> Any:
-    """Poll ``predicate`` on the running loop until it returns a truthy value, or fail."""
+    """Poll ``predicate`` on the running loop until it returns a truthy value, or fail.
+
+    ``timeout`` is an upper bound for an outcome, never a measurement: it is stretched by
+    :data:`WAIT_SCALE` so a machine with both cores busy still passes (a passing test never
+    waits longer for it; only a failing one does).
+    """
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
+    deadline = loop.time() + timeout * WAIT_SCALE
     while True:
         value = predicate()
         if value:
             return value
         if loop.time() > deadline:
-            raise AssertionError(f"condition not met within {timeout} s: {predicate}")
+            raise AssertionError(
+                f"condition not met within {timeout * WAIT_SCALE} s: {predicate}")
         await asyncio.sleep(step)
 
 

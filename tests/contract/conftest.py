@@ -178,7 +178,7 @@ async def live_orders(api: Api) -> dict[str, Any]:
     raise AssertionError("live orders never primed")
 
 
-async def poll(fetch: Callable[[], Awaitable[tuple[int, Any]]], timeout: float = 5.0) -> Any:
+async def poll(fetch: Callable[[], Awaitable[tuple[int, Any]]], timeout: float = 30.0) -> Any:
     """Call ``fetch`` until it answers 200 with a non-empty body; that body (or fail)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
