@@ -118,8 +118,9 @@ class ChartPanes(pg.GraphicsLayoutWidget):  # type: ignore[misc]
         newest bar if in view (or keep showing the same bars when older ones were prepended)."""
         count = len(series)
         shift, self._shift = self._shift, 0
-        for axis in self.time_axes:
-            axis.set_times(series.t, bar_ms)
+        if first == 0 or count != self._count:  # a tick on the newest bar moves no label
+            for axis in self.time_axes:
+                axis.set_times(series.t, bar_ms)
         following = (first == 0 and not shift) or self.view_range[1] >= self._count - 1
         for _view, item in self.panes:
             item.show_series(series, first)
