@@ -110,6 +110,7 @@ class ChartModel(QObject):
         bars = await self._fetch(None)
         if generation != self._generation:
             return 0
+        self._note_availability(getattr(bars, "availability", None))  # history's own "D" (§11)
         self.volume_factor = await self._settle_volume(bars)
         if generation != self._generation:
             return 0

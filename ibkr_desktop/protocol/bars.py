@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from ibkr_desktop.protocol import _coerce
+from ibkr_desktop.protocol.quotes import Availability, decode_availability
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,15 +122,41 @@ def _start_ms(body: Mapping[str, object]) -> int | None:
     return int(parsed.timestamp() * 1000)
 
 
-def parse_history(body: object) -> list[Bar]:
+class HistoryPage(list[Bar]):
+    """The bars of one history answer, oldest first, with the answer's data qualifier.
+
+    A list of :class:`Bar` (every caller that wants bars only can ignore the rest), plus
+    ``availability``: the answer's ``mdAvailability`` decoded as field 6509 is (reference §4.3;
+    history says ``S`` for streaming, i.e. live), None when the answer has none; and
+    ``delay_s``: IBKR's ``mktDataDelay`` (§11: ``"D"`` with 900 on paper accounts).
+    """
+
+    availability: Availability | None = None
+    delay_s: float | None = None
+
+
+def history_availability(body: object) -> Availability | None:
+    """``mdAvailability`` of a history answer: ``S``/``R`` live, ``D`` delayed, ``Z`` frozen..."""
+    if not isinstance(body, Mapping):
+        return None
+    code = body.get("mdAvailability")
+    if isinstance(code, str) and code.strip()[:1] == "S":
+        return "live"
+    return decode_availability(code)
+
+
+def parse_history(body: object) -> HistoryPage:
     """Bars of a history answer (REST body or ``smh`` frame), oldest first.
 
     Points missing ``o/h/l/c`` are skipped; a missing ``v`` becomes 0; a missing ``t`` (seen in
     ``smh`` frames) is derived from ``startTime`` + index * ``barLength``. Bodies without ``data``
     (e.g. ``{"error": "No data."}``) give an empty list; classify errors before calling this.
     """
+    page = HistoryPage()
     if not isinstance(body, Mapping):
-        return []
+        return page
+    page.availability = history_availability(body)
+    page.delay_s = _coerce.number(body.get("mktDataDelay"))
     start = _start_ms(body)
     bar_ms = int((_coerce.number(body.get("barLength")) or 0) * 1000)
     bars: list[Bar] = []
@@ -142,4 +169,5 @@ def parse_history(body: object) -> list[Bar]:
             continue
         bars.append(Bar(t_ms, o, h, lo, c, _coerce.number(point.get("v")) or 0.0))
     bars.sort(key=lambda bar: bar.t_ms)
-    return bars
+    page.extend(bars)
+    return page

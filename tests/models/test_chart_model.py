@@ -15,6 +15,7 @@ from ibkr_desktop.demo_gateway.server import DemoGateway, GatewayConfig
 from ibkr_desktop.models.bar_builder import Timeframe, bar_start
 from ibkr_desktop.models.chart_model import ChartModel
 from ibkr_desktop.models.history_loader import HistoryLoader
+from ibkr_desktop.protocol.bars import Bar, parse_history
 from tests.client.conftest import fast_config, start_broker
 from tests.helpers import wait_until
 
@@ -137,6 +138,34 @@ def test_delayed_quotes_raise_the_badge_and_live_ones_clear_it() -> None:
     model.apply_quotes({MSFT: {"availability": "live"}})
     model.apply_quotes({AAPL: {"availability": "live"}})
     assert states == [True, False]
+
+
+class _RecordedDelayedHistory:
+    """IBKR as a paper account without data subscriptions answers (§11): history marked
+    ``mdAvailability "D"`` with ``mktDataDelay`` 900, in the reference's §4.5 shape."""
+
+    BODY = {"symbol": "AAPL", "timePeriod": "1d", "barLength": 60, "mdAvailability": "D",
+            "mktDataDelay": 900, "volumeFactor": 1, "priceFactor": 100,
+            "data": [{"o": 188.1, "c": 188.3, "h": 188.4, "l": 188.0, "v": 1200.0,
+                      "t": 1700229600000},
+                     {"o": 188.3, "c": 188.2, "h": 188.5, "l": 188.1, "v": 900.0,
+                      "t": 1700229660000}]}
+
+    async def history(self, conid: int, period: str, bar: str, *, outside_rth: bool = False,
+                      start_ms: int | None = None) -> list[Bar]:
+        return parse_history(self.BODY)
+
+    async def snapshot(self, conids: list[int], fields: list[str]) -> FeedBatch:
+        return {}
+
+
+async def test_delayed_history_raises_the_badge_before_any_quote() -> None:
+    """History that IBKR marks delayed marks the chart delayed, even with no quote yet."""
+    model = ChartModel(_RecordedDelayedHistory(), HistoryLoader(), AAPL, Timeframe.M1)
+    states: list[bool] = []
+    model.delayed_changed.connect(states.append)
+    assert await model.load() == 2
+    assert model.delayed and states == [True]
 
 
 async def test_ticks_during_the_backfill_are_replayed_and_indicators_follow() -> None:

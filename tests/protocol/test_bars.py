@@ -129,3 +129,17 @@ def test_parse_history_sorts_and_skips_bad_points() -> None:
 def test_parse_history_without_data(body: object) -> None:
     """Answers without data give no bars."""
     assert parse_history(body) == []
+
+
+@pytest.mark.parametrize(("code", "expected"), [
+    ("S", "live"), ("R", "live"), ("D", "delayed"), ("Z", "frozen"), ("Y", "frozen_delayed"),
+    (None, None)])
+def test_history_answers_carry_their_data_qualifier(code: str | None, expected: str | None) -> None:
+    """``mdAvailability`` (§4.3; history says S for streaming) and ``mktDataDelay`` travel with
+    the bars, so a delayed chart is never drawn as live (§11)."""
+    body: dict[str, object] = {"data": [{"o": 1, "h": 2, "l": 0.5, "c": 1.5, "v": 10,
+                                         "t": 1700229600000}], "mktDataDelay": 900}
+    if code is not None:
+        body["mdAvailability"] = code
+    page = parse_history(body)
+    assert len(page) == 1 and page.availability == expected and page.delay_s == 900
