@@ -28,7 +28,7 @@ def test_self_test_passes_as_a_user_would_run_it(tmp_path) -> None:
     assert all(": ok — " in line for line in lines)
     assert "questions o163" in lines[2]  # IBKR's question was answered through the dialog
     assert "cancelled" in lines[5] and "Order filled" in lines[7]
-    assert "newest bar O " in lines[8]  # the chart's live bar moved
+    assert "newest bar O " in lines[8]  # the chart drew history; live trades or quotes came
     assert "SELF-TEST OK (9 steps)" in done.stdout
 
 
