@@ -11,25 +11,11 @@ quote's displayed size so large orders fill over several ticks. Order-to-order r
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Protocol
 
+from ..protocol.order_status import OrderStatus
 from .accounts import commission_for
 from .order_request import ON_CLOSE_TYPES, OrderRequest
-
-
-class OrderStatus(StrEnum):
-    """Order statuses as IBKR spells them in answers (§5.11)."""
-
-    INACTIVE = "Inactive"
-    PENDING_SUBMIT = "PendingSubmit"
-    PRE_SUBMITTED = "PreSubmitted"
-    SUBMITTED = "Submitted"
-    FILLED = "Filled"
-    PENDING_CANCEL = "PendingCancel"
-    CANCELLED = "Cancelled"
-    WARN_STATE = "WarnState"
-
 
 FILTER_WORDS: dict[str, OrderStatus] = {
     "inactive": OrderStatus.INACTIVE, "pending_submit": OrderStatus.PENDING_SUBMIT,

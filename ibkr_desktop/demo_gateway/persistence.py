@@ -15,9 +15,10 @@ from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
+from ..protocol.order_status import OrderStatus
 from .accounts import Holding
 from .brokerage import Brokerage
-from .orders import Execution, Order, OrderStatus
+from .orders import Execution, Order
 
 log = logging.getLogger("ibkr_desktop.demo_gateway.persistence")
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from .order_status import OrderStatus as OrderStatus  # re-exported: the client's one vocabulary
+
 
 class OrderType(StrEnum):
     """IBKR ``orderType`` values accepted on placement (MOC/LOC: §11, listed back as
@@ -40,34 +42,6 @@ class TimeInForce(StrEnum):
     IOC = "IOC"
     OPG = "OPG"
 
-
-class OrderStatus(StrEnum):
-    """Order status with IBKR's spellings (§5.11)."""
-
-    INACTIVE = "Inactive"
-    PENDING_SUBMIT = "PendingSubmit"
-    PRE_SUBMITTED = "PreSubmitted"
-    SUBMITTED = "Submitted"
-    FILLED = "Filled"
-    PENDING_CANCEL = "PendingCancel"
-    CANCELLED = "Cancelled"
-    WARN_STATE = "WarnState"
-
-    @classmethod
-    def parse(cls, text: object) -> OrderStatus | None:
-        """Tolerant lookup: ``"pre_submitted"``, ``"PRESUBMITTED"``, ``"Canceled"`` all work."""
-        if not isinstance(text, str):
-            return None
-        key = text.replace("_", "").replace(" ", "").lower()
-        return _STATUS_BY_KEY.get(key)
-
-
-_STATUS_BY_KEY = {status.value.lower(): status for status in OrderStatus} | {
-    "canceled": OrderStatus.CANCELLED,
-    "apicancelled": OrderStatus.CANCELLED,
-    "apicanceled": OrderStatus.CANCELLED,
-    "apipending": OrderStatus.PENDING_SUBMIT,
-}
 
 ACTIVE_STATUSES: frozenset[OrderStatus] = frozenset({
     OrderStatus.PENDING_SUBMIT, OrderStatus.PRE_SUBMITTED, OrderStatus.SUBMITTED,
