@@ -35,7 +35,7 @@ from ibkr_desktop.client.tls import (
 )
 from ibkr_desktop.protocol.bars import Bar, check_history_request, parse_history
 from ibkr_desktop.protocol.contract_rules import ContractRules, parse_contract_rules
-from ibkr_desktop.protocol.errors import IbkrError
+from ibkr_desktop.protocol.errors import IbkrError, describe
 from ibkr_desktop.protocol.events import (
     AccountsInfo,
     ContractMatch,
@@ -405,7 +405,7 @@ class Broker(QObject):
         try:
             info = await loop.run_in_executor(None, fetch_certificate, self._origin)
         except IbkrError as exc:
-            log.info("could not fetch the gateway certificate: %s", exc.message)
+            log.info("could not fetch the gateway certificate: %s", describe(exc))
             return
         if info.fingerprint != self._offered_fingerprint:
             self._offered_fingerprint = info.fingerprint

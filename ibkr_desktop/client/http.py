@@ -28,6 +28,7 @@ from ibkr_desktop.protocol.errors import (
     IbkrError,
     RequestTimedOut,
     classify,
+    os_error_text,
 )
 from ibkr_desktop.protocol.redaction import RedactingFilter, redact
 
@@ -121,12 +122,14 @@ class HttpTransport:
             raise _tls_error(self.origin, exc) from exc
         except requests.exceptions.ConnectTimeout as exc:
             raise GatewayUnreachable(f"The gateway at {self.origin} did not accept the "
-                                     "connection in time.") from exc
+                                     f"connection within {self.timeouts.connect:g} s.") from exc
         except requests.exceptions.Timeout as exc:
             raise RequestTimedOut(f"The gateway did not answer {method} {path} within "
                                   f"{self.timeouts.read:g} s.") from exc
         except requests.exceptions.RequestException as exc:
-            raise GatewayUnreachable(f"The gateway at {self.origin} is not reachable.") from exc
+            cause = os_error_text(exc) or type(exc).__name__
+            raise GatewayUnreachable(f"The gateway at {self.origin} is not reachable: "
+                                     f"{cause}.") from exc
         elapsed = time.monotonic() - started
         body = _decode(response)
         log.debug("%s %s -> %s in %.0f ms", method, path, response.status_code, elapsed * 1000)

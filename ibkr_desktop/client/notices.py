@@ -17,7 +17,13 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from ibkr_desktop.client.http import client_logger
 from ibkr_desktop.client.rest_queue import RestFailure
-from ibkr_desktop.protocol.errors import Failure, IbkrError, RateLimited, classify_failure
+from ibkr_desktop.protocol.errors import (
+    Failure,
+    IbkrError,
+    RateLimited,
+    classify_failure,
+    describe,
+)
 from ibkr_desktop.protocol.events import Bulletin, MalformedFrame, Notification, StreamError
 
 log = client_logger("ibkr_desktop.client.notices")
@@ -108,7 +114,7 @@ class NoticeBoard(QObject):
     def on_refresh_failed(self, error: IbkrError) -> None:
         """A background refresh failed for a reason the session state does not already show."""
         if classify_failure(error) is Failure.FATAL:
-            self.post("warning", f"A refresh failed: {error.message}")
+            self.post("warning", f"A refresh failed: {describe(error)}")
 
 
 class Notifier(NoticeBoard):

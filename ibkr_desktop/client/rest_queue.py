@@ -33,6 +33,7 @@ from ibkr_desktop.protocol.errors import (
     RateLimited,
     classify,
     classify_failure,
+    describe,
 )
 from ibkr_desktop.protocol.pacing import Pacer
 
@@ -241,9 +242,9 @@ class RestQueue(QObject):
             retried = error is not None and self._scheduler.retry_or_give_up(
                 job, error, time.monotonic(), answer.retry_after if answer else None)
             self._cond.notify_all()
-        if retried:
+        if retried and error is not None:
             log.info("%s answered %s; retrying (attempt %d)", job.request.describe(),
-                     type(error).__name__, job.attempts)
+                     describe(error), job.attempts)
             self._outcome_ready.emit(_Outcome(job.request, None, error, 0.0, final=False))
             return
         body = answer.body if answer is not None else None
@@ -255,7 +256,7 @@ class RestQueue(QObject):
             else:
                 future.set_exception(error)
         if error is not None:
-            log.info("%s failed: %s", job.request.describe(), error.message)
+            log.info("%s failed: %s", job.request.describe(), describe(error))
         elapsed = answer.elapsed_s if answer is not None else 0.0
         self._outcome_ready.emit(_Outcome(job.request, body, error, elapsed))
 

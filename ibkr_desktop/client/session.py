@@ -28,7 +28,13 @@ from ibkr_desktop.client.http import client_logger
 from ibkr_desktop.client.rest_queue import RestQueue
 from ibkr_desktop.client.tasks import TaskSet, sleep_or_wake
 from ibkr_desktop.client.tls import CertificateChanged, CertificateUntrusted
-from ibkr_desktop.protocol.errors import AccountsNotQueried, IbkrError, NoBridge, NotAuthenticated
+from ibkr_desktop.protocol.errors import (
+    AccountsNotQueried,
+    IbkrError,
+    NoBridge,
+    NotAuthenticated,
+    describe,
+)
 from ibkr_desktop.protocol.events import AccountsInfo, AuthStatus, SessionKind, SessionState
 from ibkr_desktop.protocol.portfolio import parse_accounts
 from ibkr_desktop.protocol.session import (
@@ -210,7 +216,7 @@ class SessionKeeper(QObject):
         else:
             state = session_state_for_error(exc, self._origin)
         if state is None:
-            log.info("session check failed: %s", exc.message)
+            log.info("session check failed: %s", describe(exc))
             return
         self._lost()
         self._set(state)
@@ -319,7 +325,7 @@ class SessionKeeper(QObject):
         try:
             await awaitable
         except IbkrError as exc:
-            log.info("session step failed: %s", exc.message)
+            log.info("session step failed: %s", describe(exc))
 
     def _poke(self) -> None:
         """Check now; the back-off stands."""

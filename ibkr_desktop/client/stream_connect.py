@@ -20,6 +20,7 @@ from ibkr_desktop.protocol.errors import (
     IbkrError,
     InvalidAddress,
     classify,
+    os_error_text,
 )
 
 
@@ -82,9 +83,11 @@ def connect_error(exc: Exception, url: str) -> IbkrError:
     """A failed connection attempt as an ``IbkrError``, for ``classify_failure``.
 
     A handshake answered with an HTTP status is read like a REST answer (401 ->
-    NotAuthenticated, 503 -> ServiceUnavailable, another 4xx -> ApiError); an unusable URL is
-    InvalidAddress; a socket or protocol failure before any answer is GatewayUnreachable.
-    The messages name the URL (never the session) and end without a full stop.
+    NotAuthenticated, 503 -> ServiceUnavailable, another 4xx -> ApiError) and its message says
+    "stream handshake refused at <url>: HTTP 401 Unauthorized"; an unusable URL is
+    InvalidAddress; a socket or protocol failure before any answer is GatewayUnreachable,
+    naming the socket error and its errno. The messages name the URL (never the session) and
+    end without a full stop.
     """
     if isinstance(exc, IbkrError):
         return exc
@@ -92,13 +95,14 @@ def connect_error(exc: Exception, url: str) -> IbkrError:
         return InvalidAddress(f"{url} is not a WebSocket address (ws://host:port/v1/api/ws)")
     if isinstance(exc, InvalidStatus):
         status = exc.response.status_code
+        refused = (f"stream handshake refused at {url}: HTTP {status} "
+                   f"{exc.response.reason_phrase}")
         error = classify(status, exc.response.body or b"")
         if error is None or type(error) is ApiError:
-            return ApiError(status, f"the gateway refused the WebSocket connection at {url} "
-                                    f"(HTTP {status} {exc.response.reason_phrase})")
-        return error
-    return GatewayUnreachable(f"the gateway's WebSocket at {url} is not reachable "
-                              f"({type(exc).__name__})")
+            return ApiError(status, refused)
+        return type(error)(f"{refused} ({error.message})", status)
+    cause = os_error_text(exc) or f"{type(exc).__name__}: {exc}"
+    return GatewayUnreachable(f"the gateway's WebSocket at {url} is not reachable ({cause})")
 
 
 def backoff(timings: StreamTimings, failures: int) -> float:

@@ -38,6 +38,8 @@ shapes of reference §1.8.
 
 from __future__ import annotations
 
+import errno
+import os
 from collections.abc import Mapping
 from enum import Enum
 
@@ -184,3 +186,44 @@ def error_body(message: str, status: int | None = None) -> dict[str, object]:
     if status is not None:
         body["statusCode"] = status
     return body
+
+
+def os_error_text(exc: BaseException) -> str:
+    """The socket error at the root of ``exc``, with its code: "Connection refused (errno 111
+    ECONNREFUSED)"; "" when no ``OSError`` with an errno is in its chain.
+
+    Follows ``__cause__``/``__context__``, a ``reason`` attribute and exception ``args`` (how
+    requests and urllib3 wrap the socket's error).
+    """
+    stack: list[BaseException] = [exc]
+    seen: set[int] = set()
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.errno is not None:
+            name = errno.errorcode.get(current.errno, "")
+            return f"{os.strerror(current.errno)} (errno {current.errno} {name})".replace(" )", ")")
+        links = (current.__cause__, current.__context__, getattr(current, "reason", None),
+                 *current.args)
+        stack.extend(link for link in links if isinstance(link, BaseException))
+    return ""
+
+
+def describe(error: BaseException) -> str:
+    """One line for a log or a notice that carries the error's code.
+
+    An ``IbkrError`` with an HTTP status: its message, then "(HTTP 401)" unless the message
+    already says it; another exception: its type and text, plus the socket error code when
+    one is in its chain (:func:`os_error_text`).
+    """
+    if isinstance(error, IbkrError):
+        if error.status is None or f"HTTP {error.status}" in error.message:
+            return error.message
+        return f"{error.message} (HTTP {error.status})"
+    code = os_error_text(error)
+    if code and isinstance(error, OSError) and error.errno is not None:
+        return f"{type(error).__name__}: {code}"
+    text = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+    return f"{text} [{code}]" if code else text

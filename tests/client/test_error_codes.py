@@ -1,0 +1,42 @@
+"""Every failure the client logs or announces carries its code: HTTP status or socket errno."""
+
+from __future__ import annotations
+
+import errno
+import socket
+
+import pytest
+
+from ibkr_desktop.client.http import HttpTransport
+from ibkr_desktop.client.stream_connect import StreamTimings, open_stream
+from ibkr_desktop.protocol.errors import GatewayUnreachable, NotAuthenticated, describe
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_a_refused_rest_connection_names_the_socket_error_and_errno() -> None:
+    transport = HttpTransport(f"http://127.0.0.1:{_closed_port()}")
+    with pytest.raises(GatewayUnreachable) as caught:
+        transport.request("GET", "/tickle")
+    assert f"Connection refused (errno {errno.ECONNREFUSED} ECONNREFUSED)" in caught.value.message
+
+
+async def test_a_refused_stream_connection_names_the_socket_error_and_errno() -> None:
+    url = f"ws://127.0.0.1:{_closed_port()}/v1/api/ws"
+    with pytest.raises(GatewayUnreachable) as caught:
+        await open_stream(url, None, None, StreamTimings())
+    assert caught.value.message == (f"the gateway's WebSocket at {url} is not reachable "
+                                    f"(Connection refused (errno {errno.ECONNREFUSED} "
+                                    "ECONNREFUSED))")
+
+
+def test_describe_adds_the_http_status_once() -> None:
+    assert describe(NotAuthenticated("no session", 401)) == "no session (HTTP 401)"
+    assert describe(NotAuthenticated("refused: HTTP 401 Unauthorized", 401)) == (
+        "refused: HTTP 401 Unauthorized")
+    assert describe(ConnectionResetError(errno.ECONNRESET, "Connection reset by peer")) == (
+        f"ConnectionResetError: Connection reset by peer (errno {errno.ECONNRESET} ECONNRESET)")
