@@ -27,6 +27,7 @@ from .simtime import (
     activity_at,
     et_ms,
     is_rth,
+    is_trading_day,
     local_parts,
     minute_of_day,
     previous_trading_day,
@@ -218,14 +219,29 @@ class PastGenerator:
         return bar.close if bar else self._anchor_price
 
 
+def in_extended_session(t_ms: int) -> bool:
+    """True inside the US equity session history covers: 04:00-20:00 ET on a trading day.
+
+    IBKR's SMART history of a US stock has no bars at night or at weekends (§4.5), even when
+    something traded then (the demo's round-the-clock market does).
+    """
+    day, minute = local_parts(t_ms)
+    return PRE_OPEN_MIN <= minute < POST_CLOSE_MIN and is_trading_day(day)
+
+
 class LiveBars:
-    """Minute bars recorded from live trades after the anchor."""
+    """Minute bars recorded from live trades after the anchor, inside the extended session."""
 
     def __init__(self, first: RawBar | None = None) -> None:
         self.bars: list[RawBar] = [first] if first else []
 
     def record(self, t_ms: int, price: float, size: float) -> None:
-        """Fold a trade at ``t_ms`` into its minute bar (starting a new bar when needed)."""
+        """Fold a trade at ``t_ms`` into its minute bar (starting a new bar when needed).
+
+        A trade outside :func:`in_extended_session` makes no bar (history follows the session).
+        """
+        if not in_extended_session(t_ms):
+            return
         start = t_ms - t_ms % 60_000
         if self.bars and self.bars[-1].t_ms == start:
             self.bars[-1].add_trade(price, size)

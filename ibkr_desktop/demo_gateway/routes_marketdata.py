@@ -26,9 +26,11 @@ from .web_util import ApiError, ApiRouter, json_response, parse_conid, query_boo
 MAX_CONIDS = 100
 MAX_FIELDS = 50
 PRICE_FACTOR = 100
-STOCK_VOLUME_FACTOR = 100
-"""History ``v`` of stocks is in lots of 100 shares, with ``volumeFactor`` 100 (reference §11,
-§6.7): clients must settle the unit against the snapshot's day volume before drawing it."""
+STOCK_VOLUME_LOT = 100
+"""History ``v`` of stocks is in lots of 100 shares at every bar size, unrounded (IBKR's
+recorded AAPL day: ``"v": 472117.45`` for ~47M shares), while the answer says
+``"volumeFactor": 1`` as that recording does (reference §4.5, §11): clients must settle the
+unit against the snapshot's day volume (7762, shares) before drawing it."""
 
 
 @dataclass(slots=True)
@@ -208,7 +210,7 @@ def history_payload(
     bars: list[Bar],
 ) -> dict[str, Any]:
     """The §4.5 history body (also the ``smh`` frame body) for ``bars``."""
-    lot = STOCK_VOLUME_FACTOR if instrument.sec_type == "STK" else 1
+    lot = STOCK_VOLUME_LOT if instrument.sec_type == "STK" else 1
     data = [{"o": b.open, "c": b.close, "h": b.high, "l": b.low, "v": b.volume / lot,
              "t": b.t_ms} for b in bars]
     start_ms = bars[0].t_ms if bars else 0
@@ -217,7 +219,7 @@ def history_payload(
         "priceFactor": PRICE_FACTOR, "startTime": _stamp(start_ms) if bars else "",
         "timePeriod": period, "barLength": BAR_SECONDS[bar], "mdAvailability": "S",
         "mktDataDelay": 0, "outsideRth": outside_rth,
-        "tradingDayDuration": 1440 if outside_rth else 390, "volumeFactor": lot,
+        "tradingDayDuration": 1440 if outside_rth else 390, "volumeFactor": 1,
         "priceDisplayRule": 1, "priceDisplayValue": "2" if instrument.tick_size >= 0.01 else "4",
         "chartPanStartTime": _stamp(start_ms) if bars else "", "direction": -1,
         "negativeCapable": False, "messageVersion": 2, "data": data,

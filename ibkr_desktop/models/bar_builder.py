@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Sequence
 from dataclasses import replace
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -67,28 +68,56 @@ def bar_start(t_ms: int, timeframe: Timeframe) -> int:
     return int(wall.timestamp() * 1000)
 
 
-def settle_volume_factor(history_day_volume: float, snapshot_day_volume: float | None) -> float:
+MAX_VOLUME_POWER = 3
+"""History volume is in shares or lots of up to 1000 (x1 ... x1000); never a larger factor."""
+
+
+def day_volumes(bars: Sequence[Bar], days: int = 3) -> list[float]:
+    """History volume of each of the newest ``days`` trading days (New York dates), newest first.
+
+    ``bars`` are time-ordered intraday or daily bars (a daily bar is its own day).
+    """
+    sums: dict[int, float] = {}
+    for bar in reversed(bars):
+        day = bar_start(bar.t_ms, Timeframe.D1)
+        if day not in sums and len(sums) == days:
+            break
+        sums[day] = sums.get(day, 0.0) + bar.volume
+    return list(sums.values())
+
+
+def settle_volume_factor(history_day_volumes: Sequence[float],
+                         snapshot_day_volume: float | None) -> float | None:
     """Multiplier that turns history ``v`` into shares, settled against the day volume (§11).
 
     History volume may be reported in lots (the demo gateway and, reportedly, IBKR for US
-    stocks: ``volumeFactor`` 100). When the day's history volume times a power of ten (10, 100,
-    1000...) comes within 30% of the snapshot's day volume, that power is the factor; otherwise
-    1 (e.g. a history day that only partly overlaps the snapshot's day).
+    stocks, whatever ``volumeFactor`` says). The snapshot's day volume (shares) belongs to the
+    current session, or to the last one before it opens; the history's newest day may be
+    another one (a bar at night, a session that has barely begun), so the days of
+    ``history_day_volumes`` (newest first, see :func:`day_volumes`) are tried in turn: the first
+    whose volume times 1, 10, 100 or 1000 comes within 30% of the snapshot's gives the factor.
+    Returns None when no day matches (no snapshot volume, or different days): keep the last
+    factor.
     """
-    if not snapshot_day_volume or history_day_volume <= 0:
-        return 1.0
-    exponent = math.log10(snapshot_day_volume / history_day_volume)
-    power = round(exponent)
-    if power >= 1 and abs(exponent - power) < math.log10(1.3):
-        return float(10 ** power)
-    return 1.0
+    if not snapshot_day_volume or snapshot_day_volume <= 0:
+        return None
+    for volume in history_day_volumes:
+        if volume <= 0:
+            continue
+        exponent = math.log10(snapshot_day_volume / volume)
+        power = round(exponent)
+        if 0 <= power <= MAX_VOLUME_POWER and abs(exponent - power) < math.log10(1.3):
+            return float(10**power)
+    return None
 
 
 class BarBuilder:
     """Folds ticks (time, price, day volume) into bars of one timeframe.
 
-    Volume per bar is the growth of the quote's cumulative day volume between ticks; a drop
-    (new trading day) counts the new day's volume from zero.
+    Volume per bar is the growth of the quote's cumulative day volume (7762, shares) between
+    ticks. A drop on a later New York date is a new trading day: its volume counts from zero.
+    A drop on the same date (a stale or rounded value) counts nothing and keeps the higher
+    mark, so no volume is ever counted twice.
 
     Args:
         timeframe: Bar length and alignment.
@@ -98,15 +127,22 @@ class BarBuilder:
         self.timeframe = timeframe
         self._bar: Bar | None = None
         self._day_volume: float | None = None
+        self._volume_ms = 0  # time of the tick that set ``_day_volume``
 
     @property
     def current(self) -> Bar | None:
         """The bar being built, or None before the first tick."""
         return self._bar
 
-    def seed(self, bar: Bar | None) -> None:
-        """Continue from ``bar`` (the newest history bar): ticks inside it extend it."""
+    def seed(self, bar: Bar | None, day_volume: float | None = None, at_ms: int = 0) -> None:
+        """Continue from ``bar`` (the newest history bar): ticks inside it extend it.
+
+        ``day_volume`` (the snapshot's, shares, taken at ``at_ms``) is the mark the next tick's
+        day volume grows from, so the first live tick already counts what traded since.
+        """
         self._bar = bar
+        if day_volume is not None and math.isfinite(day_volume):
+            self._day_volume, self._volume_ms = day_volume, at_ms
 
     def add(self, t_ms: int, price: float | None, day_volume: float | None = None, *,
             count_volume: bool = True) -> Bar | None:
@@ -116,9 +152,9 @@ class BarBuilder:
         never go back in time. ``count_volume=False`` only notes the day volume (a tick the
         seeded history bar already counts).
         """
-        traded = self._volume_delta(day_volume) if count_volume else 0.0
-        if not count_volume and day_volume is not None and math.isfinite(day_volume):
-            self._day_volume = day_volume
+        traded = self._volume_delta(t_ms, day_volume)
+        if not count_volume:
+            traded = 0.0
         bar = self._bar
         if price is None or not math.isfinite(price):
             if traded and bar is not None:
@@ -135,10 +171,14 @@ class BarBuilder:
                             bar.volume + traded)
         return self._bar
 
-    def _volume_delta(self, day_volume: float | None) -> float:
+    def _volume_delta(self, t_ms: int, day_volume: float | None) -> float:
         if day_volume is None or not math.isfinite(day_volume):
             return 0.0
-        previous, self._day_volume = self._day_volume, day_volume
+        previous = self._day_volume
+        if previous is not None and day_volume < previous and (
+                bar_start(t_ms, Timeframe.D1) <= bar_start(self._volume_ms, Timeframe.D1)):
+            return 0.0  # same day, lower: stale or rounded
+        self._day_volume, self._volume_ms = day_volume, t_ms
         if previous is None:
             return 0.0
         return day_volume - previous if day_volume >= previous else day_volume

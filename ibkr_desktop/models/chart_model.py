@@ -20,7 +20,13 @@ from collections.abc import Iterable
 from PySide6.QtCore import QObject, Signal
 
 from ibkr_desktop.client.quote_feed import QuoteBatch as FeedBatch
-from ibkr_desktop.models.bar_builder import BarBuilder, Timeframe, bar_start, settle_volume_factor
+from ibkr_desktop.models.bar_builder import (
+    BarBuilder,
+    Timeframe,
+    bar_start,
+    day_volumes,
+    settle_volume_factor,
+)
 from ibkr_desktop.models.history_loader import HistoryLoader, HistorySource
 from ibkr_desktop.models.indicators import Indicator, IndicatorSpec
 from ibkr_desktop.models.series import MAX_BARS, BarSeries
@@ -72,7 +78,8 @@ class ChartModel(QObject):
         self.timeframe = timeframe
         self.series = BarSeries(max_bars=max_bars)
         self.volume_factor = 1.0
-        """History ``v`` x this = shares (§11), settled on each load."""
+        """History ``v`` x this = shares (§11), settled on each load (kept when unsettled)."""
+        self._precise_volume = False  # 7762 seen: the abbreviated 87 is no longer used
         self.delayed = False
         self.exhausted = False
         """True once scrolling back found no older history."""
@@ -111,13 +118,15 @@ class ChartModel(QObject):
         if generation != self._generation:
             return 0
         self._note_availability(getattr(bars, "availability", None))  # history's own "D" (§11)
-        self.volume_factor = await self._settle_volume(bars)
+        mark = await self._settle_volume(bars)
         if generation != self._generation:
             return 0
         bars = self._scaled(bars)
         self.series.merge(bars)
-        self._builder.seed(bars[-1] if bars else None)
         held, self._held = self._held or [], None
+        # the snapshot's day volume is the mark live ticks grow from, unless ticks came meanwhile
+        day_volume, at_ms = (None, 0) if held else mark
+        self._builder.seed(bars[-1] if bars else None, day_volume, at_ms)
         seeded = bars[-1].t_ms if bars else None
         for t_ms, price, day_volume in held:  # the history bar counted the volume until now
             counted = seeded is not None and bar_start(t_ms, self.timeframe) <= seeded
@@ -166,16 +175,20 @@ class ChartModel(QObject):
             if self._pending == 0:
                 self.loading_changed.emit(False)
 
-    async def _settle_volume(self, bars: list[Bar]) -> float:
-        """The §11 factor: history volume of the newest trading day vs the snapshot's."""
+    async def _settle_volume(self, bars: list[Bar]) -> tuple[float | None, int]:
+        """Settle :attr:`volume_factor` (§11): the history's newest days vs the snapshot's day
+        volume. Returns the snapshot's day volume (shares; None if absent) and its time."""
         if not bars:
-            return 1.0
-        day = bar_start(bars[-1].t_ms, Timeframe.D1)
-        day_volume = sum(b.volume for b in bars if b.t_ms >= day)
+            return None, 0
         quotes = await self._source.snapshot([self.conid], _VOLUME_FIELDS)
         quote = quotes.get(self.conid, {})
         self._note_availability(quote.get("availability"))
-        return settle_volume_factor(day_volume, quote.get("volume_long") or quote.get("volume"))
+        day_volume = _number(quote.get("volume_long")) or _number(quote.get("volume"))
+        factor = settle_volume_factor(day_volumes(bars), day_volume)
+        if factor is not None:
+            self.volume_factor = factor
+        stamp = quote.get("updated_ms")
+        return day_volume, stamp if isinstance(stamp, int) else bars[-1].t_ms
 
     def _scaled(self, bars: list[Bar]) -> list[Bar]:
         factor = self.volume_factor
@@ -192,7 +205,12 @@ class ChartModel(QObject):
             return
         if "availability" in quote:
             self._note_availability(quote["availability"])
-        stamp, last, volume = (quote.get(k) for k in ("updated_ms", "last", "volume"))
+        stamp, last = quote.get("updated_ms"), quote.get("last")
+        volume = quote.get("volume_long")  # the day volume in shares (7762)
+        if volume is not None:
+            self._precise_volume = True
+        elif not self._precise_volume:  # 87 ("24.2M") only until 7762 arrives
+            volume = quote.get("volume")
         if not isinstance(stamp, int) or (last is None and volume is None):
             return
         tick = (stamp, _number(last), _number(volume))

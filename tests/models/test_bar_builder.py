@@ -13,6 +13,7 @@ from ibkr_desktop.models.bar_builder import (
     Timeframe,
     aggregate_ticks,
     bar_start,
+    day_volumes,
     settle_volume_factor,
 )
 from ibkr_desktop.models.series import BarSeries
@@ -32,6 +33,7 @@ def _reference(ticks: list[tuple[int, float, float | None]], timeframe: Timefram
     """Plain bucketing by New York wall clock: group, then first/max/min/last and volume sums."""
     groups: dict[int, list[tuple[float, float]]] = {}
     previous: float | None = None
+    previous_date: dt.date | None = None
     for t_ms, price, day_volume in ticks:
         local = dt.datetime.fromtimestamp(t_ms / 1000, NY)
         if timeframe is Timeframe.D1:
@@ -43,9 +45,13 @@ def _reference(ticks: list[tuple[int, float, float | None]], timeframe: Timefram
             start = dt.datetime(local.year, local.month, local.day, first // 60, first % 60,
                                 tzinfo=NY)
         assert day_volume is not None
-        traded = 0.0 if previous is None else (
-            day_volume - previous if day_volume >= previous else day_volume)
-        previous = day_volume
+        # growth of the day volume; a lower one is a new day's on a later date, else ignored
+        if previous is None or day_volume >= previous or local.date() > previous_date:
+            traded = 0.0 if previous is None else (
+                day_volume - previous if day_volume >= previous else day_volume)
+            previous, previous_date = day_volume, local.date()
+        else:
+            traded = 0.0
         groups.setdefault(int(start.timestamp() * 1000), []).append((price, traded))
     return [Bar(t, g[0][0], max(p for p, _ in g), min(p for p, _ in g), g[-1][0],
                 sum(v for _, v in g)) for t, g in sorted(groups.items())]
@@ -106,12 +112,26 @@ def test_live_bar_joins_history_across_a_session_boundary() -> None:
 
 def test_volume_unit_is_settled_against_the_day_volume() -> None:
     """§11: a SPY-like day in lots (300k) against 30M shares in the snapshot is x100."""
-    assert settle_volume_factor(300_000, 30_000_000) == 100.0
-    assert settle_volume_factor(29_000_000, 30_000_000) == 1.0
-    assert settle_volume_factor(5_000_000, 30_000_000) == 1.0  # x6: no lot size, not settled
-    assert settle_volume_factor(28_000, 30_000_000) == 1000.0
-    assert settle_volume_factor(300_000, None) == 1.0
-    assert settle_volume_factor(0, 30_000_000) == 1.0
+    assert settle_volume_factor([300_000], 30_000_000) == 100.0
+    assert settle_volume_factor([29_000_000], 30_000_000) == 1.0
+    assert settle_volume_factor([5_000_000], 30_000_000) is None  # x6: no lot size
+    assert settle_volume_factor([28_000], 30_000_000) == 1000.0
+    assert settle_volume_factor([300_000], None) is None
+    assert settle_volume_factor([0], 30_000_000) is None
+
+
+def test_volume_unit_skips_a_newest_day_that_is_not_the_snapshots() -> None:
+    """A bar at night (or a session barely begun) is the history's newest day while the
+    snapshot still has the last session's volume: the day before settles it, never x10^7."""
+    assert settle_volume_factor([6.0, 659_600.0, 640_000.0], 65_960_000) == 100.0
+    assert settle_volume_factor([6.0], 65_960_000) is None
+
+
+def test_day_volumes_sum_each_new_york_date_newest_first() -> None:
+    bars = [Bar(_ny(2025, 3, 6, 15, 0), 1, 1, 1, 1, 5), Bar(_ny(2025, 3, 7, 9, 30), 1, 1, 1, 1, 2),
+            Bar(_ny(2025, 3, 7, 19, 0), 1, 1, 1, 1, 3), Bar(_ny(2025, 3, 9, 21, 0), 1, 1, 1, 1, 1)]
+    assert day_volumes(bars) == [1.0, 5.0, 5.0]
+    assert day_volumes(bars, days=2) == [1.0, 5.0]
 
 
 def test_timeframes_map_to_history_requests_ibkr_accepts() -> None:

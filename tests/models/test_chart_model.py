@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from collections.abc import AsyncIterator
 
 import numpy as np
@@ -12,7 +13,7 @@ from ibkr_desktop.client.broker import Broker
 from ibkr_desktop.client.quote_feed import QuoteBatch as FeedBatch
 from ibkr_desktop.client.quote_feed import QuoteFeed
 from ibkr_desktop.demo_gateway.server import DemoGateway, GatewayConfig
-from ibkr_desktop.models.bar_builder import Timeframe, bar_start
+from ibkr_desktop.models.bar_builder import NEW_YORK, Timeframe, bar_start
 from ibkr_desktop.models.chart_model import ChartModel
 from ibkr_desktop.models.history_loader import HistoryLoader
 from ibkr_desktop.protocol.bars import Bar, parse_history
@@ -210,3 +211,62 @@ async def test_ticks_during_the_backfill_are_replayed_and_indicators_follow() ->
     assert len(sma["sma"]) == len(rsi["rsi"]) == len(model.series)
     assert sma["sma"][-1] == pytest.approx(float(np.mean(model.series.close[-20:])))
     assert 0.0 <= rsi["rsi"][-1] <= 100.0
+
+
+_SUNDAY_NIGHT_MS = int(dt.datetime(2026, 11, 29, 21, 30, tzinfo=NEW_YORK).timestamp() * 1000)
+
+
+async def test_volume_is_in_shares_at_every_timeframe_on_a_sunday_night() -> None:
+    """The app's demo (open around the clock) on a Sunday night, after a trade then: every
+    timeframe settles history volume x100 (lots -> shares, §11) and has bars only in the
+    extended session of weekdays (04:00-20:00 New York), as IBKR's SMART history does."""
+    gateway = DemoGateway(fast_config(start_ms=_SUNDAY_NIGHT_MS, market_hours="always"))
+    await gateway.start()
+    gateway.market.set_price(AAPL, gateway.market.quote(AAPL).last + 0.5)  # a night trade
+    broker = await start_broker(gateway.base_url)
+    try:
+        for timeframe in Timeframe:
+            model = ChartModel(broker, HistoryLoader(), AAPL, timeframe)
+            assert await model.load() > 10, timeframe
+            assert model.volume_factor == 100.0, timeframe
+            quote = (await broker.snapshot([AAPL], ["7762"]))[AAPL]
+            friday = bar_start(int(model.series.t[-1]), Timeframe.D1)
+            shares = float(model.series.volume[model.series.t >= friday].sum())
+            assert shares == pytest.approx(quote["volume_long"], rel=0.01), timeframe
+            assert float(model.series.volume.max()) < quote["volume_long"] * 1.5, timeframe
+            local = [dt.datetime.fromtimestamp(int(t) / 1000, NEW_YORK) for t in model.series.t]
+            assert all(when.weekday() < 5 for when in local), timeframe
+            if timeframe is not Timeframe.D1:
+                assert all(4 <= when.hour < 20 for when in local), timeframe
+    finally:
+        await broker.stop()
+        await gateway.stop()
+
+
+class _History:
+    """Two 1-minute bars of Friday in lots (v) and a snapshot day volume of 2,000 shares."""
+
+    BARS = [Bar(1764340200000, 10.0, 10.0, 10.0, 10.0, 12.0),
+            Bar(1764340260000, 10.0, 10.0, 10.0, 10.0, 8.0)]
+
+    async def history(self, conid: int, period: str, bar: str, *, outside_rth: bool = False,
+                      start_ms: int | None = None) -> list[Bar]:
+        return list(self.BARS)
+
+    async def snapshot(self, conids: list[int], fields: list[str]) -> FeedBatch:
+        return {AAPL: {"volume": 2000.0, "volume_long": 2000.0, "updated_ms": 1764340300000}}
+
+
+async def test_live_bars_count_the_precise_day_volume_from_the_first_tick() -> None:
+    """Live volume is the growth of 7762 (shares) from the snapshot taken with the history:
+    the first tick counts, and the abbreviated 87 ("2K") adds nothing beside it."""
+    model = ChartModel(_History(), HistoryLoader(), AAPL, Timeframe.M1)
+    assert await model.load() == 2 and model.volume_factor == 100.0
+    assert list(model.series.volume) == [1200.0, 800.0]
+    next_minute = 1764340320000 + 5_000
+    model.apply_quotes({AAPL: {"updated_ms": next_minute, "last": 10.1, "volume": 2000.0,
+                               "volume_long": 2300.0}})
+    model.apply_quotes({AAPL: {"updated_ms": next_minute + 1000, "last": 10.2,
+                               "volume": 3000.0}})  # 87 rounded up: no 7762 change, no volume
+    model.apply_quotes({AAPL: {"updated_ms": next_minute + 2000, "volume_long": 2450.0}})
+    assert len(model.series) == 3 and model.series.volume[-1] == 450.0
