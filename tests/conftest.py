@@ -9,6 +9,9 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+if os.environ["QT_QPA_PLATFORM"] == "offscreen":  # a 1920x1080 desktop, not Qt's 800x800 default
+    os.environ["QT_QPA_PLATFORM"] = "offscreen:configfile=" + os.path.join(
+        os.path.dirname(__file__), "offscreen_screen.json")
 os.environ.setdefault("QT_API", "pyside6")
 
 import PySide6  # noqa: E402,F401  -- import before qasync so it binds PySide6

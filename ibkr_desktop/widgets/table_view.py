@@ -12,12 +12,14 @@ import asyncio
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Protocol
 
 from PySide6.QtCore import (
     QItemSelectionModel,
     QModelIndex,
     QPoint,
     QSortFilterProxyModel,
+    QStandardPaths,
     Qt,
     Signal,
 )
@@ -42,9 +44,17 @@ from qasync import asyncSlot
 
 from ibkr_desktop.models.columns import Kind
 from ibkr_desktop.models.table import RecordTableModel, Role
-from ibkr_desktop.widgets.export import Cell, write_csv, write_xlsx
+from ibkr_desktop.widgets.export import Cell, TableSnapshot, write_csv, write_xlsx
 
-_RAW_KINDS = frozenset(Kind) - {Kind.TEXT, Kind.AGE, Kind.TIME}
+_RAW_KINDS = frozenset(Kind) - {Kind.TEXT, Kind.AGE}
+
+
+class Remembered(Protocol):
+    """A remembered text setting (the app passes ``Keys.EXPORT_FOLDER``)."""
+
+    def get(self) -> str: ...
+
+    def set(self, value: str) -> None: ...
 
 
 class DataTable(QTableView):
@@ -98,6 +108,8 @@ class DataTable(QTableView):
         self._keys: list[tuple[QKeySequence | QKeySequence.StandardKey, Callable[[], None]]] = []
         self.paint_meter: Callable[[float], None] | None = None
         """Told how long each repaint took (the frame clock spaces frames out under load)."""
+        self.export_folder: Remembered | None = None
+        """The folder of the last export (the save dialog starts there; else in Documents)."""
         self._default_columns()
 
     # -- rows -----------------------------------------------------------------------------
@@ -211,7 +223,8 @@ class DataTable(QTableView):
         """Header and rows exactly as shown (visible columns, view order).
 
         Args:
-            raw: numbers as numbers (for files) instead of display text (for the clipboard).
+            raw: numbers as numbers and times as epoch ms (for files) instead of display text
+                (for the clipboard).
             rows: view rows to take; default all.
         """
         model = self.model()
@@ -240,14 +253,20 @@ class DataTable(QTableView):
         QGuiApplication.clipboard().setText("\n".join(lines) + "\n")
         self.message.emit(f"Copied {len(rows)} row{'s' if len(rows) != 1 else ''}")
 
+    def table_snapshot(self) -> TableSnapshot:
+        """Every shown row with raw values and the column kinds, for a file export."""
+        header, rows = self.snapshot(raw=True)
+        columns = self.source.columns
+        return TableSnapshot(self.title, header, [columns[c].kind for c in self.shown_columns()],
+                             rows)
+
     async def export_to(self, path: Path) -> int:
         """Write every shown row to ``path`` (``.xlsx`` -> Excel, else CSV) off the GUI thread."""
-        header, rows = self.snapshot(raw=True)
+        table = self.table_snapshot()
         writer = write_xlsx if path.suffix.lower() == ".xlsx" else write_csv
-        self.busy.emit(True, f"Exporting {len(rows)} rows to {path.name}…")
+        self.busy.emit(True, f"Exporting {len(table.rows)} rows to {path.name}…")
         try:
-            count = await asyncio.get_running_loop().run_in_executor(
-                None, writer, path, header, rows)
+            count = await asyncio.get_running_loop().run_in_executor(None, writer, path, table)
         finally:
             self.busy.emit(False, "")
         self.message.emit(f"Exported {count} rows to {path}")
@@ -257,11 +276,23 @@ class DataTable(QTableView):
         """Ask where to save (modal, outside any coroutine), then export in the background."""
         suffix = "xlsx" if fmt == "xlsx" else "csv"
         label = "Excel workbook (*.xlsx)" if suffix == "xlsx" else "CSV file (*.csv)"
-        default = f"{self.title.lower().replace(' ', '-')}.{suffix}"
-        name, _ = QFileDialog.getSaveFileName(self, f"Export {self.title}", default, label)
+        default = Path(self.start_folder(), f"{self.title.lower().replace(' ', '-')}.{suffix}")
+        name, _ = QFileDialog.getSaveFileName(self, f"Export {self.title}", str(default), label)
         if name:
+            if self.export_folder is not None:
+                self.export_folder.set(str(Path(name).parent))
             self._export_in_background(
                 name if name.lower().endswith(f".{suffix}") else f"{name}.{suffix}")
+
+    def start_folder(self) -> str:
+        """Where the save dialog opens: the last export's folder while it exists, else the
+        user's Documents (else home)."""
+        last = self.export_folder.get() if self.export_folder is not None else ""
+        if last and Path(last).is_dir():
+            return last
+        documents = QStandardPaths.writableLocation(
+            QStandardPaths.StandardLocation.DocumentsLocation)
+        return documents if documents and Path(documents).is_dir() else str(Path.home())
 
     @asyncSlot(str)
     async def _export_in_background(self, name: str) -> None:
