@@ -1,30 +1,46 @@
 """The watchlist panel: list picker, contract search and the streaming table.
 
-Edits (add, remove, reorder, switch/create/rename/delete lists, column layout) change the
+Edits (add, remove, reorder, switch/create/rename/delete/import lists, column layout) change the
 :class:`WatchlistModel` and the :class:`WatchlistSet`; the panel announces ``lists_changed`` /
-``columns_changed`` and the app persists. Nothing here talks to the network: searches go through
-the search function it was given.
+``columns_changed`` and the app persists. Row removals go on :attr:`WatchlistPanel.undo_stack`
+(Ctrl+Z); deleting a list asks first and the only list is never deleted; a name already taken is
+refused in the name prompt. Nothing here talks to the network: searches (typed or imported) go
+through the search function it was given.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QItemSelectionModel, Qt, Signal
+from PySide6.QtGui import QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QComboBox,
+    QDialog,
+    QFileDialog,
     QHBoxLayout,
-    QInputDialog,
     QMenu,
+    QMessageBox,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
+from qasync import asyncSlot
 
 from ibkr_desktop.models.watchlist import WatchItem, WatchlistModel
 from ibkr_desktop.models.watchlists import WatchlistSet
+from ibkr_desktop.protocol.errors import IbkrError
 from ibkr_desktop.protocol.events import ContractMatch
 from ibkr_desktop.widgets.contract_search import ContractSearchBox, SearchFn
+from ibkr_desktop.widgets.orders_panel import ask_destructive
 from ibkr_desktop.widgets.table_view import DataTable
+from ibkr_desktop.widgets.watchlist_edits import NameDialog, RemoveRows
+from ibkr_desktop.widgets.watchlist_import import import_message, read_symbols, resolve
+
+ROW_KEYS: dict[str, str] = {"remove": "Del", "up": "Ctrl+Up", "down": "Ctrl+Down",
+                           "chart": "Ctrl+G"}
+"""Keys (portable text) of the row commands while the table has focus; menus show them."""
 
 
 class WatchlistPanel(QWidget):
@@ -32,7 +48,7 @@ class WatchlistPanel(QWidget):
 
     Signals:
         lists_changed(): rows or lists changed (persist ``lists.to_json()``).
-        message(str): status text from the search box or table.
+        message(str): status text from the search box, the table or an edit.
         chart_requested(int, str): open a chart of (conid, symbol): double-click, the row menu's
             "Chart" or Ctrl+G on the current row.
     """
@@ -46,6 +62,11 @@ class WatchlistPanel(QWidget):
         super().__init__(parent)
         self.model = model
         self.lists = lists
+        self._search_fn = search
+        self.dialog: QDialog | None = None
+        """The open name prompt or delete question (tests answer it)."""
+        self.undo_stack = QUndoStack(self)
+        """Row removals; the main window's Watchlist menu holds its undo/redo actions."""
         self.picker = QComboBox(self)
         self.picker.setObjectName("watchlistPicker")
         self.picker.setToolTip("Watchlist")
@@ -54,12 +75,10 @@ class WatchlistPanel(QWidget):
         self.table = DataTable(model, name="Watchlist", parent=self)
         self.list_menu_button = QToolButton(self)
         self.list_menu_button.setText("Lists")
-        self.list_menu_button.setToolTip("New, rename or delete watchlists")
+        self.list_menu_button.setToolTip("New, rename, import or delete watchlists")
         self.list_menu_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         menu = QMenu(self.list_menu_button)
-        menu.addAction("New watchlist…", self.new_list)
-        menu.addAction("Rename watchlist…", self.rename_list)
-        menu.addAction("Delete watchlist", self.delete_list)
+        self.add_list_actions(menu)
         self.list_menu_button.setMenu(menu)
 
         bar = QHBoxLayout()
@@ -84,6 +103,18 @@ class WatchlistPanel(QWidget):
         self.setTabOrder(self.picker, self.search)
         self.setTabOrder(self.search, self.table)
 
+    def add_list_actions(self, menu: QMenu) -> None:
+        """New / Rename / Delete / Import watchlist entries (the Lists button, the menu bar)."""
+        menu.addAction("&New watchlist…", lambda: self.new_list())
+        menu.addAction("&Rename watchlist…", lambda: self.rename_list())
+        menu.addAction("&Delete watchlist…", self.delete_list)
+        menu.addAction("&Import watchlist…", self.import_dialog)
+
+    def focus_search(self) -> None:
+        """Ctrl+F: put the cursor in the symbol search box, its text selected."""
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
     # -- list management --------------------------------------------------------------------
     def switch_to(self, name: str) -> None:
         """Show another named list (the current rows are stored first)."""
@@ -95,36 +126,76 @@ class WatchlistPanel(QWidget):
         self._fill_picker()
         self.lists_changed.emit()
 
-    def new_list(self, name: str | None = None) -> None:
-        """Create an empty list and show it (asks for a name when none is given)."""
-        if name is None:
-            name, ok = QInputDialog.getText(self, "New watchlist", "Name:")
-            if not ok or not name.strip():
-                return
+    def new_list(self, name: str | None = None, items: list[WatchItem] | None = None) -> None:
+        """Create a list and show it; asks for a name when none (or a taken one) is given."""
+        name = (name or "").strip()
+        if not name or name in self.lists.names:
+            self._ask_name("New watchlist", name, None, lambda chosen: self.new_list(chosen, items))
+            return
         self.lists.store(self.model.items())
-        self.lists.create(name)
-        self.model.set_items([])
+        self.lists.create(name, items or ())
+        self.model.set_items(self.lists.items())
         self._fill_picker()
         self.lists_changed.emit()
         self.search.setFocus()
 
     def rename_list(self, name: str | None = None) -> None:
-        """Rename the current list."""
-        if name is None:
-            name, ok = QInputDialog.getText(self, "Rename watchlist", "Name:",
-                                            text=self.lists.current)
-            if not ok:
-                return
-        self.lists.rename(self.lists.current, name)
+        """Rename the current list; asks when no name (or another list's name) is given."""
+        current = self.lists.current
+        name = (name or "").strip()
+        if not name or (name != current and name in self.lists.names):
+            self._ask_name("Rename watchlist", name or current, current, self.rename_list)
+            return
+        self.lists.rename(current, name)
         self._fill_picker()
         self.lists_changed.emit()
 
+    def _ask_name(self, title: str, text: str, own: str | None,
+                  on_name: Callable[[str], None]) -> None:
+        """The name prompt; ``own`` is the name being replaced (allowed to stay)."""
+        dialog = NameDialog(self, title, text, lambda n: n != own and n in self.lists.names)
+        dialog.chosen.connect(on_name)
+        self._track(dialog)
+        dialog.open()
+        if text and text != own and text in self.lists.names:
+            dialog.done(QDialog.DialogCode.Accepted)  # stays open, saying the name is taken
+
     def delete_list(self) -> None:
-        """Delete the current list (the last one is emptied instead)."""
-        self.lists.delete(self.lists.current)
+        """Ask, then delete the current list ("Keep" is the default); the only list stays."""
+        name = self.lists.current
+        if len(self.lists.names) == 1:
+            box = QMessageBox(QMessageBox.Icon.Information, "Delete watchlist",
+                              f"“{name}” is your only watchlist, so it cannot be deleted.",
+                              QMessageBox.StandardButton.Ok, self)
+            box.setInformativeText("Create another watchlist first, or remove its rows.")
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            self._track(box)
+            box.open()
+            return
+        count = len(self.model.items())
+        box = ask_destructive(self, "Delete watchlist", f"Delete the watchlist “{name}”?",
+                              f"Its {count} symbol{'s' if count != 1 else ''} go with it; "
+                              "this cannot be undone.", "Delete watchlist",
+                              lambda: self._delete(name))
+        self._track(box)
+
+    def _delete(self, name: str) -> None:
+        self.lists.delete(name)
         self.model.set_items(self.lists.items())
         self._fill_picker()
         self.lists_changed.emit()
+        self.message.emit(f"Deleted the watchlist “{name}”")
+
+    def _track(self, dialog: QDialog) -> None:
+        """Remember the open prompt (one at a time) until it closes."""
+        if self.dialog is not None:
+            self.dialog.close()
+        self.dialog = dialog
+        dialog.finished.connect(lambda _code: self._forget_dialog(dialog))
+
+    def _forget_dialog(self, dialog: QDialog) -> None:
+        if self.dialog is dialog:
+            self.dialog = None
 
     def _fill_picker(self) -> None:
         self.picker.blockSignals(True)
@@ -133,6 +204,45 @@ class WatchlistPanel(QWidget):
         self.picker.setCurrentText(self.lists.current)
         self.picker.blockSignals(False)
 
+    # -- import -------------------------------------------------------------------------------
+    def import_dialog(self) -> None:
+        """Ask for a symbol list or CSV file (modal, outside any coroutine), then import it."""
+        name, _ = QFileDialog.getOpenFileName(
+            self, "Import watchlist", "",
+            "Symbol lists (*.txt *.csv);;CSV files (*.csv);;All files (*)")
+        if name:
+            self._import_in_background(name)
+
+    @asyncSlot(str)
+    async def _import_in_background(self, name: str) -> None:
+        await self.import_file(Path(name))
+
+    async def import_file(self, path: Path) -> str:
+        """A new list named after the file, of its symbols found by the search; returns (and
+        shows) the one message naming the symbols not found."""
+        try:
+            symbols = read_symbols(path)
+        except OSError as exc:
+            text = f"Import failed: {exc.strerror or exc}"
+        else:
+            self.message.emit(f"Importing {len(symbols)} symbols from {path.name}…")
+            try:
+                found, missing = await resolve(symbols, self._search_fn)
+            except IbkrError as exc:
+                text = f"Import failed: contract search: {exc.message or exc}"
+            else:
+                if found:
+                    self.lists.store(self.model.items())
+                    name = self.lists.create(path.stem, found)
+                    self.model.set_items(self.lists.items())
+                    self._fill_picker()
+                    self.lists_changed.emit()
+                else:
+                    name = path.stem
+                text = import_message(name, len(found), missing)
+        self.message.emit(text)
+        return text
+
     # -- rows ---------------------------------------------------------------------------------
     def add_contract(self, match: ContractMatch) -> None:
         """Add a searched contract below the selection (or at the end) and select it."""
@@ -140,21 +250,19 @@ class WatchlistPanel(QWidget):
             rows = self.table.selected_rows()
             at = rows[-1] + 1 if rows else None
             self.model.add(WatchItem(match.conid, match.symbol, match.name), at)
-            self._rows_edited()
+            self.rows_edited([])
             self.message.emit(f"Added {match.symbol}")
         else:
             self.message.emit(f"{match.symbol} is already on this watchlist")
         self.table.select_row(self.model.row_of(match.conid) or 0)
 
     def remove_selected(self) -> None:
-        """Remove the selected rows and keep the cursor near where it was."""
+        """Remove the selected rows (undoable) and keep the cursor near where it was."""
         rows = self.table.selected_rows()
-        if not rows:
-            return
-        self.model.remove_rows(rows)
-        self._rows_edited()
-        if self.model.rowCount():
-            self.table.select_row(min(rows[0], self.model.rowCount() - 1))
+        if rows:
+            command = RemoveRows(self, rows)
+            self.undo_stack.push(command)
+            self.message.emit(f"Removed {command.text()[len('remove '):]} (Ctrl+Z undoes)")
 
     def move_selected(self, step: int) -> None:
         """Move the current row up (-1) or down (+1)."""
@@ -164,11 +272,18 @@ class WatchlistPanel(QWidget):
         target = rows[0] + step
         if self.model.move_row(rows[0], target):
             self.table.select_row(target)
-            self._rows_edited()
+            self.rows_edited([])
 
-    def _rows_edited(self) -> None:
+    def rows_edited(self, select: list[int]) -> None:
+        """Store the shown rows in their list, announce it, and select ``select`` (if any)."""
         self.lists.store(self.model.items())
         self.lists_changed.emit()
+        if select:
+            self.table.select_row(select[0])
+            flags = (QItemSelectionModel.SelectionFlag.Select
+                     | QItemSelectionModel.SelectionFlag.Rows)
+            for row in select[1:]:
+                self.table.selectionModel().select(self.model.index(row, 0), flags)
 
     def request_chart(self) -> None:
         """Ask for a chart of the current row (nothing when no row is selected)."""
@@ -178,32 +293,18 @@ class WatchlistPanel(QWidget):
             self.chart_requested.emit(item.conid, item.symbol)
 
     def _row_menu(self, menu: QMenu, rows: list[int]) -> None:
-        remove = menu.addAction("Remove from watchlist", self.remove_selected)
-        remove.setShortcut(QKeySequence.StandardKey.Delete)
-        remove.setEnabled(bool(rows))
-        up = menu.addAction("Move up", lambda: self.move_selected(-1))
-        up.setShortcut(QKeySequence("Ctrl+Up"))
-        down = menu.addAction("Move down", lambda: self.move_selected(1))
-        down.setShortcut(QKeySequence("Ctrl+Down"))
-        up.setEnabled(len(rows) == 1)
-        down.setEnabled(len(rows) == 1)
-        chart = menu.addAction("Chart", self.request_chart)
-        chart.setShortcut(QKeySequence("Ctrl+G"))
-        chart.setEnabled(bool(rows))
+        for text, key, slot, enabled in (
+                ("Remove from watchlist", "remove", self.remove_selected, bool(rows)),
+                ("Move up", "up", lambda: self.move_selected(-1), len(rows) == 1),
+                ("Move down", "down", lambda: self.move_selected(1), len(rows) == 1),
+                ("Chart", "chart", self.request_chart, bool(rows))):
+            action = menu.addAction(text, slot)
+            action.setShortcut(QKeySequence(ROW_KEYS[key]))  # shown only: owns no key
+            action.setEnabled(enabled)
 
     def _add_shortcuts(self) -> None:
-        self.table.bind_key(QKeySequence.StandardKey.Delete, self.remove_selected)
-        self.table.bind_key(QKeySequence("Ctrl+Up"), lambda: self.move_selected(-1))
-        self.table.bind_key(QKeySequence("Ctrl+Down"), lambda: self.move_selected(1))
-        self.table.bind_key(QKeySequence("Ctrl+G"), self.request_chart)
+        self.table.bind_key(QKeySequence(ROW_KEYS["remove"]), self.remove_selected)
+        self.table.bind_key(QKeySequence(ROW_KEYS["up"]), lambda: self.move_selected(-1))
+        self.table.bind_key(QKeySequence(ROW_KEYS["down"]), lambda: self.move_selected(1))
+        self.table.bind_key(QKeySequence(ROW_KEYS["chart"]), self.request_chart)
         self.table.doubleClicked.connect(lambda _index: self.request_chart())
-        find = QAction(self)
-        find.setShortcut(QKeySequence.StandardKey.Find)
-        find.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        find.triggered.connect(self._focus_search)
-        self.addAction(find)
-
-    def _focus_search(self) -> None:
-        """Ctrl+F: put the cursor in the symbol search box, its text selected."""
-        self.search.setFocus()
-        self.search.selectAll()

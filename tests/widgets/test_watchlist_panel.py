@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractButton, QMessageBox, QWidget
 
 from ibkr_desktop.models.watchlist import WatchItem, WatchlistModel
 from ibkr_desktop.models.watchlists import WatchlistSet
@@ -43,6 +44,12 @@ class FakeSearch:
         return [m for m in UNIVERSE if m.symbol.startswith(text.upper())]
 
 
+def button(dialog: QWidget | None, text: str) -> QAbstractButton:
+    """The button labelled ``text`` of an open question box."""
+    assert isinstance(dialog, QMessageBox) and dialog.isVisible()
+    return next(b for b in dialog.buttons() if b.text() == text)
+
+
 def make_panel(qtbot, items: list[WatchItem] | None = None):
     search = FakeSearch()
     default = [WatchItem(8314, "IBM"), WatchItem(272093, "MSFT")]
@@ -64,7 +71,7 @@ async def test_typeahead_search_then_enter_adds_the_exact_symbol(qtbot) -> None:
     assert search.queries == ["am"]
     qtbot.keyClicks(panel.search, "zn")
     await wait_until(lambda: [m.symbol for m in panel.search.matches] == ["AMZN"])
-    panel.search.completer().popup().hide()
+    panel.search.popup.hide()
     qtbot.keyClick(panel.search, Qt.Key.Key_Return)
     assert panel.model.conids() == [8314, 272093, 3691937]
     assert panel.lists.items()[-1] == WatchItem(3691937, "AMZN", "AMAZON.COM INC")
@@ -115,7 +122,7 @@ def test_delete_and_ctrl_arrows_edit_rows(qtbot) -> None:
 
 
 def test_named_lists_switch_create_rename_delete(qtbot) -> None:
-    """Several named lists: each keeps its own rows; the picker follows."""
+    """Several named lists: each keeps its own rows; the picker follows; deleting asks."""
     panel, _ = make_panel(qtbot)
     panel.new_list("Tech")
     assert panel.picker.currentText() == "Tech" and panel.model.conids() == []
@@ -127,5 +134,70 @@ def test_named_lists_switch_create_rename_delete(qtbot) -> None:
     panel.rename_list("Chips")
     assert panel.lists.names == ["Main", "Chips"]
     panel.delete_list()
+    button(panel.dialog, "Delete watchlist").click()
     assert panel.lists.names == ["Main"] and panel.picker.currentText() == "Main"
     assert [panel.picker.itemText(i) for i in range(panel.picker.count())] == ["Main"]
+
+
+async def test_enter_before_the_answer_adds_the_best_match_once_it_arrives(qtbot) -> None:
+    """'amd' + Enter at once: "searching…" shows, nothing is added until the one search
+    answers, then AMD is added (no second Enter) and the box is empty."""
+    panel, search = make_panel(qtbot)
+    gate = search.gate = asyncio.Event()
+    qtbot.keyClicks(panel.search, "amd")
+    qtbot.keyClick(panel.search, Qt.Key.Key_Return)  # before the debounce even ran
+    await wait_until(lambda: search.queries == ["amd"])
+    assert panel.search.cue.isVisible() and panel.search.cue.text() == "searching…"
+    assert panel.model.conids() == [8314, 272093]
+    gate.set()
+    await wait_until(lambda: len(panel.model.conids()) == 3)
+    assert panel.model.items()[-1].symbol == "AMD"
+    assert panel.search.text() == "" and not panel.search.cue.isVisible()
+    assert search.queries == ["amd"]
+
+
+async def test_enter_with_no_match_says_so(qtbot) -> None:
+    """Enter on text nothing matches adds nothing and names the text."""
+    panel, search = make_panel(qtbot)
+    messages: list[str] = []
+    panel.message.connect(messages.append)
+    qtbot.keyClicks(panel.search, "zzz")
+    qtbot.keyClick(panel.search, Qt.Key.Key_Return)
+    await wait_until(lambda: messages)
+    assert messages == ["No contract matches “zzz”"] and panel.model.conids() == [8314, 272093]
+    assert not panel.search.cue.isVisible()
+
+
+async def test_picking_a_popup_line_leaves_the_box_empty(qtbot) -> None:
+    """A line picked in the popup adds its contract; the box is empty after, so the next
+    typed symbol is searched and added on its own."""
+    panel, search = make_panel(qtbot)
+    qtbot.keyClicks(panel.search, "am")
+    await wait_until(lambda: panel.search.popup.isVisible())
+    popup = panel.search.popup
+    popup.setCurrentIndex(popup.model().index(1, 0))  # AMZN
+    qtbot.keyClick(popup, Qt.Key.Key_Return)
+    await wait_until(lambda: panel.model.conids()[-1] == 3691937)
+    assert panel.search.text() == ""
+    qtbot.keyClicks(panel.search, "aapl")
+    qtbot.keyClick(panel.search, Qt.Key.Key_Return)
+    await wait_until(lambda: panel.model.items()[-1].symbol == "AAPL")
+    assert search.queries[-1] == "aapl" and panel.search.text() == ""
+
+
+async def test_escape_empties_the_box_and_closes_the_popup(qtbot) -> None:
+    """Escape, popup open or not, empties the box; a late answer does not reopen it."""
+    panel, search = make_panel(qtbot)
+    qtbot.keyClicks(panel.search, "am")
+    await wait_until(lambda: panel.search.popup.isVisible())
+    qtbot.keyClick(panel.search.popup, Qt.Key.Key_Escape)
+    assert not panel.search.popup.isVisible() and panel.search.text() == ""
+    gate = search.gate = asyncio.Event()
+    qtbot.keyClicks(panel.search, "aa")
+    await wait_until(lambda: search.queries[-1:] == ["aa"])
+    qtbot.keyClick(panel.search, Qt.Key.Key_Escape)
+    assert panel.search.text() == "" and not panel.search.cue.isVisible()
+    gate.set()
+    await wait_until(lambda: "aa" in search.answered)
+    await asyncio.sleep(0)
+    assert panel.search.matches == [] and not panel.search.popup.isVisible()
