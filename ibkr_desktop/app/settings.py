@@ -97,6 +97,8 @@ class Keys:
     LAYOUT_VERSION = Key[int]("window/layout_version", int, 0,
                               "LAYOUT_VERSION the saved window state was made with.")
     SELECTED_ACCOUNT = Key[str]("account/selected", str, "", "Last account the user picked.")
+    EXPORT_FOLDER = Key[str]("export/folder", str, "",
+                             "Folder of the last table export (the save dialog starts there).")
     LIMITS_PAPER = Key[dict[str, Any]](
         "orders/limits_paper", dict, {},
         "Local order limits for demo and paper accounts (protocol.limits.Limits.to_json: "

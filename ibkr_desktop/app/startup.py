@@ -166,5 +166,6 @@ def build(qapp: QApplication, *, gateway_config: GatewayConfig | None = None,
     for table in window.tables:
         table.columns_changed.connect(window.save_columns)  # after the restore, not during it
         table.paint_meter = clock.add_work
+        table.export_folder = Keys.EXPORT_FOLDER
     _log.info("start-up: app built")
     return app
