@@ -16,6 +16,7 @@ from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QMenuBar, QVBoxLayout, QWidget
 
 from ibkr_desktop.app.settings import LAYOUT_VERSION, Keys
+from ibkr_desktop.app.window_geometry import place_window
 from ibkr_desktop.models.account import AccountModel
 from ibkr_desktop.models.fills import FillsModel
 from ibkr_desktop.models.freshness import stale_title
@@ -62,7 +63,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.setObjectName("mainWindow")
         self.setWindowIcon(app_icon())
-        self.resize(1440, 900)
+        place_window(self)  # fresh profile: fits the screen (restore_layout may move it)
         self.watchlist = watchlist
         # menu bar + mode banner span the full width, above every dock
         self.menu_bar = QMenuBar(self)
@@ -139,10 +140,12 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(docks["Orders"], docks["Executions"])
         docks["Orders"].raise_()
         self.addDockWidget(right, docks["Account"])
-        self.resizeDocks([docks["Account"]], [300], Qt.Orientation.Horizontal)
-        self.resizeDocks([docks["Positions"]], [300], Qt.Orientation.Vertical)
-        self.resizeDocks([docks["Positions"], docks["Orders"]], [660, 780],
-                         Qt.Orientation.Horizontal)
+        # sizes for a 1440x900 window, scaled to the window (small screens keep the watchlist)
+        wide, high = self.width() / 1440, self.height() / 900
+        self.resizeDocks([docks["Account"]], [round(300 * wide)], Qt.Orientation.Horizontal)
+        self.resizeDocks([docks["Positions"]], [round(300 * high)], Qt.Orientation.Vertical)
+        self.resizeDocks([docks["Positions"], docks["Orders"]],
+                         [round(660 * wide), round(780 * wide)], Qt.Orientation.Horizontal)
 
     def save_layout(self) -> None:
         """Persist geometry, dock layout (with its version) and table columns."""
@@ -165,6 +168,7 @@ class MainWindow(QMainWindow):
         geometry = Keys.GEOMETRY.get()
         if geometry:
             self.restoreGeometry(QByteArray(geometry))
+            place_window(self, restored=True)  # clamped to the screen it lands on
         state = Keys.WINDOW_STATE.get()
         if not state or Keys.LAYOUT_VERSION.get() != LAYOUT_VERSION:
             return False
