@@ -12,29 +12,67 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 from ibkr_desktop.app.log import log_dir
 from ibkr_desktop.app.settings import settings_file
 
-GATEWAY_HELP = """<p><b>The app talks to IBKR through the Client Portal Gateway</b>, a small
+REAL_GATEWAY_URL = "https://localhost:5000"
+"""Where IBKR's Client Portal Gateway listens out of the box (its login page too)."""
+
+_START_GATEWAY = """<li>Download IBKR's <b>Client Portal Gateway</b> (search for “Client Portal API
+gateway” on interactivebrokers.com) and unzip it. It needs Java 8 or newer.</li>
+<li>Start it: <code>bin/run.sh root/conf.yaml</code> (Windows: <code>bin\\run.bat
+root\\conf.yaml</code>).</li>
+<li>Open <a href="{url}">{url}</a> in your browser and log in with your IBKR user name and
+password (and your second factor). Keep the gateway running while you use the app.</li>"""
+
+GATEWAY_HELP = f"""<p><b>The app talks to IBKR through the Client Portal Gateway</b>, a small
 program from Interactive Brokers that runs on your computer.</p>
 <ol>
-<li>Download it from IBKR (search for “Client Portal API gateway”) and unzip it.</li>
-<li>Start it: <code>bin/run.sh root/conf.yaml</code> (Windows: <code>bin\\run.bat
-root\\conf.yaml</code>). It needs Java 8 or newer.</li>
-<li>Open <a href="{url}">{url}</a> in your browser and log in with your IBKR user.</li>
+{_START_GATEWAY}
 <li>Come back here: the status bar turns green within a few seconds.</li>
 </ol>
 <p>No IBKR account? Use the built-in <b>demo gateway</b>: simulated quotes, orders and fills.</p>
 """
 
+DEMO_HELP = f"""<p><b>You are using the built-in demo gateway.</b> It needs no login and no IBKR
+account: quotes, orders and fills are simulated on this computer.</p>
+<p>To use your IBKR account instead:</p>
+<ol>
+{_START_GATEWAY.format(url=REAL_GATEWAY_URL)}
+<li>Here, choose <b>File → Settings…</b>, pick “IBKR Client Portal Gateway at”
+<code>{REAL_GATEWAY_URL}</code> and press OK (or start the app with
+<code>ibkr-desktop --gateway {REAL_GATEWAY_URL}</code>).</li>
+</ol>
+"""
 
-def show_gateway_help(parent: QWidget, url: str) -> bool:
-    """Explain how to start the gateway; True when the user chose the demo gateway instead."""
+
+def gateway_help_box(parent: QWidget, url: str, *, demo: bool) -> tuple[QMessageBox, object]:
+    """The "How to connect" box for the mode in use, not shown yet.
+
+    Args:
+        url: the real gateway's address (its login page); ignored for the demo, whose own
+            address is no place to log in.
+        demo: the built-in demo gateway is in use.
+
+    Returns:
+        The box and its "Use the demo gateway" button (None on the demo).
+    """
     box = QMessageBox(parent)
-    box.setWindowTitle("Connect to IBKR")
+    box.setObjectName("gatewayHelp")
+    box.setWindowTitle("How to connect to IBKR")
     box.setTextFormat(Qt.TextFormat.RichText)
-    box.setText(GATEWAY_HELP.format(url=url or "https://localhost:5000"))
-    demo = box.addButton("Use the demo gateway", QMessageBox.ButtonRole.AcceptRole)
+    demo_button = None
+    if demo:
+        box.setText(DEMO_HELP)
+    else:
+        box.setText(GATEWAY_HELP.format(url=url or REAL_GATEWAY_URL))
+        demo_button = box.addButton("Use the demo gateway", QMessageBox.ButtonRole.AcceptRole)
     box.addButton(QMessageBox.StandardButton.Close)
+    return box, demo_button
+
+
+def show_gateway_help(parent: QWidget, url: str, *, demo: bool) -> bool:
+    """Explain how to connect in the mode in use; True when the user chose the demo gateway."""
+    box, demo_button = gateway_help_box(parent, url, demo=demo)
     box.exec()
-    return box.clickedButton() is demo
+    return demo_button is not None and box.clickedButton() is demo_button
 
 
 def ask_trust_certificate(parent: QWidget, info: object) -> str | None:

@@ -4,8 +4,9 @@
 until it times out; the app's notifier feeds it. :class:`ConnectionDoctor` (right) shows, left
 to right: a coloured state dot and headline, what is going on or what the user must do (while
 the session is not usable), the fix button (start the gateway, open the login page, take over,
-reauthenticate), stream health (heartbeat age, reconnects), the pacing meter (requests/s
-against IBKR's 10/s, queue depth, 429 count) and a progress indicator for long operations. It
+reauthenticate), stream health (heartbeat age, reconnects), the request meter in plain words
+("Requests: 3/s of 10/s allowed", how many wait their turn, how often IBKR asked the app to slow
+down; the 429 count and pacing in its tooltip) and a progress indicator for long operations. It
 reads plain value objects and emits ``action_requested``; the app acts.
 """
 
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QS
 from ibkr_desktop.client.notices import Notice
 from ibkr_desktop.models.freshness import stream_text
 from ibkr_desktop.protocol.events import SessionKind, SessionState
+from ibkr_desktop.protocol.pacing import GLOBAL_LIMIT
 
 
 class StreamInfo(Protocol):
@@ -76,8 +78,15 @@ ADVICE: dict[SessionKind, Advice] = {
 """Only EXPIRED (connected, not authenticated) offers Reauthenticate: logged out, only the
 browser login on the gateway's page helps, so NOT_LOGGED_IN opens that page."""
 
+IBKR_REQUESTS_PER_S = GLOBAL_LIMIT.count
+"""IBKR's global REST limit per second (reference §7), what the request meter measures."""
+
 _DETAIL_MAX_PX = 640
 """Widest the doctor's words may get (a longer reason is cut with "…"; the tooltip has all)."""
+
+_STREAM_TIP = ("The stream is the live connection that brings quotes, order updates and fills "
+               "as they happen.\nThe gateway sends a heartbeat (a sign of life) about every 10 s;"
+               " reconnects counts how often the connection had to be opened again.")
 
 _DOT = {"ok": "#2ea043", "busy": "#d29922", "bad": "#f85149"}
 
@@ -177,9 +186,10 @@ class ConnectionDoctor(QWidget):
         self.stream_label.setObjectName("streamHealth")
         self.pacing_bar = QProgressBar(self)
         self.pacing_bar.setObjectName("pacingMeter")
-        self.pacing_bar.setRange(0, 10)
-        self.pacing_bar.setFixedWidth(90)
+        self.pacing_bar.setRange(0, IBKR_REQUESTS_PER_S)
+        self.pacing_bar.setFixedWidth(100)
         self.pacing_bar.setTextVisible(True)
+        self.pacing_caption = QLabel("Requests:", self)
         self.pacing_label = QLabel(self)
         self.busy_bar = QProgressBar(self)
         self.busy_bar.setRange(0, 0)
@@ -190,8 +200,8 @@ class ConnectionDoctor(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 0, 4, 0)
         layout.setSpacing(8)
-        self._gauges = (_separator(self), self.stream_label, _separator(self), self.pacing_bar,
-                        self.pacing_label)
+        self._gauges = (_separator(self), self.stream_label, _separator(self),
+                        self.pacing_caption, self.pacing_bar, self.pacing_label)
         layout.addWidget(self.state_label)
         layout.addWidget(self.detail_label)
         for widget in (self.fix_button, *self._gauges, self.busy_bar, self.busy_label):
@@ -218,20 +228,24 @@ class ConnectionDoctor(QWidget):
         self._render_stream()
 
     def set_pacing(self, stats: PacingInfo | None) -> None:
-        """Show the request budget: requests/s of 10, queue depth, 429 count."""
+        """Show the request budget in words: requests/s of IBKR's 10/s, requests waiting their
+        turn, times IBKR asked the app to slow down (HTTP 429); the numbers in the tooltip."""
         self.pacing = stats
         rate = stats.requests_per_s if stats else 0.0
-        self.pacing_bar.setValue(min(10, round(rate)))
-        self.pacing_bar.setFormat(f"{rate:.1f} req/s")
-        throttled = bool(stats and stats.throttling)
-        self.pacing_bar.setProperty("throttling", throttled)
         queue = stats.queue_depth if stats else 0
         limited = stats.rate_limited if stats else 0
-        text = f"queue {queue} · 429s {limited}" + (" · pacing" if throttled else "")
-        self.pacing_label.setText(text)
-        self.pacing_bar.setToolTip("REST requests in the last second (IBKR allows 10 per second)."
-                                   " 'pacing' = requests wait for their turn, so IBKR never "
-                                   "answers 429.")
+        throttled = bool(stats and stats.throttling)
+        self.pacing_bar.setValue(min(IBKR_REQUESTS_PER_S, round(rate)))
+        self.pacing_bar.setFormat(f"{rate:.0f}/s of {IBKR_REQUESTS_PER_S}/s")
+        self.pacing_bar.setProperty("throttling", throttled)
+        self.pacing_label.setText(pacing_words(queue, limited, throttled))
+        tip = (f"Requests to the gateway in the last second: {rate:.1f} (IBKR allows "
+               f"{IBKR_REQUESTS_PER_S} per second).\nWaiting in the app's queue: {queue}."
+               f"\nPacing: {'on' if throttled else 'off'} (when on, requests wait for their "
+               "turn so IBKR never has to refuse them).\nHTTP 429 'Too Many Requests' answers "
+               f"since the start: {limited}.")
+        for widget in (self.pacing_caption, self.pacing_bar, self.pacing_label):
+            widget.setToolTip(tip)
 
     # -- long operations ------------------------------------------------------------------
     def begin_busy(self, text: str) -> int:
@@ -286,10 +300,11 @@ class ConnectionDoctor(QWidget):
         stream = self.stream
         if stream is None:
             self.stream_label.setText("Stream: not started")
+            self.stream_label.setToolTip(_STREAM_TIP)
             return
         self.stream_label.setText(stream_text(stream.connected, stream.last_heartbeat_ms,
                                               stream.reconnects, time.time()))
-        self.stream_label.setToolTip(stream.reason)
+        self.stream_label.setToolTip(f"{_STREAM_TIP}\n\nNow: {stream.reason}")
 
     def _render_busy(self) -> None:
         """A long operation's words replace the state's (they say what happens now)."""
@@ -304,6 +319,18 @@ class ConnectionDoctor(QWidget):
         action = self.fix_button.property("action")
         if action:
             self.action_requested.emit(str(action))
+
+
+def pacing_words(queue: int, limited: int, throttled: bool) -> str:
+    """The request meter's words after "Requests: 3/s of 10/s": "" while all flows; "5 waiting
+    their turn" while the app holds requests back; "IBKR asked us to slow down 2 times" once
+    the gateway answered 429."""
+    parts = []
+    if queue or throttled:
+        parts.append(f"{queue} waiting their turn")
+    if limited:
+        parts.append(f"IBKR asked us to slow down {limited} time{'s' if limited != 1 else ''}")
+    return " · ".join(parts)
 
 
 def _separator(parent: QWidget) -> QLabel:

@@ -69,8 +69,13 @@ def test_connected_state_has_no_button_and_shows_gauges(qtbot) -> None:
     assert doctor.detail() == "" and doctor.pacing_bar.isVisibleTo(doctor)
     assert "heartbeat 3s ago" in doctor.stream_label.text()
     assert "2 reconnects" in doctor.stream_label.text()
-    assert doctor.pacing_bar.value() == 6 and doctor.pacing_bar.format() == "6.4 req/s"
-    assert doctor.pacing_label.text() == "queue 3 · 429s 1 · pacing"
+    assert doctor.pacing_caption.text() == "Requests:"
+    assert doctor.pacing_bar.value() == 6 and doctor.pacing_bar.format() == "6/s of 10/s"
+    assert doctor.pacing_label.text() == "3 waiting their turn · IBKR asked us to slow down 1 time"
+    assert "HTTP 429 'Too Many Requests' answers since the start: 1" in doctor.pacing_bar.toolTip()
+    assert "Pacing: on" in doctor.pacing_label.toolTip()
+    doctor.set_pacing(Pacing(2.0, 0, 0, False))
+    assert doctor.pacing_bar.format() == "2/s of 10/s" and doctor.pacing_label.text() == ""
     doctor.set_stream(Stream(False, 3, None, "Reconnecting in 1 s"))
     assert doctor.headline() == "Connected · stream reconnecting"
     assert "Stream: down" in doctor.stream_label.text()

@@ -209,6 +209,7 @@ class SessionPresenter(QObject):
 
     def _on_help(self, topic: str) -> None:
         """Help > How to connect (and the doctor's "How to start it…")."""
-        if topic == "gateway" and show_gateway_help(self.window, self.base_url):
+        demo = self.endpoint is None or self.endpoint.demo
+        if topic == "gateway" and show_gateway_help(self.window, self.base_url, demo=demo):
             Keys.USE_DEMO.set(True)
             self.reconnect(Endpoint(True))
