@@ -113,3 +113,47 @@ def test_the_y_fit_shows_working_orders_near_the_bars_but_not_far_ones(qtbot) ->
     panes.fit_orders([95.0, 60.0])
     y0, y1 = y_range()
     assert 94 < y0 <= 95 and 110 <= y1 < 111  # 95 in view, 60 left out
+
+
+@pytest.mark.parametrize("width", [260, 800])
+def test_line_labels_stay_inside_the_view_at_any_width(qtbot, width: int) -> None:
+    """The average-price and order labels are drawn whole inside the price pane, also in a
+    narrow window (a label centred near an edge was cut in half)."""
+    widget = pg.PlotWidget()
+    qtbot.addWidget(widget)
+    widget.resize(width, 300)
+    widget.setXRange(0, 100, padding=0)
+    widget.setYRange(180, 190, padding=0)
+    widget.show()
+    qtbot.waitExposed(widget)
+    overlays = Overlays(widget.getViewBox())
+    overlays.set_orders([OrderLine(11, "BUY", 10_000, "LMT", 185.0, movable=True)])
+    overlays.set_average(183.25)
+    QApplication.processEvents()  # pyqtgraph places labels once the line knows its view
+    view = widget.getViewBox().sceneBoundingRect()
+    for label in (overlays.average.label, overlays.lines[11][1].label):
+        box = label.sceneBoundingRect()
+        assert view.left() <= box.left() and box.right() <= view.right(), (
+            label.toPlainText(), box, view)
+    average, order = (overlays.average.label.sceneBoundingRect(),
+                      overlays.lines[11][1].label.sceneBoundingRect())
+    assert not average.intersects(order)
+
+
+def test_the_volume_axis_reads_in_k_and_m(qtbot) -> None:
+    """Volumes up to 1.6M shares: the volume pane's axis says 500K, 1M, 1.5M (no 1.5e+06)."""
+    panes = ChartPanes()
+    qtbot.addWidget(panes)
+    panes.resize(800, 500)
+    panes.show()
+    qtbot.waitExposed(panes)
+    series = BarSeries()
+    series.merge([Bar(60_000 * i, 10.0, 10.5, 9.5, 10.0, 1_600_000.0 * (i % 8 + 1) / 8)
+                  for i in range(200)])
+    panes.show_series(series, 0, 60_000)
+    axis = panes.volume.getAxis("right")
+    low, high = axis.range
+    shown = [text for spacing, values in axis.tickValues(low, high, axis.height())
+             for text in axis.tickStrings(values, axis.scale, spacing)]
+    assert "1.5M" in shown and "500K" in shown and "0" in shown, shown
+    assert not [text for text in shown if "e" in text or len(text) > 5], shown

@@ -9,6 +9,9 @@
   downward one.
 * The position's average price: one dashed line labelled ``"avg 184.20"``.
 
+Labels stay whole inside the pane at any width: order labels end at its right edge, the
+average's starts at its left edge.
+
 x is the bar index (the chart's x axis), y the price in the quote currency. pyqtgraph is imported
 here, so this module loads only when a chart opens.
 """
@@ -25,6 +28,11 @@ from ibkr_desktop.widgets.chart.marks import FillMark, OrderLine
 BUY_COLOUR = "#42a5f5"
 SELL_COLOUR = "#ff7043"
 AVERAGE_COLOUR = "#bdbdbd"
+LEFT_ANCHORS = [(0.0, 0.0), (0.0, 1.0)]
+"""Label anchors (x, y of the text box) for a label whose left edge is at the view's left edge:
+above or below the line as pyqtgraph picks, never centred on an edge (half of it cut off)."""
+RIGHT_ANCHORS = [(1.0, 0.0), (1.0, 1.0)]
+"""The same with the label's right edge at the view's right edge (next to the price axis)."""
 
 
 def _colour(side: str) -> str:
@@ -51,7 +59,8 @@ class Overlays(QObject):
         self.average = pg.InfiniteLine(angle=0, movable=False,
                                        pen=pg.mkPen(AVERAGE_COLOUR, style=Qt.PenStyle.DashLine),
                                        label="avg {value:.2f}",
-                                       labelOpts={"position": 0.05, "color": AVERAGE_COLOUR})
+                                       labelOpts={"position": 0.0, "anchors": LEFT_ANCHORS,
+                                                  "color": AVERAGE_COLOUR})
         self.average.setVisible(False)
         view.addItem(self.average, ignoreBounds=True)
 
@@ -86,8 +95,8 @@ class Overlays(QObject):
         line = pg.InfiniteLine(order.price, angle=0, movable=order.movable,
                                pen=pg.mkPen(colour, width=1.5),
                                hoverPen=pg.mkPen(colour, width=3), label=order.label,
-                               labelOpts={"position": 0.8, "color": colour,
-                                          "fill": pg.mkBrush(0, 0, 0, 160)})
+                               labelOpts={"position": 1.0, "anchors": RIGHT_ANCHORS,
+                                          "color": colour, "fill": pg.mkBrush(0, 0, 0, 160)})
         line.setZValue(30)
         if order.movable:
             line.setToolTip("Drag to modify the order (you confirm before it is sent)")

@@ -30,7 +30,7 @@ from ibkr_desktop.widgets.chart.indicator_lines import IndicatorLines
 from ibkr_desktop.widgets.chart.overlays import Overlays
 from ibkr_desktop.widgets.chart.ranges import AXIS_WIDTH, fit_y, show_bars
 from ibkr_desktop.widgets.chart.time_axis import TimeAxis
-from ibkr_desktop.widgets.chart.volume import VolumeItem
+from ibkr_desktop.widgets.chart.volume import VolumeAxis, VolumeItem
 
 VISIBLE = 120
 """Bars in view when a chart opens or follows the newest bar."""
@@ -56,7 +56,8 @@ class ChartPanes(pg.GraphicsLayoutWidget):  # type: ignore[misc]
         self.time_axes = (TimeAxis(), TimeAxis())
         """Bottom axes of the volume and RSI panes: only the bottom-most visible one shows."""
         self.price = self.addPlot(row=0, col=0)
-        self.volume = self.addPlot(row=1, col=0, axisItems={"bottom": self.time_axes[0]})
+        self.volume = self.addPlot(row=1, col=0, axisItems={"bottom": self.time_axes[0],
+                                                            "right": VolumeAxis()})
         self.ci.layout.setRowStretchFactor(0, 3)
         self.ci.layout.setRowStretchFactor(1, 1)
         self.volume.setXLink(self.price)
