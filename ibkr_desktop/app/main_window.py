@@ -27,7 +27,7 @@ from ibkr_desktop.widgets.orders_panel import OrdersTable
 from ibkr_desktop.widgets.status_bar import ConnectionDoctor, MessageLine
 from ibkr_desktop.widgets.table_view import DataTable
 from ibkr_desktop.widgets.tray import TrayIcon
-from ibkr_desktop.widgets.watchlist_panel import WatchlistPanel
+from ibkr_desktop.widgets.watchlist_panel import ROW_KEYS, WatchlistPanel
 
 
 class MainWindow(QMainWindow):
@@ -105,10 +105,14 @@ class MainWindow(QMainWindow):
 
     # -- mode -----------------------------------------------------------------------------
     def set_mode(self, mode: str, account: str | None) -> None:
-        """DEMO/PAPER/LIVE in the title, the banner and the tray."""
+        """DEMO/PAPER/LIVE in the title, the banner and the tray.
+
+        The title is the mode first ("DEMO · DU1234567"): the platform appends the app's
+        display name itself ("DEMO · DU1234567 — ibkr-desktop"), so the title never names it.
+        """
         headline = MODES.get(mode, MODES["LIVE"]).headline
         suffix = f" · {account}" if account else ""
-        self.setWindowTitle(f"ibkr-desktop — {headline}{suffix}")
+        self.setWindowTitle(f"{headline}{suffix}")
         self.banner.set_mode(mode, account)
         self.tray.set_mode(mode, account)
 
@@ -199,11 +203,7 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit, "Ctrl+Q")
 
-        watch = bar.addMenu("&Watchlist")
-        self._action(watch, "&Add symbol…", self._focus_search, QKeySequence.StandardKey.Find)
-        watch.addAction("&New watchlist…", self.watchlist.new_list)
-        watch.addAction("&Rename watchlist…", self.watchlist.rename_list)
-        watch.addAction("&Delete watchlist", self.watchlist.delete_list)
+        self._build_watchlist_menu(bar.addMenu("&Watchlist"))
 
         orders = bar.addMenu("&Orders")
         self._action(orders, "&Buy selected symbol…", lambda: self.ticket_requested.emit("BUY"),
@@ -242,6 +242,27 @@ class MainWindow(QMainWindow):
         help_menu.addAction("Open &log folder", lambda: self.help_requested.emit("logs"))
         help_menu.addAction("&About ibkr-desktop", lambda: self.help_requested.emit("about"))
 
+    def _build_watchlist_menu(self, watch: QMenu) -> None:
+        """Search, row commands (keys of the focused table, shown as text), undo, lists."""
+        panel = self.watchlist
+        self._action(watch, "&Add symbol…", panel.focus_search, QKeySequence.StandardKey.Find)
+        for text, key, slot in (("Re&move selected symbols", "remove", panel.remove_selected),
+                                ("Move &up", "up", lambda: panel.move_selected(-1)),
+                                ("Move do&wn", "down", lambda: panel.move_selected(1)),
+                                ("&Chart selected symbol", "chart", panel.request_chart)):
+            # the key belongs to the watchlist table (other tables use Delete/Ctrl+G too)
+            shown = QKeySequence(ROW_KEYS[key]).toString(QKeySequence.SequenceFormat.NativeText)
+            watch.addAction(f"{text}\t{shown}", slot)
+        watch.addSeparator()
+        for action, standard in ((panel.undo_stack.createUndoAction(self, "&Undo"),
+                                  QKeySequence.StandardKey.Undo),
+                                 (panel.undo_stack.createRedoAction(self, "&Redo"),
+                                  QKeySequence.StandardKey.Redo)):
+            action.setShortcuts(QKeySequence.keyBindings(standard))
+            watch.addAction(action)
+        watch.addSeparator()
+        panel.add_list_actions(watch)
+
     def _action(self, menu: QMenu, text: str, slot: Callable[[], object],
                 standard: QKeySequence.StandardKey | None, fallback: str = "") -> QAction:
         action = menu.addAction(text)
@@ -251,10 +272,6 @@ class MainWindow(QMainWindow):
             keys = [QKeySequence(fallback)]
         action.setShortcuts(keys)
         return action
-
-    def _focus_search(self) -> None:
-        self.watchlist.search.setFocus()
-        self.watchlist.search.selectAll()
 
     def _focus_dock(self, title: str) -> None:
         dock = self.docks[title]
