@@ -202,6 +202,7 @@ class OrdersTable(DataTable):
     def _menu(self, menu: QMenu, rows: list[int]) -> None:
         working = self.cancellable_rows()
         modify = menu.addAction("Modify order…", self.ask_modify)
+        modify.setShortcut(QKeySequence(Qt.Key.Key_Return))  # shown: the table's Enter key
         modify.setEnabled(len(working) == 1)
         label = "Cancel order…" if len(working) <= 1 else f"Cancel {len(working)} orders…"
         action = menu.addAction(label, self.ask_cancel)

@@ -141,6 +141,11 @@ async def test_menus_show_keys_and_ctrl_z_undoes_a_removal(qapp, qtbot) -> None:
             shown = QKeySequence(key[0]).toString(QKeySequence.SequenceFormat.NativeText)
             assert any(t.endswith(f"\t{shown}") for t in texts), (shown, texts)
         assert "&Add symbol…\tCtrl+F" in texts and "&Undo\tCtrl+Z" in texts
+        for each in window.tables:  # each table's context menu shows the table's own keys
+            shown_keys = [t.split("\t")[1] for t in menu_texts(each.build_menu()) if "\t" in t]
+            for key in each._keys:
+                assert QKeySequence(key[0]).toString(
+                    QKeySequence.SequenceFormat.NativeText) in shown_keys, (each.title, key)
 
         before = app.watchlist.conids()
         table.setFocus()
