@@ -3,8 +3,9 @@
 Pure (no Qt, no clock: times come from the quotes). Bars start on New York wall-clock
 boundaries: intraday bars at multiples of their length from midnight ET (so 1h bars start on the
 hour, like the demo gateway's extended-hours bars aligned to 04:00 ET), daily bars at midnight ET
-of their trading day, both stamped in UTC epoch milliseconds. Nights and weekends hold no ticks,
-so they hold no bars: the chart's x axis is the bar index and skips them.
+of their trading day, both stamped in UTC epoch milliseconds. Nights and weekends hold no bars
+(a chart's builder drops the ticks that come then, see :func:`session_window`), so the chart's
+x axis, the bar index, skips them.
 """
 
 from __future__ import annotations
@@ -68,6 +69,23 @@ def bar_start(t_ms: int, timeframe: Timeframe) -> int:
     return int(wall.timestamp() * 1000)
 
 
+SESSION_OPEN_MIN, SESSION_CLOSE_MIN = 4 * 60, 20 * 60
+"""The US equity session live bars are built in: 04:00-20:00 New York (pre-market, regular
+hours, after-hours), as IBKR's history with ``outsideRth`` covers it."""
+
+
+def session_window(t_ms: int) -> tuple[int, int] | None:
+    """The US equity session (epoch ms ``[open, close)``) of the New York date of ``t_ms``;
+    None on a Saturday or Sunday. Exchange holidays are not known here."""
+    local = dt.datetime.fromtimestamp(t_ms / 1000, NEW_YORK)
+    if local.weekday() >= 5:
+        return None
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    open_, close = (midnight + dt.timedelta(minutes=m) for m in (SESSION_OPEN_MIN,
+                                                                  SESSION_CLOSE_MIN))
+    return int(open_.timestamp() * 1000), int(close.timestamp() * 1000)
+
+
 MAX_VOLUME_POWER = 3
 """History volume is in shares or lots of up to 1000 (x1 ... x1000); never a larger factor."""
 
@@ -119,12 +137,19 @@ class BarBuilder:
     A drop on the same date (a stale or rounded value) counts nothing and keeps the higher
     mark, so no volume is ever counted twice.
 
+    With ``in_session`` set, a tick outside the US equity session (:func:`session_window`:
+    nights, weekends) builds no bar and counts no volume, as IBKR's history has no bar there;
+    it still moves the day-volume mark.
+
     Args:
         timeframe: Bar length and alignment.
+        in_session: Build bars only inside the session (a chart); False: from every tick.
     """
 
-    def __init__(self, timeframe: Timeframe) -> None:
+    def __init__(self, timeframe: Timeframe, *, in_session: bool = False) -> None:
         self.timeframe = timeframe
+        self._in_session = in_session
+        self._session = (0, 0)  # the last session window a tick fell in (a cheap first test)
         self._bar: Bar | None = None
         self._day_volume: float | None = None
         self._volume_ms = 0  # time of the tick that set ``_day_volume``
@@ -153,6 +178,8 @@ class BarBuilder:
         seeded history bar already counts).
         """
         traded = self._volume_delta(t_ms, day_volume)
+        if self._in_session and not self._inside(t_ms):
+            return None
         if not count_volume:
             traded = 0.0
         bar = self._bar
@@ -170,6 +197,16 @@ class BarBuilder:
             self._bar = Bar(start, bar.open, max(bar.high, price), min(bar.low, price), price,
                             bar.volume + traded)
         return self._bar
+
+    def _inside(self, t_ms: int) -> bool:
+        open_ms, close_ms = self._session
+        if open_ms <= t_ms < close_ms:
+            return True
+        window = session_window(t_ms)
+        if window is None or not window[0] <= t_ms < window[1]:
+            return False
+        self._session = window
+        return True
 
     def _volume_delta(self, t_ms: int, day_volume: float | None) -> float:
         if day_volume is None or not math.isfinite(day_volume):

@@ -85,7 +85,7 @@ class ChartModel(QObject):
         """True once scrolling back found no older history."""
         self.indicators: list[Indicator] = []
         """Chosen indicators, updated on each frame from the first changed bar."""
-        self._builder = BarBuilder(timeframe)
+        self._builder = BarBuilder(timeframe, in_session=True)
         self._held: list[tuple[int, float | None, float | None]] | None = None
         self._dirty = -1
         self._shift = 0  # bars prepended since the last frame
@@ -110,7 +110,7 @@ class ChartModel(QObject):
         generation = self._generation
         self.series.clear()
         self.exhausted = False
-        self._builder = BarBuilder(self.timeframe)
+        self._builder = BarBuilder(self.timeframe, in_session=True)
         self._held = []
         self._shift = 0
         self._mark(0)

@@ -149,3 +149,20 @@ def test_ticks_the_history_bar_already_counted_add_price_but_not_volume() -> Non
     assert bar == Bar(_ny(2025, 3, 7, 10, 4), 10, 12.0, 9, 12.0, 100)
     bar = builder.add(_ny(2025, 3, 7, 10, 4, 20), 11.0, 5_050)
     assert bar is not None and bar.volume == 150 and bar.close == 11.0
+
+
+def test_a_charts_builder_makes_no_bar_at_night_or_at_the_weekend() -> None:
+    """Trades on Friday 20:30, Saturday and Sunday 21:00 (the demo trades around the clock;
+    IBKR's overnight venue too) build no bar: the chart has no Sunday bar. Their volume is not
+    counted either; Monday 04:00 starts the next bar."""
+    for timeframe in (Timeframe.H1, Timeframe.D1):
+        builder = BarBuilder(timeframe, in_session=True)
+        friday = builder.add(_ny(2025, 3, 7, 19, 30), 10.0, 1_000)
+        assert friday is not None
+        for when in (_ny(2025, 3, 7, 20, 30), _ny(2025, 3, 8, 12), _ny(2025, 3, 9, 21)):
+            assert builder.add(when, 11.0, 1_500) is None, (timeframe, when)
+        assert builder.current is not None and builder.current.close == 10.0
+        monday = builder.add(_ny(2025, 3, 10, 4, 0, 5), 10.5, 200)
+        assert monday is not None and monday.t_ms == bar_start(_ny(2025, 3, 10, 4), timeframe)
+        assert monday.volume == 200.0 and monday.open == 10.5
+    assert BarBuilder(Timeframe.H1).add(_ny(2025, 3, 9, 21), 11.0) is not None  # no session
