@@ -1,47 +1,44 @@
-"""Icons drawn with QPainter, so the app ships no binary image files.
+"""The app icon, from the PNGs shipped in ``ibkr_desktop.resources`` (``resources/icons``).
 
-The app icon is a small candlestick chart; the tray icon adds a badge in the mode colour, so
-even the system tray says DEMO (purple), PAPER (amber) or LIVE (red).
+The app icon is a small candlestick chart (source: ``resources/icons/ibkr-desktop.svg``,
+rendered to PNG by ``packaging/make_icons.py``); the tray icon adds a badge in the mode colour,
+so even the system tray says DEMO (purple), PAPER (amber) or LIVE (red).
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QRectF
 from PySide6.QtGui import QColor, QIcon, QPainter, QPen, QPixmap
 
-_CANDLES = ((0.22, 0.55, 0.75, 0.40, 0.65, True), (0.42, 0.30, 0.62, 0.35, 0.55, False),
-            (0.62, 0.20, 0.52, 0.25, 0.45, True), (0.82, 0.10, 0.40, 0.15, 0.30, True))
+import ibkr_desktop.resources as resources
+
+WINDOW_SIZES = (16, 22, 24, 32, 48, 64, 128, 256)
+"""The sizes window managers, task bars and trays ask for (all in ``resources.ICON_SIZES``)."""
 
 
 def app_pixmap(size: int = 64, badge: str | None = None) -> QPixmap:
-    """Rounded dark tile with four candles; ``badge`` is a colour for the corner dot."""
-    pixmap = QPixmap(size, size)
-    pixmap.fill(Qt.GlobalColor.transparent)
-    p = QPainter(pixmap)
-    p.setRenderHint(QPainter.RenderHint.Antialiasing)
-    p.setPen(Qt.PenStyle.NoPen)
-    p.setBrush(QColor("#1f2937"))
-    p.drawRoundedRect(QRectF(0, 0, size, size), size * 0.18, size * 0.18)
-    body = size * 0.11
-    for x, wick_top, wick_bottom, top, bottom, up in _CANDLES:
-        color = QColor("#3ddc84" if up else "#ff6b6b")
-        p.setPen(QPen(color, max(1.0, size / 32)))
-        p.drawLine(int(x * size), int(wick_top * size), int(x * size), int(wick_bottom * size))
-        p.setPen(Qt.PenStyle.NoPen)
-        p.setBrush(color)
-        p.drawRect(QRectF(x * size - body / 2, top * size, body, (bottom - top) * size))
+    """The app icon at ``size`` px (one of ``resources.ICON_SIZES``); ``badge`` is a colour for
+    a corner dot.
+
+    Raises:
+        FileNotFoundError: no PNG of that size is shipped.
+    """
+    pixmap = QPixmap()
+    pixmap.loadFromData(resources.read_bytes(resources.icon_png(size)), "PNG")
     if badge:
+        p = QPainter(pixmap)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
         p.setBrush(QColor(badge))
         p.setPen(QPen(QColor("#ffffff"), max(1.0, size / 32)))
         r = size * 0.34
         p.drawEllipse(QRectF(size - r - 1, size - r - 1, r, r))
-    p.end()
+        p.end()
     return pixmap
 
 
 def app_icon(badge: str | None = None) -> QIcon:
     """The app icon at the sizes window managers and trays ask for."""
     icon = QIcon()
-    for size in (16, 22, 32, 48, 64, 128, 256):
+    for size in WINDOW_SIZES:
         icon.addPixmap(app_pixmap(size, badge))
     return icon

@@ -11,9 +11,10 @@ theme. Everything works without a tray (offscreen, bare X).
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 
-from PySide6.QtCore import QEvent, QObject, QPoint, QProcess, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, QPoint, QProcess, Qt, QTimer, QUrl
 from PySide6.QtDBus import QDBusConnection
 from PySide6.QtGui import QGuiApplication, QPalette
 from PySide6.QtWidgets import (
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+import ibkr_desktop.resources as resources
 from ibkr_desktop.client.notices import Notice
 from ibkr_desktop.widgets.icons import app_icon
 from ibkr_desktop.widgets.mode_banner import MODES
@@ -87,10 +89,41 @@ class DesktopNotifications:
         return bool(process.startDetached())
 
 
+class PopupSound(QObject):
+    """The pop-up sound (``resources.SOUND``, a short chime) played through QtMultimedia's
+    ``QSoundEffect`` where PySide6 has it; PySide6-Essentials, which the app depends on, has no
+    QtMultimedia, so there it is the desktop's own beep (``QApplication.beep``).
+
+    ``kind`` says which: "chime" or "beep".
+    """
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._files = contextlib.ExitStack()  # a temporary copy (zipped package) lives with it
+        self._effect: QObject | None = None
+        try:
+            from PySide6.QtMultimedia import QSoundEffect  # type: ignore[attr-defined,unused-ignore]
+        except ImportError:
+            self.kind = "beep"
+            return
+        effect = QSoundEffect(self)
+        effect.setSource(QUrl.fromLocalFile(str(self._files.enter_context(
+            resources.as_file(resources.SOUND)))))
+        self._effect, self.kind = effect, "chime"
+
+    def play(self) -> None:
+        """Play it once, now (returns at once)."""
+        if self._effect is None:
+            QApplication.beep()
+        else:
+            self._effect.play()  # type: ignore[attr-defined]
+
+
 class TrayIcon(QSystemTrayIcon):
     """System-tray presence of the main window.
 
     Signals (of ``sound_action``): toggled(bool) — the user switched the pop-up sound.
+    ``sound`` plays it (:class:`PopupSound`).
     """
 
     def __init__(self, window: QWidget) -> None:
@@ -106,6 +139,7 @@ class TrayIcon(QSystemTrayIcon):
         self.menu.addSeparator()
         self.sound_action = self.menu.addAction("Sound with pop-ups")
         self.sound_action.setCheckable(True)
+        self.sound = PopupSound(self)
         self.menu.addAction("Quit", window.close)
         self.menu.aboutToShow.connect(self._update_menu)
         self.setContextMenu(self.menu)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 
 from PySide6.QtCore import QObject, Slot
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QMessageBox
 
 from ibkr_desktop.app.broker_holder import BrokerHolder
 from ibkr_desktop.app.dialogs import notice_dialog
@@ -109,7 +109,7 @@ class NotificationsPresenter(QObject):
             self.toast.show_notice(notice)
             self.last_popup = "toast"
         if Keys.POPUP_SOUND.get():
-            QApplication.beep()
+            self.window.tray.sound.play()
 
     def _dialog_closed(self) -> None:
         self.dialog = None
