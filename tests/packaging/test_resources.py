@@ -7,12 +7,14 @@ import wave
 from fnmatch import fnmatch
 from pathlib import Path
 
+import ibkr_desktop.resources as resources
 import pytest
 from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QApplication
 
-import ibkr_desktop.resources as resources
 from ibkr_desktop.app.theme import stylesheet
 from ibkr_desktop.widgets.icons import app_icon, app_pixmap
+from ibkr_desktop.widgets.tray import PopupSound
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -71,3 +73,13 @@ def test_wheel_package_data_covers_every_resource() -> None:
     for name in resources.ALL:
         assert any(fnmatch(name, glob) for glob in globs), name
         assert (ROOT / "resources" / name).is_file()
+
+
+def test_popup_sound_without_qtmultimedia_is_the_desktop_beep(qapp, monkeypatch) -> None:
+    """PySide6-Essentials has no QtMultimedia: the sound falls back to QApplication.beep."""
+    beeps: list[bool] = []
+    monkeypatch.setattr(QApplication, "beep", lambda: beeps.append(True))
+    sound = PopupSound()
+    assert sound.kind == "beep"
+    sound.play()
+    assert beeps == [True]
