@@ -59,10 +59,10 @@ async def resolve(symbols: Sequence[str], search: SearchFn,
     return found, missing
 
 
-def import_message(name: str, found: int, missing: Sequence[str]) -> str:
-    """One status line: how many symbols went into which list, and which were not found."""
+def import_message(source: str, found: int, missing: Sequence[str]) -> str:
+    """One status line: how many symbols of which file were found, and which were not."""
     total = found + len(missing)
-    text = f"Imported {found} of {total} symbols into “{name}”"
+    text = f"Imported {found} of {total} symbols from {source}"
     if missing:
         text += f"; not found: {', '.join(missing)}"
     return text

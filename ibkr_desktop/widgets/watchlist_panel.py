@@ -174,8 +174,8 @@ class WatchlistPanel(QWidget):
             return
         count = len(self.model.items())
         box = ask_destructive(self, "Delete watchlist", f"Delete the watchlist “{name}”?",
-                              f"Its {count} symbol{'s' if count != 1 else ''} go with it; "
-                              "this cannot be undone.", "Delete watchlist",
+                              f"The list and its {count} symbol{'s' if count != 1 else ''} "
+                              "are deleted; this cannot be undone.", "Delete watchlist",
                               lambda: self._delete(name))
         self._track(box)
 
@@ -218,28 +218,20 @@ class WatchlistPanel(QWidget):
         await self.import_file(Path(name))
 
     async def import_file(self, path: Path) -> str:
-        """A new list named after the file, of its symbols found by the search; returns (and
-        shows) the one message naming the symbols not found."""
+        """A new list (named after the file; a taken name is asked for) of the file's symbols
+        found by the search; returns (and shows) the one message naming those not found."""
         try:
             symbols = read_symbols(path)
+            self.message.emit(f"Importing {len(symbols)} symbols from {path.name}…")
+            found, missing = await resolve(symbols, self._search_fn)
         except OSError as exc:
             text = f"Import failed: {exc.strerror or exc}"
+        except IbkrError as exc:
+            text = f"Import failed: contract search: {exc.message or exc}"
         else:
-            self.message.emit(f"Importing {len(symbols)} symbols from {path.name}…")
-            try:
-                found, missing = await resolve(symbols, self._search_fn)
-            except IbkrError as exc:
-                text = f"Import failed: contract search: {exc.message or exc}"
-            else:
-                if found:
-                    self.lists.store(self.model.items())
-                    name = self.lists.create(path.stem, found)
-                    self.model.set_items(self.lists.items())
-                    self._fill_picker()
-                    self.lists_changed.emit()
-                else:
-                    name = path.stem
-                text = import_message(name, len(found), missing)
+            if found:
+                self.new_list(path.stem, found)
+            text = import_message(path.name, len(found), missing)
         self.message.emit(text)
         return text
 

@@ -45,7 +45,7 @@ def test_deleting_a_list_asks_and_keep_is_the_default(qtbot) -> None:
     panel.new_list("Tech")
     panel.delete_list()
     box = panel.dialog
-    assert "“Tech”" in box.text() and "0 symbols" in box.informativeText()
+    assert "“Tech”" in box.text() and "its 0 symbols" in box.informativeText()
     assert box.defaultButton() is button(box, "Keep")
     qtbot.keyClick(box, Qt.Key.Key_Return)
     assert panel.lists.names == ["Main", "Tech"] and panel.dialog is None
@@ -94,8 +94,13 @@ async def test_import_makes_a_list_and_names_the_symbols_not_found(qtbot, tmp_pa
     messages: list[str] = []
     panel.message.connect(messages.append)
     text = await panel.import_file(path)
-    assert text == "Imported 2 of 4 symbols into “picks”; not found: XYZQ, AM"
+    assert text == "Imported 2 of 4 symbols from picks.csv; not found: XYZQ, AM"
     assert messages[-1] == text
     assert panel.lists.current == "picks" and panel.picker.currentText() == "picks"
     assert [i.symbol for i in panel.model.items()] == ["AMD", "AAPL"]
     assert search.queries == ["AMD", "XYZQ", "AAPL", "AM"]
+    await panel.import_file(path)  # again: "picks" is taken, so its name is asked for
+    assert panel.lists.names == ["Main", "picks"] and panel.dialog is not None
+    panel.dialog.setTextValue("picks 2")
+    panel.dialog.accept()
+    assert panel.lists.current == "picks 2" and len(panel.model.items()) == 2
