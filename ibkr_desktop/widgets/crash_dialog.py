@@ -14,7 +14,7 @@ def crash_box(summary: str, details: str, log_path: str, parent: QWidget | None 
     box = QMessageBox(parent)
     box.setObjectName("crashDialog")
     box.setIcon(QMessageBox.Icon.Critical)
-    box.setWindowTitle("ibkr-desktop – unexpected error")
+    box.setWindowTitle("Unexpected error")  # the platform appends the app name
     box.setText(f"Something went wrong: {summary}")
     box.setInformativeText(
         "The app keeps running, but the last action may not have finished.\n"

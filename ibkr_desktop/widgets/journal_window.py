@@ -71,7 +71,7 @@ class JournalWindow(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self.setObjectName("journalWindow")
-        self.setWindowTitle("Order journal — ibkr-desktop")
+        self.setWindowTitle("Order journal")  # the platform appends the app name
         self.resize(1100, 560)
         self.model = JournalModel(self)
         self.table = DataTable(self.model, name="Journal", sortable=True)
