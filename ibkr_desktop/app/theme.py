@@ -2,13 +2,17 @@
 
 Stylesheets live in the top-level ``resources/{dark,light}.qss``, installed as the
 ``ibkr_desktop.resources`` package; if they are missing (an odd install) the palette alone
-still gives a consistent, readable theme.
+still gives a consistent, readable theme. The stylesheets draw the radio and check-box
+indicators themselves (Fusion outlines them in the window colour darkened, invisible on a dark
+window); the check-box marks are ``resources/icons/{check,partial}.svg``, named in the QSS as
+``url(theme:check.svg)`` through the ``theme:`` search path set here.
 """
 
 from __future__ import annotations
 
 from importlib import resources
 
+from PySide6.QtCore import QDir
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
@@ -59,5 +63,6 @@ def apply_theme(app: QApplication, name: str) -> TableColors:
     palette.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText,
                      QColor("#6e7681"))
     app.setPalette(palette)
+    QDir.setSearchPaths("theme", [str(resources.files("ibkr_desktop.resources") / "icons")])
     app.setStyleSheet(stylesheet(name))
     return TableColors.for_theme(dark=name == "dark")

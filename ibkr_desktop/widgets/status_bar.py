@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QSizePolicy, QWidget
 
 from ibkr_desktop.client.notices import Notice
@@ -92,7 +93,9 @@ _DOT = {"ok": "#2ea043", "busy": "#d29922", "bad": "#f85149"}
 
 _SEVERITY = {"info": ("ℹ", "#58a6ff", 5000), "warning": ("⚠", "#d29922", 10000),
              "error": ("✖", "#f85149", 15000)}
-"""level -> (icon, colour, milliseconds shown)."""
+"""level -> (icon, colour on a dark theme, milliseconds shown)."""
+_ON_LIGHT = {"#58a6ff": "#0969da", "#d29922": "#9a6700", "#f85149": "#cf222e"}
+"""The same colours dark enough to read on the light theme's status bar."""
 _RANK = {"info": 0, "warning": 1, "error": 2}
 
 
@@ -124,6 +127,8 @@ class MessageLine(QLabel):
             return
         self._waiting = None
         icon, colour, timeout_ms = _SEVERITY.get(notice.level, _SEVERITY["info"])
+        if self.palette().color(QPalette.ColorRole.Window).lightness() >= 128:
+            colour = _ON_LIGHT[colour]
         self.level = notice.level
         text = html.escape(notice.text)
         if notice.level != "info":

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtGui import QTextDocument
+from PySide6.QtGui import QColor, QPalette, QTextDocument
 
 from ibkr_desktop.client.notices import Notice
 from ibkr_desktop.widgets.status_bar import MessageLine
@@ -16,9 +16,11 @@ def visible_text(line: MessageLine) -> str:
 
 
 def test_each_severity_has_its_icon_and_colour(qtbot) -> None:
-    """Info, warning and error read differently: icon first, warnings and errors coloured."""
+    """Info, warning and error read differently: icon first, warnings and errors coloured
+    (darker shades on a light theme, to stay readable)."""
     line = MessageLine()
     qtbot.addWidget(line)
+    line.setPalette(QPalette(QColor("#0d1117")))  # dark theme's window
     line.show_notice(Notice("info", "Exported 10 rows to /tmp/w.csv"))
     assert visible_text(line) == "ℹ Exported 10 rows to /tmp/w.csv"
     assert line.toolTip() == "Exported 10 rows to /tmp/w.csv"
@@ -27,6 +29,9 @@ def test_each_severity_has_its_icon_and_colour(qtbot) -> None:
     line.show_notice(Notice("error", "The gateway's certificate changed. <b>Refused</b>"))
     assert visible_text(line) == "✖ The gateway's certificate changed. <b>Refused</b>"
     assert "#f85149" in line.text() and line.level == "error"
+    line.setPalette(QPalette(QColor("#f6f8fa")))  # light theme's window
+    line.show_notice(Notice("error", "Refused"))
+    assert "#cf222e" in line.text() and "#f85149" not in line.text()
 
 
 def test_a_message_clears_after_its_timeout(qtbot) -> None:

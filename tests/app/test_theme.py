@@ -1,0 +1,69 @@
+"""Both themes draw every radio button and check box so it can be seen (the dark theme's were
+nearly invisible: Fusion outlines them in the window colour, darkened)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtGui import QColor, QImage, QPalette
+from PySide6.QtWidgets import QApplication, QCheckBox, QRadioButton, QStyle, QStyleOptionButton
+
+from ibkr_desktop.app.theme import THEMES, apply_theme
+from ibkr_desktop.widgets.settings_dialog import SettingsChoice, SettingsDialog
+
+
+def _luminance(color: QColor) -> float:
+    def channel(value: float) -> float:
+        return value / 12.92 if value <= 0.03928 else ((value + 0.055) / 1.055) ** 2.4
+
+    return (0.2126 * channel(color.redF()) + 0.7152 * channel(color.greenF())
+            + 0.0722 * channel(color.blueF()))
+
+
+def contrast(a: QColor, b: QColor) -> float:
+    """WCAG contrast ratio (1 = none, 21 = black on white)."""
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def indicator_contrast(button: QRadioButton | QCheckBox, background: QColor) -> float:
+    """The strongest contrast against ``background`` inside the button's indicator."""
+    button.adjustSize()  # a button in a layout keeps the size the layout gave it
+    option = QStyleOptionButton()
+    button.initStyleOption(option)
+    element = (QStyle.SubElement.SE_RadioButtonIndicator if isinstance(button, QRadioButton)
+               else QStyle.SubElement.SE_CheckBoxIndicator)
+    rect = button.style().subElementRect(element, option, button)
+    image = button.grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
+    assert rect.width() >= 10 and rect.right() < image.width() and rect.bottom() < image.height()
+    return max(contrast(image.pixelColor(x, y), background)
+               for x in range(rect.left(), rect.right() + 1)
+               for y in range(rect.top(), rect.bottom() + 1))
+
+
+@pytest.fixture
+def themed(qapp: QApplication) -> Iterator[QApplication]:
+    palette, sheet, style = qapp.palette(), qapp.styleSheet(), qapp.style().name()
+    yield qapp
+    qapp.setStyleSheet(sheet)
+    qapp.setStyle(style)
+    qapp.setPalette(palette)
+
+
+@pytest.mark.parametrize("theme", THEMES)
+def test_unchecked_radio_buttons_and_check_boxes_stand_out_from_the_window(
+        themed: QApplication, qtbot, theme: str) -> None:  # type: ignore[no-untyped-def]
+    apply_theme(themed, theme)
+    dialog = SettingsDialog(SettingsChoice(True, "https://localhost:5000", theme))
+    qtbot.addWidget(dialog)
+    dialog.adjustSize()
+    box = QCheckBox("Sound with pop-ups", dialog)
+    window = dialog.palette().color(QPalette.ColorRole.Window)
+    assert not dialog.real_button.isChecked() and not box.isChecked()
+    # WCAG's 3:1 for the parts of a control the user must see
+    assert indicator_contrast(dialog.real_button, window) >= 3.0
+    assert indicator_contrast(box, window) >= 3.0
+    checked = QRadioButton("on", dialog)
+    checked.setChecked(True)
+    assert indicator_contrast(checked, window) >= 3.0
