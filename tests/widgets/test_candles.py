@@ -212,11 +212,19 @@ def test_time_axis_shows_exchange_times_and_skips_the_weekend() -> None:
     assert axis.time_at(-1) is None
 
 
-def test_time_axis_spaced_by_months_shows_months() -> None:
+def test_time_axis_spaced_by_months_shows_dates_and_the_year_where_it_changes() -> None:
+    """Ticks 21 daily bars apart can fall twice in one month: each reads its own date (a
+    month label said "2026-10" twice)."""
     axis = TimeAxis()
     days = np.datetime64("2024-01-02") + np.arange(500)
     axis.set_times(days.astype("datetime64[ms]").astype(np.int64) + 5 * 3_600_000, 86_400_000)
-    assert axis.tickStrings([0.0, 100.0], 1.0, 100.0) == ["2024-01", "2024-04"]
+    assert axis.tickStrings([0.0, 100.0], 1.0, 100.0) == ["Jan 02 2024", "Apr 11"]
+    weekdays = [d for d in np.datetime64("2026-06-01") + np.arange(200)
+                if d.astype("datetime64[D]").item().weekday() < 5]
+    axis.set_times(np.array(weekdays).astype("datetime64[ms]").astype(np.int64) + 5 * 3_600_000,
+                   86_400_000)
+    texts = axis.tickStrings([0.0, 21.0, 42.0, 63.0], 1.0, 21.0)  # Jun 1 and Jun 30
+    assert texts == ["Jun 01 2026", "Jun 30", "Jul 29", "Aug 27"]
 
 
 def test_price_tag_sits_at_the_last_price(qtbot) -> None:

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication
 
 from ibkr_desktop.models.series import BarSeries
 from ibkr_desktop.protocol.bars import Bar
+from ibkr_desktop.widgets.chart.candles import CandleItem
 from ibkr_desktop.widgets.chart.marks import FillMark, OrderLine
 from ibkr_desktop.widgets.chart.overlays import Overlays
 from ibkr_desktop.widgets.chart.panes import ChartPanes
@@ -157,3 +158,30 @@ def test_the_volume_axis_reads_in_k_and_m(qtbot) -> None:
              for text in axis.tickStrings(values, axis.scale, spacing)]
     assert "1.5M" in shown and "500K" in shown and "0" in shown, shown
     assert not [text for text in shown if "e" in text or len(text) > 5], shown
+
+
+def test_the_window_tags_the_live_last_price_and_reads_daily_bars_by_date(qtbot) -> None:
+    """A quote's last price shows as the tag on the price pane (red below the prior close,
+    green above); the readout of a daily bar names its date, not a midnight time."""
+    from ibkr_desktop.models.bar_builder import Timeframe
+    from ibkr_desktop.models.chart_model import ChartModel
+    from ibkr_desktop.models.history_loader import HistoryLoader
+    from ibkr_desktop.widgets.chart.chart_window import ChartWindow
+
+    window = ChartWindow(265598, "AAPL", "1D")
+    qtbot.addWidget(window)
+    window.apply_quotes({265598: {"last": 101.5, "change": -0.5}})  # before the plot exists
+    model = ChartModel(None, HistoryLoader(), 265598, Timeframe.D1)  # type: ignore[arg-type]
+    window.show_model(model)
+    assert window.panes is not None
+    tag = window.panes.price_tag
+    assert tag.isVisible() and tag.value() == 101.5 and tag.text == "101.50"
+    assert tag.tag.fill.color() == CandleItem.colour(up=False)
+    window.apply_quotes({265598: {"last": 102.25, "change": 0.25}})
+    assert tag.value() == 102.25 and tag.tag.fill.color() == CandleItem.colour(up=True)
+
+    friday = 1_795_755_600_000  # 2026-11-27 00:00 New York
+    model.series.merge([Bar(friday, 100.0, 103.0, 99.0, 102.0, 65_000_000.0)])
+    model.set_indicators([])
+    model.flush()
+    assert window.readout.text().endswith("Fri Nov 27 2026"), window.readout.text()

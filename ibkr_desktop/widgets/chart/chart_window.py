@@ -74,6 +74,7 @@ class ChartWindow(QWidget):
         self.badge = ""
         self.last: float | None = None
         """The latest last price (None until one arrives)."""
+        self._up = True  # the last price is at or above the prior close (the tag's colour)
         self._model: ChartModel | None = None
         self.panes: ChartPanes | None = None
         self._hovered = -1
@@ -132,6 +133,7 @@ class ChartWindow(QWidget):
         model.unavailable.connect(self._show_unavailable)
         model.prepended.connect(self.panes.shift_by)  # before the bars_changed showing them
         model.bars_changed.connect(self._bars_changed)
+        self._show_last()
 
     def set_timeframe(self, timeframe: str) -> None:
         """Show ``timeframe`` bars (one of :data:`TIMEFRAMES`); announce a change."""
@@ -148,14 +150,22 @@ class ChartWindow(QWidget):
         values = batch.get(self.conid)
         if not values:
             return
-        last = values.get("last")
+        change, last = values.get("change"), values.get("last")
+        if isinstance(change, int | float):
+            self._up = change >= 0
         if isinstance(last, int | float):
             self.last = float(last)
             self.last_label.setText(f"{self.symbol} {last:,.2f}")
+            self._show_last()
         if "availability" in values:
             self.badge, tip = availability_label(values)
             self.last_label.setToolTip(tip)
             self._retitle()
+
+    def _show_last(self) -> None:
+        """The live last-price tag on the right of the price pane, green up / red down."""
+        if self.panes is not None and self.last is not None:
+            self.panes.price_tag.set_price(self.last, self._up)
 
     def _choose_indicators(self, keys: list[str]) -> None:
         self.indicators = keys
@@ -199,7 +209,9 @@ class ChartWindow(QWidget):
             return
         index = self._hovered if 0 <= self._hovered < len(series) else -1
         when = self.panes.time_axis.time_at(index % len(series)) if self.panes else None
-        stamp = f"  {when:%a %b %d %H:%M}" if when is not None else ""
+        daily = self._model is not None and self._model.timeframe.seconds >= 86_400
+        shape = "%a %b %d %Y" if daily else "%a %b %d %H:%M"  # a daily bar has no time
+        stamp = f"  {when:{shape}}" if when is not None else ""
         self.readout.setText(_readout(series.bar(index)) + stamp)
 
     def _retitle(self) -> None:

@@ -9,8 +9,8 @@
   downward one.
 * The position's average price: one dashed line labelled ``"avg 184.20"``.
 
-Labels stay whole inside the pane at any width: order labels end at its right edge, the
-average's starts at its left edge.
+Labels stay whole inside the pane: order labels end at 3/4 of its width (off the newest bars),
+the average's starts at its left edge.
 
 x is the bar index (the chart's x axis), y the price in the quote currency. pyqtgraph is imported
 here, so this module loads only when a chart opens.
@@ -32,7 +32,10 @@ LEFT_ANCHORS = [(0.0, 0.0), (0.0, 1.0)]
 """Label anchors (x, y of the text box) for a label whose left edge is at the view's left edge:
 above or below the line as pyqtgraph picks, never centred on an edge (half of it cut off)."""
 RIGHT_ANCHORS = [(1.0, 0.0), (1.0, 1.0)]
-"""The same with the label's right edge at the view's right edge (next to the price axis)."""
+"""The same with the label's right edge at the place given (see :data:`ORDER_LABEL_AT`)."""
+ORDER_LABEL_AT = 0.75
+"""Order labels end at 3/4 of the pane's width: whole in a pane a few labels wide, and off the
+newest bars and the last-price tag at the right edge."""
 
 
 def _colour(side: str) -> str:
@@ -95,7 +98,7 @@ class Overlays(QObject):
         line = pg.InfiniteLine(order.price, angle=0, movable=order.movable,
                                pen=pg.mkPen(colour, width=1.5),
                                hoverPen=pg.mkPen(colour, width=3), label=order.label,
-                               labelOpts={"position": 1.0, "anchors": RIGHT_ANCHORS,
+                               labelOpts={"position": ORDER_LABEL_AT, "anchors": RIGHT_ANCHORS,
                                           "color": colour, "fill": pg.mkBrush(0, 0, 0, 160)})
         line.setZValue(30)
         if order.movable:

@@ -3,7 +3,8 @@
 Because x is the bar index, nights, weekends and holidays take no room; this axis turns each
 tick's index back into the bar's start in exchange time (America/New_York by default). Ticks
 show ``HH:MM`` within a day, the date where the day changes (or when ticks are a day or more
-apart), and ``YYYY-MM`` when they are a month or more apart. Indices past the newest bar are
+apart), and ``Jul 14`` (with the year on the first tick and where it changes: ``Jan 05 2027``)
+when they are a month or more apart. Indices past the newest bar are
 extrapolated at the bar length (the room on the right of a live chart).
 """
 
@@ -57,8 +58,10 @@ class TimeAxis(pg.AxisItem):  # type: ignore[misc]
             if when is None:
                 strings.append("")
                 continue
-            if step_ms >= 28 * DAY_MS:
-                text = when.strftime("%Y-%m")
+            if step_ms >= 28 * DAY_MS:  # the date (two ticks may fall in one month), the year
+                text = when.strftime("%b %d")  # when it changes
+                if previous is None or when.year != previous.year:
+                    text += when.strftime(" %Y")
             elif step_ms >= DAY_MS or previous is None or when.date() != previous.date():
                 text = when.strftime("%b %d") if self._bar_ms >= DAY_MS else \
                     when.strftime("%b %d %H:%M")
