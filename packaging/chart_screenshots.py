@@ -7,6 +7,8 @@ ticket opens at the drop price; confirmed, the line moves), opens a second chart
 crosshair over a bar. Prints each window's title and readout next to the file it saved.
 
     .venv/bin/python packaging/chart_screenshots.py [--out screenshots] [--wait 3]
+        [--at 2026-11-27T11:00]   (the demo's clock starts then, New York time: live candles
+                                   move only in the session; default now)
 """
 
 from __future__ import annotations
@@ -16,7 +18,10 @@ import asyncio
 import os
 import sys
 import tempfile
+from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -27,6 +32,7 @@ import qasync  # noqa: E402
 from PySide6.QtCore import QPointF, QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication, QDialog, QWidget  # noqa: E402
 
+from ibkr_desktop.app.embedded import default_config  # noqa: E402
 from ibkr_desktop.app.presenters.session import Endpoint  # noqa: E402
 from ibkr_desktop.app.settings import APPLICATION, ORGANISATION  # noqa: E402
 from ibkr_desktop.app.startup import App, build  # noqa: E402
@@ -54,9 +60,13 @@ async def loaded(controller: App, conid: int, timeframe: str) -> None:
                 and len(model.series) > 1, 30)
 
 
-async def shoot(out: Path, wait: float) -> None:
+async def shoot(out: Path, wait: float, at: str | None) -> None:
     app = QApplication.instance()
-    controller = build(app)  # type: ignore[arg-type]
+    config = None
+    if at:
+        start = datetime.fromisoformat(at).replace(tzinfo=ZoneInfo("America/New_York"))
+        config = replace(default_config(), start_ms=int(start.timestamp() * 1000))
+    controller = build(app, gateway_config=config)  # type: ignore[arg-type]
     controller.window.show()
     await controller.connect_to(Endpoint(demo=True))
     await until(lambda: controller.account.account is not None and controller.feed.batches > 5)
@@ -75,6 +85,8 @@ async def shoot(out: Path, wait: float) -> None:
     await asyncio.sleep(wait)  # live ticks move the newest candle
     out.mkdir(parents=True, exist_ok=True)
     save(aapl, out, "aapl-5m-orders")
+    await asyncio.sleep(wait)
+    save(aapl, out, "aapl-5m-orders-later")  # the newest candle moved (in the session)
     for timeframe in ("1m", "15m", "1h", "1D", "5m"):
         aapl.set_timeframe(timeframe)
         await loaded(controller, AAPL, timeframe)
@@ -123,6 +135,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="screenshots", type=Path)
     parser.add_argument("--wait", default=3.0, type=float, help="seconds of live data per shot")
+    parser.add_argument("--at", help="demo start, New York time (ISO), e.g. 2026-11-27T11:00")
     args = parser.parse_args()
     profile = tempfile.mkdtemp(prefix="ibkr-desktop-chart-shots-")
     os.environ["XDG_DATA_HOME"] = profile  # a fresh demo account: no orders of earlier runs
@@ -135,7 +148,7 @@ def main() -> int:
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     with loop:
-        loop.run_until_complete(shoot(args.out, args.wait))
+        loop.run_until_complete(shoot(args.out, args.wait, args.at))
     return 0
 
 

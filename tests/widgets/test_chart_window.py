@@ -173,12 +173,19 @@ def test_the_window_tags_the_live_last_price_and_reads_daily_bars_by_date(qtbot)
     window.apply_quotes({265598: {"last": 101.5, "change": -0.5}})  # before the plot exists
     model = ChartModel(None, HistoryLoader(), 265598, Timeframe.D1)  # type: ignore[arg-type]
     window.show_model(model)
+    window.show()
+    qtbot.waitExposed(window)
     assert window.panes is not None
     tag = window.panes.price_tag
     assert tag.isVisible() and tag.value() == 101.5 and tag.text == "101.50"
     assert tag.tag.fill.color() == CandleItem.colour(up=False)
     window.apply_quotes({265598: {"last": 102.25, "change": 0.25}})
     assert tag.value() == 102.25 and tag.tag.fill.color() == CandleItem.colour(up=True)
+    assert tag.text == "102.25"  # the label follows the line (it was left empty)
+    QApplication.processEvents()
+    box, view = tag.tag.sceneBoundingRect(), window.panes.price.getViewBox().sceneBoundingRect()
+    assert view.left() < box.left() and box.right() <= view.right() + 1  # at the right edge
+    assert box.right() > view.right() - 5
 
     friday = 1_795_755_600_000  # 2026-11-27 00:00 New York
     model.series.merge([Bar(friday, 100.0, 103.0, 99.0, 102.0, 65_000_000.0)])

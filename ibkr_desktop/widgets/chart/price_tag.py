@@ -17,8 +17,10 @@ class PriceTag(pg.InfiniteLine):  # type: ignore[misc]
         super().__init__(angle=0, movable=False, pen=pg.mkPen(BarsItem.colour(True),
                                                               style=pg.QtCore.Qt.PenStyle.DashLine))
         self.decimals = decimals
-        self.tag = pg.InfLineLabel(self, text="", position=1.0, anchors=[(1, 0.5), (1, 0.5)],
-                                   color="w", fill=BarsItem.colour(True))
+        # pyqtgraph writes ``text.format(value=...)`` into the label whenever the line moves
+        self.tag = pg.InfLineLabel(self, text=f"{{value:,.{decimals}f}}", position=1.0,
+                                   anchors=[(1, 0.5), (1, 0.5)], color="w",
+                                   fill=BarsItem.colour(True))
         self.setVisible(False)
         self.setZValue(10)
 
@@ -30,9 +32,9 @@ class PriceTag(pg.InfiniteLine):  # type: ignore[misc]
         colour = BarsItem.colour(up)
         self.setPen(pg.mkPen(colour, style=pg.QtCore.Qt.PenStyle.DashLine))
         self.tag.fill = pg.mkBrush(colour)
-        self.tag.setText(f"{price:,.{self.decimals}f}")
-        self.setValue(price)
         self.setVisible(True)
+        self.setValue(price)
+        self.tag.valueChanged()  # text and place (also when the price did not change)
 
     @property
     def text(self) -> str:
