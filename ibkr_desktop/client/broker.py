@@ -35,7 +35,7 @@ from ibkr_desktop.client.tls import (
 )
 from ibkr_desktop.protocol.bars import Bar, check_history_request, parse_history
 from ibkr_desktop.protocol.contract_rules import ContractRules, parse_contract_rules
-from ibkr_desktop.protocol.errors import IbkrError, describe
+from ibkr_desktop.protocol.errors import IbkrError, describe_error
 from ibkr_desktop.protocol.events import (
     AccountsInfo,
     ContractMatch,
@@ -253,7 +253,7 @@ class Broker(QObject):
             body = await self.rest.call("POST", "/iserver/contract/rules", idempotent=True,
                                         json={"conid": conid, "isBuy": is_buy})
         except IbkrError as exc:
-            self._notify("warning", f"Order rules of the contract failed: {exc.message}")
+            self._notify("warning", f"Order rules of the contract failed: {describe_error(exc)}")
             return None
         return parse_contract_rules(body, conid)
 
@@ -383,14 +383,14 @@ class Broker(QObject):
         try:
             return await self.rest.call("GET", path, params=dict(params))
         except IbkrError as exc:
-            self._notify("warning", f"{what} failed: {exc.message}")
+            self._notify("warning", f"{what} failed: {describe_error(exc)}")
             return None
 
     async def _quietly(self, awaitable: Awaitable[object], what: str) -> None:
         try:
             await awaitable
         except IbkrError as exc:
-            self._notify("warning", f"{what} failed: {exc.message}")
+            self._notify("warning", f"{what} failed: {describe_error(exc)}")
 
     @Slot(object)
     def _on_session_problem(self, error: IbkrError) -> None:
@@ -405,7 +405,7 @@ class Broker(QObject):
         try:
             info = await loop.run_in_executor(None, fetch_certificate, self._origin)
         except IbkrError as exc:
-            log.info("could not fetch the gateway certificate: %s", describe(exc))
+            log.info("could not fetch the gateway certificate: %s", describe_error(exc))
             return
         if info.fingerprint != self._offered_fingerprint:
             self._offered_fingerprint = info.fingerprint

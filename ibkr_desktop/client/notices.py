@@ -22,7 +22,7 @@ from ibkr_desktop.protocol.errors import (
     IbkrError,
     RateLimited,
     classify_failure,
-    describe,
+    describe_error,
 )
 from ibkr_desktop.protocol.events import Bulletin, MalformedFrame, Notification, StreamError
 
@@ -114,7 +114,7 @@ class NoticeBoard(QObject):
     def on_refresh_failed(self, error: IbkrError) -> None:
         """A background refresh failed for a reason the session state does not already show."""
         if classify_failure(error) is Failure.FATAL:
-            self.post("warning", f"A refresh failed: {describe(error)}")
+            self.post("warning", f"A refresh failed: {describe_error(error)}")
 
 
 class Notifier(NoticeBoard):

@@ -28,7 +28,7 @@ from ibkr_desktop.protocol.errors import (
     IbkrError,
     RequestTimedOut,
     ServiceUnavailable,
-    describe,
+    describe_error,
 )
 from ibkr_desktop.protocol.events import Fill, OrderUpdate
 from ibkr_desktop.protocol.limits import NO_LIMITS, Breach, Limits, Market, OnBreach, check
@@ -219,7 +219,7 @@ class OrderFlow(QObject):
                 await self.cancel(order_id)
                 done += 1
             except IbkrError as exc:
-                log.info("cancel of order %s failed: %s", order_id, describe(exc))
+                log.info("cancel of order %s failed: %s", order_id, describe_error(exc))
         return done
 
     async def what_if(self, tickets: OrderTicket | Sequence[OrderTicket]) -> WhatIf:
@@ -271,7 +271,8 @@ class OrderFlow(QObject):
                 try:
                     await self._desk.reply(question.reply_id, False)
                 except IbkrError as exc:  # the question lapses anyway
-                    log.info("declining question %s failed: %s", question.reply_id, describe(exc))
+                    log.info("declining question %s failed: %s", question.reply_id,
+                             describe_error(exc))
                 return self._outcome(kept, coids, declined=question)
             pending = self._desk.reply(question.reply_id, True)
 

@@ -33,7 +33,7 @@ from ibkr_desktop.protocol.errors import (
     RateLimited,
     classify,
     classify_failure,
-    describe,
+    describe_error,
 )
 from ibkr_desktop.protocol.pacing import Pacer
 
@@ -244,7 +244,7 @@ class RestQueue(QObject):
             self._cond.notify_all()
         if retried and error is not None:
             log.info("%s answered %s; retrying (attempt %d)", job.request.describe(),
-                     describe(error), job.attempts)
+                     describe_error(error), job.attempts)
             self._outcome_ready.emit(_Outcome(job.request, None, error, 0.0, final=False))
             return
         body = answer.body if answer is not None else None
@@ -256,7 +256,7 @@ class RestQueue(QObject):
             else:
                 future.set_exception(error)
         if error is not None:
-            log.info("%s failed: %s", job.request.describe(), describe(error))
+            log.info("%s failed: %s", job.request.describe(), describe_error(error))
         elapsed = answer.elapsed_s if answer is not None else 0.0
         self._outcome_ready.emit(_Outcome(job.request, body, error, elapsed))
 

@@ -33,7 +33,7 @@ from ibkr_desktop.protocol.errors import (
     IbkrError,
     NoBridge,
     NotAuthenticated,
-    describe,
+    describe_error,
 )
 from ibkr_desktop.protocol.events import AccountsInfo, AuthStatus, SessionKind, SessionState
 from ibkr_desktop.protocol.portfolio import parse_accounts
@@ -216,7 +216,7 @@ class SessionKeeper(QObject):
         else:
             state = session_state_for_error(exc, self._origin)
         if state is None:
-            log.info("session check failed: %s", describe(exc))
+            log.info("session check failed: %s", describe_error(exc))
             return
         self._lost()
         self._set(state)
@@ -325,7 +325,7 @@ class SessionKeeper(QObject):
         try:
             await awaitable
         except IbkrError as exc:
-            log.info("session step failed: %s", describe(exc))
+            log.info("session step failed: %s", describe_error(exc))
 
     def _poke(self) -> None:
         """Check now; the back-off stands."""

@@ -37,7 +37,7 @@ from ibkr_desktop.client.subscriptions import Subscriptions
 from ibkr_desktop.client.tasks import TaskSet, sleep_or_wake
 from ibkr_desktop.protocol import frames
 from ibkr_desktop.protocol.batching import FrameBatcher
-from ibkr_desktop.protocol.errors import Failure, IbkrError, classify_failure, describe
+from ibkr_desktop.protocol.errors import Failure, IbkrError, classify_failure, describe_error
 from ibkr_desktop.protocol.events import (
     AccountsInfo,
     AccountSummaryUpdate,
@@ -240,12 +240,12 @@ class StreamWorker(QObject):
             error = exc
         failure = classify_failure(error)
         if failure is Failure.FATAL:
-            log.warning("stream: not retrying, %s", describe(error))
+            log.warning("stream: not retrying, %s", describe_error(error))
             self._set_status(False, f"Cannot open the stream: {error.message}.", fatal=True)
             return failure
         self.session_problem.emit(error)  # the keeper checks now (and ignores repeats)
         delay = backoff(self._t, failures + 1)
-        log.info("stream connect failed (%s); retry in %.1f s", describe(error), delay)
+        log.info("stream connect failed (%s); retry in %.1f s", describe_error(error), delay)
         self._set_status(False, f"Cannot open the stream ({error.message}); retrying in "
                                 f"{delay:.1f} s.")
         await self._sleep(delay)

@@ -19,7 +19,7 @@ from ibkr_desktop.client.http import client_logger
 from ibkr_desktop.client.rest_queue import RestQueue
 from ibkr_desktop.client.scheduler import Lane
 from ibkr_desktop.client.tasks import TaskSet
-from ibkr_desktop.protocol.errors import IbkrError, describe
+from ibkr_desktop.protocol.errors import IbkrError, describe_error
 from ibkr_desktop.protocol.events import Fill, Position
 from ibkr_desktop.protocol.item_lists import read_items, unreadable_text
 from ibkr_desktop.protocol.orders import parse_live_order, parse_order_status, parse_trade
@@ -138,7 +138,7 @@ class AccountSync(QObject):
             await self._queue.call("POST", f"/portfolio/{self.account}/positions/invalidate",
                                    json={}, lane=lane, idempotent=True)
         except IbkrError as exc:
-            log.info("positions cache not invalidated: %s", describe(exc))
+            log.info("positions cache not invalidated: %s", describe_error(exc))
         positions: list[Position] = []
         for page in range(20):
             path = f"/portfolio/{self.account}/positions/{page}"
@@ -174,7 +174,7 @@ class AccountSync(QObject):
         try:
             body = await self._queue.call("GET", path, lane=lane)
         except IbkrError as exc:
-            log.info("refresh %s failed: %s", path, describe(exc))
+            log.info("refresh %s failed: %s", path, describe_error(exc))
             self.failed.emit(exc)
             return None
         return body if body is not None else []

@@ -211,15 +211,16 @@ def os_error_text(exc: BaseException) -> str:
     return ""
 
 
-def describe(error: BaseException) -> str:
+def describe_error(error: BaseException) -> str:
     """One line for a log or a notice that carries the error's code.
 
-    An ``IbkrError`` with an HTTP status: its message, then "(HTTP 401)" unless the message
-    already says it; another exception: its type and text, plus the socket error code when
-    one is in its chain (:func:`os_error_text`).
+    An ``IbkrError`` with an HTTP error status (>= 400): its message, then "(HTTP 401)" unless
+    the message already says it; another exception: its type and text, plus the socket error
+    code when one is in its chain (:func:`os_error_text`).
     """
     if isinstance(error, IbkrError):
-        if error.status is None or f"HTTP {error.status}" in error.message:
+        if (error.status is None or error.status < 400
+                or f"HTTP {error.status}" in error.message):
             return error.message
         return f"{error.message} (HTTP {error.status})"
     code = os_error_text(error)

@@ -28,7 +28,7 @@ from ibkr_desktop.client.notices import Notifier
 from ibkr_desktop.models.fills import FillsModel
 from ibkr_desktop.models.freshness import Freshness, follow_connection
 from ibkr_desktop.models.orders import OrdersModel
-from ibkr_desktop.protocol.errors import IbkrError
+from ibkr_desktop.protocol.errors import IbkrError, describe_error
 from ibkr_desktop.protocol.events import AccountsInfo, Fill
 from ibkr_desktop.protocol.market_session import us_session
 from ibkr_desktop.protocol.order_kinds import ACTIVE_STATUSES, OrderStatus
@@ -204,7 +204,8 @@ class OrdersPresenter(QObject):
             await broker.orders.cancel(order_id)
             self.notifier.post("info", f"Cancel requested for order {order_id}")
         except IbkrError as exc:
-            self.notifier.post("warning", f"Cancel of order {order_id} failed: {exc.message}")
+            self.notifier.post("warning",
+                               f"Cancel of order {order_id} failed: {describe_error(exc)}")
         finally:
             self.doctor.end_busy(token)
 
@@ -221,7 +222,7 @@ class OrdersPresenter(QObject):
             self.notifier.post("info", f"Cancel requested for {done} working order"
                                f"{'' if done == 1 else 's'}")
         except IbkrError as exc:
-            self.notifier.post("warning", f"Cancel all failed: {exc.message}",
+            self.notifier.post("warning", f"Cancel all failed: {describe_error(exc)}",
                                title="Cancel failed")
         finally:
             self.doctor.end_busy(token)

@@ -30,7 +30,7 @@ from ibkr_desktop.client.broker import Broker
 from ibkr_desktop.client.notices import Notifier
 from ibkr_desktop.client.order_flow import Confirm
 from ibkr_desktop.protocol.contract_rules import ContractRules
-from ibkr_desktop.protocol.errors import IbkrError
+from ibkr_desktop.protocol.errors import IbkrError, describe_error
 from ibkr_desktop.protocol.limits import Market, OnBreach
 from ibkr_desktop.protocol.order_records import WhatIf
 from ibkr_desktop.protocol.orders import OrderQuestion, Problem
@@ -134,7 +134,7 @@ class TicketSender(QObject):
         try:
             return await broker.orders.what_if(tickets.all)
         except IbkrError as exc:
-            self._notifier.post("warning", f"Order preview failed: {exc.message}")
+            self._notifier.post("warning", f"Order preview failed: {describe_error(exc)}")
             return None
 
     def _confirm(self, mode: str, words: str, parent: OrderTicketDialog) -> Confirm:
