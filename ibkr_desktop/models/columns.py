@@ -23,12 +23,13 @@ class Kind(StrEnum):
     PRICE = "price"      # 189.60
     CHANGE = "change"    # +1.23 (signed, coloured)
     PERCENT = "percent"  # +0.54% (signed, coloured)
+    WEIGHT = "weight"    # 12.34% (a share of a whole: not coloured)
     SIZE = "size"        # 1,300
     VOLUME = "volume"    # 24.2M
     MONEY = "money"      # 12,345.67
     PNL = "pnl"          # +1,234.56 (signed, coloured)
     AGE = "age"          # seconds since the last update: 0.4s, 12s, 3m
-    TIME = "time"        # epoch ms -> 14:03:27 local time
+    TIME = "time"        # epoch ms -> Nov 30 14:03:27 local time
 
 
 SIGNED_KINDS = frozenset({Kind.CHANGE, Kind.PERCENT, Kind.PNL})
@@ -82,8 +83,9 @@ class Column:
 
 
 _KIND_CHARS: dict[Kind, int] = {
-    Kind.TEXT: 8, Kind.PRICE: 9, Kind.CHANGE: 8, Kind.PERCENT: 8, Kind.SIZE: 8, Kind.VOLUME: 7,
-    Kind.MONEY: 13, Kind.PNL: 12, Kind.AGE: 5, Kind.TIME: 8,
+    Kind.TEXT: 8, Kind.PRICE: 9, Kind.CHANGE: 8, Kind.PERCENT: 8, Kind.WEIGHT: 7, Kind.SIZE: 8,
+    Kind.VOLUME: 7,
+    Kind.MONEY: 13, Kind.PNL: 12, Kind.AGE: 5, Kind.TIME: 15,
 }
 
 
@@ -128,14 +130,16 @@ def format_age(seconds: float) -> str:
 
 
 def format_time(epoch_ms: float) -> str:
-    """Execution time in the user's local time zone (HH:MM:SS)."""
-    return datetime.fromtimestamp(epoch_ms / 1000).strftime("%H:%M:%S")
+    """Date and time in the user's local time zone (``Nov 30 14:03:27``): trades and orders
+    of earlier days (``days`` up to 7) must not read as today's."""
+    return datetime.fromtimestamp(epoch_ms / 1000).strftime("%b %d %H:%M:%S")
 
 
 _FORMATTERS: dict[Kind, Callable[[float], str]] = {
     Kind.PRICE: format_price,
     Kind.CHANGE: lambda v: f"{v:+,.2f}",
     Kind.PERCENT: lambda v: f"{v:+.2f}%",
+    Kind.WEIGHT: lambda v: f"{v:.2f}%",
     Kind.SIZE: format_size,
     Kind.VOLUME: format_volume,
     Kind.MONEY: lambda v: f"{v:,.2f}",

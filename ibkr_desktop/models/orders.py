@@ -26,7 +26,8 @@ from ibkr_desktop.protocol.orders import (
 )
 
 ORDER_COLUMNS: tuple[Column, ...] = (
-    Column("time", "Time", Kind.TIME, sources=("last_execution_ms",), tooltip="Last activity"),
+    Column("time", "Time", Kind.TIME, sources=("last_execution_ms",),
+           tooltip="Date and time of the order's last activity"),
     Column("symbol", "Symbol", Kind.TEXT, chars=7),
     Column("side", "Side", Kind.TEXT, chars=5),
     Column("order_type", "Type", Kind.TEXT, chars=6),
@@ -38,9 +39,10 @@ ORDER_COLUMNS: tuple[Column, ...] = (
     Column("filled", "Filled", Kind.SIZE),
     Column("remaining", "Remaining", Kind.SIZE),
     Column("avg_price", "Avg price", Kind.PRICE, tooltip="Average fill price"),
-    Column("order_id", "Order id", Kind.TEXT, visible=False, chars=11),
+    Column("order_id", "Order id", Kind.TEXT, chars=11, tooltip="IBKR's order id"),
+    Column("order_ref", "Order ref", Kind.TEXT, chars=12,
+           tooltip="Your order reference (the cOID the order was placed with)"),
     Column("account", "Account", Kind.TEXT, visible=False),
-    Column("order_ref", "Ref", Kind.TEXT, visible=False, tooltip="Client order reference"),
     Column("description", "Description", Kind.TEXT, visible=False, chars=30),
 )
 

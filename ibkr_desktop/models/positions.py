@@ -23,18 +23,27 @@ quote carries the same badge as in the watchlist (``"AAPL [D]"``).
 Daily P&L is marked to market the way IBKR reports it: today's value of the position, minus its
 value at the prior close, minus the cash paid for today's trades. Today's trades come from
 :meth:`PositionsModel.add_fills`, so a position bought today does not show the whole day's move.
+
+Below the positions, a totals row per currency sums market value, unrealized, realized and daily
+P&L (:mod:`~ibkr_desktop.models.position_totals`; the view keeps it last in any sort); each
+position's weight is its share of the gross market value in its currency. Both are worked out
+once per frame, not per quote. :meth:`PositionsModel.add_fills` also returns each execution's
+realized P&L (:class:`~ibkr_desktop.models.realized.CostBook`: IBKR's trades carry none).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from datetime import date, datetime
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QFont
 
 from ibkr_desktop.models.availability import availability_label, with_badge
 from ibkr_desktop.models.columns import Column, Kind
+from ibkr_desktop.models.position_totals import is_total, totals, weights
+from ibkr_desktop.models.realized import CostBook, Holding
 from ibkr_desktop.models.table import Record, RecordTableModel
 from ibkr_desktop.protocol.events import Fill, Position
 
@@ -46,16 +55,23 @@ POSITION_COLUMNS: tuple[Column, ...] = (
     Column("avg_cost", "Avg cost", Kind.PRICE,
            tooltip="Average cost per share (per contract for options and futures)"),
     Column("last", "Last", Kind.PRICE, tooltip="Last trade price (per share/unit)"),
+    Column("change_pct", "Chg %", Kind.PERCENT,
+           tooltip="Today's change of the price, in % of the prior close"),
     Column("market_value", "Market value", Kind.MONEY),
+    Column("weight", "Weight", Kind.WEIGHT,
+           tooltip="Share of the gross market value of the positions in the same currency "
+                   "(longs plus shorts counted positive); negative for a short"),
     Column("unrealized_pnl", "Unrealized P&L", Kind.PNL),
     Column("daily_pnl", "Daily P&L", Kind.PNL,
            tooltip="Today's P&L: position x change since the prior close"),
-    Column("realized_pnl", "Realized P&L", Kind.PNL, visible=False),
+    Column("realized_pnl", "Realized P&L", Kind.PNL,
+           tooltip="P&L of the shares already closed (IBKR's realizedPnl for the position)"),
     Column("currency", "Ccy", Kind.TEXT, visible=False),
 )
 
 _MONEY_KINDS = frozenset({Kind.PRICE, Kind.MONEY, Kind.PNL})
-_QUOTE_KEYS = ("last", "updated_ms", "availability", "availability_code", "multiplier")
+_QUOTE_KEYS = ("last", "change_pct", "updated_ms", "availability", "availability_code",
+               "multiplier")
 
 
 def _multiplier(position: Position) -> float:
@@ -98,10 +114,16 @@ class PositionsModel(RecordTableModel):
         self._mixed = False
         self._money_cols = [i for i, c in enumerate(self.columns) if c.kind in _MONEY_KINDS]
         self._symbol_col = self.column_index("symbol")
+        self._book = CostBook()
+        self._totals_due = False
+        bold = QFont()
+        bold.setBold(True)
+        self._roles[int(Qt.ItemDataRole.FontRole.value)] = \
+            lambda row, col: bold if self._pinned(row) else None
 
     def conids(self) -> list[int]:
-        """Conids held (the positions presenter holds their quotes in the quote feed)."""
-        return [int(k) for k in self._keys]  # type: ignore[call-overload]
+        """Conids held, in row order (the totals rows, last, have none)."""
+        return [k for k in self._keys if isinstance(k, int)]
 
     def set_base_currency(self, currency: str | None) -> None:
         """Money in this currency is written without a currency code."""
@@ -119,21 +141,33 @@ class PositionsModel(RecordTableModel):
         """
         as_of = self._clock() * 1000 if as_of_ms is None else as_of_ms
         items = []
+        book = []
         for position in positions:
-            if position.quantity == 0:
-                continue
             record = _record(position, as_of)
-            items.append((position.conid, record))
+            book.append((position.conid, Holding(position.quantity, position.avg_cost,
+                                                 float(record["multiplier"]), as_of)))  # type: ignore[arg-type]
+            if position.quantity != 0:
+                items.append((position.conid, record))
+        self._book.set_positions(book)
         self._mixed = len({r.get("currency") for _, r in items}) > 1
-        self._sync(items)
+        kept = [(k, self._records[r]) for k, r in self._row_of.items() if is_total(k)]
+        self._sync(items + kept, before=kept[0][0] if kept else None)
+        self._totals_due = True
         for conid, _ in items:
             if conid in self._quotes:
                 self._take_quote(conid)  # re-prices and computes daily P&L
             else:
                 self._reprice(conid)
 
-    def add_fills(self, fills: Iterable[Fill]) -> None:
-        """Count today's executions (each once) so daily P&L treats today's shares right."""
+    def add_fills(self, fills: Iterable[Fill]) -> dict[str, float | None]:
+        """Count today's executions (each once) so daily P&L treats today's shares right.
+
+        Returns:
+            the realized P&L of each execution not seen before, by execution id (see
+            :class:`~ibkr_desktop.models.realized.CostBook`; None: average cost unknown).
+        """
+        fills = list(fills)
+        realized = self._book.realize(fills)
         today = self._today()
         for fill in fills:
             if fill.execution_id in self._executions:
@@ -146,6 +180,7 @@ class PositionsModel(RecordTableModel):
             shares, cash = self._traded.get(fill.conid, (0.0, 0.0))
             self._traded[fill.conid] = (shares + signed, cash + signed * fill.price)
             self._reprice(fill.conid)
+        return realized
 
     def apply_quotes(self, batch: Mapping[int, Mapping[str, object]]) -> None:
         """Re-price held contracts from a quote batch (O(conids in the batch))."""
@@ -169,6 +204,7 @@ class PositionsModel(RecordTableModel):
             return
         record = self._records[row]
         record["availability"] = quote.get("availability")
+        record["change_pct"] = quote.get("change_pct")
         record["availability_code"] = quote.get("availability_code")
         multiplier = quote.get("multiplier")
         if isinstance(multiplier, float | int) and multiplier > 0:
@@ -195,6 +231,24 @@ class PositionsModel(RecordTableModel):
                 record["unrealized_pnl"] = value - quantity * avg_cost
         record["daily_pnl"] = self._daily_pnl(conid, record)
         self._touch(row)
+        self._totals_due = True
+
+    def _before_flush(self) -> None:
+        """Weights and totals rows, once per frame when a position changed."""
+        if not self._totals_due:
+            return
+        self._totals_due = False
+        rows = [r for r, key in enumerate(self._keys) if not is_total(key)]
+        records = [self._records[r] for r in rows]
+        for row, weight in zip(rows, weights(records), strict=True):
+            if self._records[row].get("weight") != weight:
+                self._records[row]["weight"] = weight
+                self._touch(row)
+        kept: list[tuple[Hashable, Record]] = [(self._keys[r], self._records[r]) for r in rows]
+        self._sync([*kept, *totals(records)])  # positions unchanged (no repaint), totals synced
+
+    def _pinned(self, row: int) -> bool:
+        return is_total(self._keys[row])
 
     def _daily_pnl(self, conid: int, record: Mapping[str, object]) -> float | None:
         """value now - value at prior close of the shares held then - cash for today's trades

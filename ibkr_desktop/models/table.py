@@ -37,6 +37,7 @@ class Role(IntEnum):
     FLASH = Qt.ItemDataRole.UserRole + 2  # +1 up-tick / -1 down-tick while the cell flashes, else 0
     STALE = Qt.ItemDataRole.UserRole + 3  # True when the row (or the whole table) is dimmed
     KEY = Qt.ItemDataRole.UserRole + 4    # the row key: conid, order id, execution id...
+    PINNED = Qt.ItemDataRole.UserRole + 5  # True for a row kept last in any sort (a totals row)
 
 
 def _dim(color: QColor, alpha: int = 105) -> QColor:
@@ -106,6 +107,7 @@ class RecordTableModel(QAbstractTableModel):
             int(Role.STALE): lambda row, col: self._dimmed(row),
             _TOOLTIP: self._tooltip,
             int(Role.FLASH): self._flash,
+            int(Role.PINNED): lambda row, col: self._pinned(row),
         }
         self.flush_count = 0
         """Flushes that emitted at least one ``dataChanged`` (for tests and benchmarks)."""
@@ -254,6 +256,10 @@ class RecordTableModel(QAbstractTableModel):
     def _flash(self, row: int, col: int) -> int:
         return 0
 
+    def _pinned(self, row: int) -> bool:
+        """True for a row the view keeps at the bottom whatever the sort (totals)."""
+        return False
+
     def _before_flush(self) -> None:
         """Time-driven changes (flash expiry, ageing) mark rows here."""
 
@@ -300,8 +306,10 @@ class RecordTableModel(QAbstractTableModel):
         self.endMoveRows()
         return True
 
-    def _sync(self, items: Iterable[tuple[Hashable, Record]]) -> None:
-        """Make the table hold exactly ``items``: update rows in place, drop missing, append new."""
+    def _sync(self, items: Iterable[tuple[Hashable, Record]],
+              before: Hashable | None = None) -> None:
+        """Make the table hold exactly ``items``: update rows in place, drop missing, add new
+        ones at the end (or, with ``before``, in front of that row when it is there)."""
         wanted = dict(items)
         for row in range(len(self._keys) - 1, -1, -1):
             if self._keys[row] not in wanted:
@@ -314,7 +322,7 @@ class RecordTableModel(QAbstractTableModel):
             elif self._records[at] != values:
                 self._records[at].update(values)
                 self._touch(at)
-        self._insert(new)
+        self._insert(new, self._row_of.get(before))
 
     def _reset(self, items: Sequence[tuple[Hashable, Record]]) -> None:
         """Replace every row at once (account switch, watchlist switch)."""

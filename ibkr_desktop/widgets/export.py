@@ -26,17 +26,21 @@ from ibkr_desktop.models.columns import Kind
 Cell = str | float | int | datetime | None
 
 _DECIMALS: dict[Kind, int] = {
-    Kind.PRICE: 6, Kind.CHANGE: 6, Kind.PERCENT: 4, Kind.SIZE: 6, Kind.VOLUME: 0,
-    Kind.MONEY: 4, Kind.PNL: 4,
+    Kind.PRICE: 6, Kind.CHANGE: 6, Kind.PERCENT: 4, Kind.WEIGHT: 4, Kind.SIZE: 6,
+    Kind.VOLUME: 0, Kind.MONEY: 4, Kind.PNL: 4,
 }
 """Decimals kept per kind (beyond them a float's last digits are noise, not data)."""
 
 XLSX_FORMATS: dict[Kind, str] = {
     Kind.PRICE: "0.00##", Kind.CHANGE: "+0.00##;-0.00##;0.00", Kind.PERCENT: "0.00%",
+    Kind.WEIGHT: "0.00%",
     Kind.SIZE: "0", Kind.VOLUME: "#,##0", Kind.MONEY: "#,##0.00",
     Kind.PNL: "#,##0.00;-#,##0.00", Kind.TIME: "yyyy-mm-dd hh:mm:ss",
 }
 """Excel number format per column kind (a fractional quantity gets ``0.0###``)."""
+
+_PERCENTS = frozenset({Kind.PERCENT, Kind.WEIGHT})
+"""Kinds held in percent (1.45 = 1.45%): written to XLSX as the fraction (0.0145)."""
 
 TIME_TEXT = "%Y-%m-%d %H:%M:%S"
 """How a time is written in CSV (local time, ISO order)."""
@@ -114,7 +118,7 @@ def write_xlsx(path: Path, table: TableSnapshot) -> int:
     ws.freeze_panes = "A2"
     for row in table.rows:
         values = [clean(k, v) for k, v in zip(table.kinds, row, strict=True)]
-        ws.append([round(v / 100, 8) if k is Kind.PERCENT and isinstance(v, int | float) else v
+        ws.append([round(v / 100, 8) if k in _PERCENTS and isinstance(v, int | float) else v
                    for k, v in zip(table.kinds, values, strict=True)])
         for cell, kind, value in zip(ws[ws.max_row], table.kinds, values, strict=True):
             if isinstance(value, int | float | datetime) and kind in XLSX_FORMATS:

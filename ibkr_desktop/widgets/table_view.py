@@ -17,6 +17,7 @@ from typing import Protocol
 from PySide6.QtCore import (
     QItemSelectionModel,
     QModelIndex,
+    QPersistentModelIndex,
     QPoint,
     QSortFilterProxyModel,
     QStandardPaths,
@@ -77,7 +78,7 @@ class DataTable(QTableView):
         self.source = model
         self.title = name
         if sortable:
-            proxy = QSortFilterProxyModel(self)
+            proxy = PinnedLastProxy(self)
             proxy.setSourceModel(model)
             proxy.setSortRole(Role.SORT)
             self.setModel(proxy)
@@ -345,6 +346,18 @@ class DataTable(QTableView):
                 callback()
                 return
         super().keyPressEvent(event)
+
+
+class PinnedLastProxy(QSortFilterProxyModel):
+    """Sorts by :attr:`Role.SORT`, keeping pinned rows (totals) last in either direction."""
+
+    def lessThan(self, left: QModelIndex | QPersistentModelIndex,  # noqa: N802
+                 right: QModelIndex | QPersistentModelIndex) -> bool:
+        left_pinned = bool(left.data(Role.PINNED))
+        if left_pinned != bool(right.data(Role.PINNED)):
+            # descending order asks lessThan(right, left): the pinned row must win both ways
+            return left_pinned == (self.sortOrder() == Qt.SortOrder.DescendingOrder)
+        return super().lessThan(left, right)
 
 
 class _Blocked:

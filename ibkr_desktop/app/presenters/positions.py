@@ -2,7 +2,8 @@
 "Close position…" on a row.
 
 Held conids hold their quotes in the feed (so a position not on the watchlist still moves);
-today's fills adjust daily P&L. A broker switch empties the table until the new one reports.
+today's fills adjust daily P&L, and the realized P&L the positions model works out for each
+execution goes to the executions table. A broker switch empties the table until the new one reports.
 While the stream or session is down the table dims and its dock says since when; after a
 reconnect it is current again once fresh positions arrived.
 
@@ -21,9 +22,10 @@ from PySide6.QtWidgets import QMenu
 from ibkr_desktop.app.broker_holder import BrokerHolder
 from ibkr_desktop.client.broker import Broker
 from ibkr_desktop.client.quote_feed import QuoteFeed
+from ibkr_desktop.models.fills import FillsModel
 from ibkr_desktop.models.freshness import Freshness, follow_connection
 from ibkr_desktop.models.positions import PositionsModel
-from ibkr_desktop.protocol.events import Position
+from ibkr_desktop.protocol.events import Fill, Position
 from ibkr_desktop.protocol.order_kinds import OrderType, Side
 from ibkr_desktop.protocol.orders import OrderTicket
 from ibkr_desktop.widgets.order_ticket import OrderTicketDialog
@@ -44,10 +46,11 @@ class PositionsPresenter(QObject):
     """Wires ``positions_updated``/``fills_received`` and the feed to the positions model."""
 
     def __init__(self, model: PositionsModel, feed: QuoteFeed, holder: BrokerHolder,
-                 table: DataTable, open_ticket: OpenTicket,
+                 table: DataTable, open_ticket: OpenTicket, fills: FillsModel,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.model = model
+        self.fills = fills
         self.table = table
         self.open_ticket = open_ticket
         table.add_row_actions(self._menu)
@@ -62,7 +65,11 @@ class PositionsPresenter(QObject):
             return
         follow_connection(broker, self.freshness)
         broker.positions_updated.connect(self._on_positions)
-        broker.fills_received.connect(self.model.add_fills)
+        broker.fills_received.connect(self._on_fills)
+
+    @Slot(object)
+    def _on_fills(self, fills: Sequence[Fill]) -> None:
+        self.fills.set_realized(self.model.add_fills(fills))
 
     @Slot(object)
     def _on_positions(self, positions: Sequence[Position]) -> None:
