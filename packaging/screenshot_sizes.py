@@ -49,8 +49,9 @@ def run_all(args: argparse.Namespace) -> int:
         for size in args.sizes.split(","):
             config = _screen_config(size, Path(folder))
             for scale in args.scales.split(","):
+                data = Path(folder, f"data-{size}@{scale}")  # a new demo account each time
                 env = dict(os.environ, QT_QPA_PLATFORM=f"offscreen:configfile={config}",
-                           QT_SCALE_FACTOR=scale, XDG_DATA_HOME=folder)  # a new demo account
+                           QT_SCALE_FACTOR=scale, XDG_DATA_HOME=str(data))
                 child = subprocess.run(
                     [sys.executable, __file__, "--one", f"{size}@{scale}", "--out", str(args.out),
                      "--theme", args.theme, "--wait", str(args.wait)],

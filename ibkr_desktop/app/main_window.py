@@ -146,7 +146,8 @@ class MainWindow(QMainWindow):
         self.addDockWidget(right, docks["Account"])
         # sizes for a 1440x900 window, scaled to the window (small screens keep the watchlist)
         wide, high = self.width() / 1440, self.height() / 900
-        self.resizeDocks([docks["Account"]], [round(300 * wide)], Qt.Orientation.Horizontal)
+        account = max(round(300 * wide), min(260, self.width() // 3))  # its numbers readable
+        self.resizeDocks([docks["Account"]], [account], Qt.Orientation.Horizontal)
         self.resizeDocks([docks["Positions"]], [round(300 * high)], Qt.Orientation.Vertical)
         self.resizeDocks([docks["Positions"], docks["Orders"]],
                          [round(660 * wide), round(780 * wide)], Qt.Orientation.Horizontal)

@@ -85,7 +85,7 @@ class Column:
 _KIND_CHARS: dict[Kind, int] = {
     Kind.TEXT: 8, Kind.PRICE: 9, Kind.CHANGE: 8, Kind.PERCENT: 8, Kind.WEIGHT: 7, Kind.SIZE: 8,
     Kind.VOLUME: 7,
-    Kind.MONEY: 13, Kind.PNL: 12, Kind.AGE: 5, Kind.TIME: 15,
+    Kind.MONEY: 13, Kind.PNL: 12, Kind.AGE: 5, Kind.TIME: 17,
 }
 
 
