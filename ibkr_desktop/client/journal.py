@@ -15,6 +15,8 @@ from dataclasses import astuple, dataclass, fields
 from pathlib import Path
 from typing import TextIO
 
+from ibkr_desktop.protocol.redaction import redact
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS journal (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -102,11 +104,13 @@ class Journal:
 
 def export_csv(entries: list[JournalEntry], out: TextIO) -> int:
     """Write ``entries`` as CSV (a header, then one line per row, times as epoch ms and as
-    ISO-8601 UTC); returns the number of rows written."""
+    ISO-8601 UTC; account ids masked and secrets redacted, as in the log: a file that leaves
+    the machine); returns the number of rows written."""
     writer = csv.writer(out)
     names = [f.name for f in fields(JournalEntry)]
     writer.writerow([*names, "time_utc"])
     for entry in entries:
         when = dt.datetime.fromtimestamp(entry.time_ms / 1000, dt.UTC)
-        writer.writerow([*astuple(entry), when.isoformat(timespec="milliseconds")])
+        row = [redact(v) if isinstance(v, str) else v for v in astuple(entry)]
+        writer.writerow([*row, when.isoformat(timespec="milliseconds")])
     return len(entries)

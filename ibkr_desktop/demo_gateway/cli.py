@@ -41,10 +41,22 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--account-file", metavar="PATH", default=None,
                         help="keep the paper account (cash, positions, orders, fills) in this "
                              "JSON file across restarts (default: memory only)")
+    parser.add_argument("--symbols", type=int, default=0, metavar="N",
+                        help="serve at least N instruments: made-up SYN001... fill up the "
+                             "built-in list (load tests; default: the built-in list)")
+    parser.add_argument("--market-step", type=float, default=None, metavar="SECONDS",
+                        help="real seconds between market steps (default: 0.05-0.3 by speed); "
+                             "with --speed it sets the quote rate")
+    parser.add_argument("--heartbeat", type=float, default=10.0, metavar="SECONDS",
+                        help="seconds between the stream's heartbeat frames (default 10)")
+    parser.add_argument("--start-ms", type=int, default=None, metavar="EPOCH_MS",
+                        help="simulated start time (default: now)")
     parser.add_argument("--verbose", action="store_true", help="log one line per request")
     args = parser.parse_args(argv)
     if args.speed <= 0:
         parser.error("--speed must be positive")
+    if args.heartbeat <= 0 or (args.market_step is not None and args.market_step <= 0):
+        parser.error("--heartbeat and --market-step must be positive")
     return args
 
 
@@ -76,7 +88,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     config = GatewayConfig(
         host=args.host, port=args.port, seed=args.seed, tls=not args.no_tls, speed=args.speed,
         pacing=not args.no_pacing, pacing_mode=args.pacing, verbose=args.verbose,
-        market_hours=args.market_hours, account_file=args.account_file,
+        market_hours=args.market_hours, account_file=args.account_file, symbols=args.symbols,
+        market_step_s=args.market_step, heartbeat_s=args.heartbeat, start_ms=args.start_ms,
     )
     try:
         asyncio.run(serve(config))

@@ -27,7 +27,9 @@ class GatewayConfig:
     ``market_hours`` (``"us"``: orders trade in US regular hours as at IBKR, otherwise they
     wait PreSubmitted; ``"always"``: the simulated market is open around the clock) and
     ``account_file`` (a JSON file keeping the paper accounts, orders and fills across
-    restarts; None keeps them in memory only).
+    restarts; None keeps them in memory only), ``symbols`` (at least this many instruments:
+    made-up ones fill up the built-in list, for load tests; 0 = the built-in list) and
+    ``market_step_s`` (real seconds between market steps; None = from ``speed``).
     """
 
     host: str = "127.0.0.1"
@@ -54,6 +56,8 @@ class GatewayConfig:
     positions_cache_s: float = 60.0
     market_hours: str = "us"
     account_file: str | None = None
+    symbols: int = 0
+    market_step_s: float | None = None
     opening_positions: tuple[tuple[int, float], ...] = (
         (265598, 100.0),  # AAPL
         (272093, 50.0),  # MSFT

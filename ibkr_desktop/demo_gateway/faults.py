@@ -25,6 +25,8 @@ from .web_util import ApiError, json_response, parse_bool, read_object
 
 class _Sockets(Protocol):
     def drop_all(self) -> int: ...
+    @property
+    def frames_sent(self) -> int: ...
 
 
 class FaultHost(Protocol):
@@ -182,6 +184,23 @@ class Faults:
         """Restart the gateway on the same port: every socket drops, a new session starts."""
         await self._gateway.restart()
 
+    def counters(self) -> dict[str, Any]:
+        """What a test counts at the gateway: ``frames_sent`` (WebSocket frames written),
+        ``orders`` ([{"order_id", "coid", "status"}], every order the book holds),
+        ``executions`` (the execution ids of the fills made), ``requests`` (["METHOD /path", count]
+        pairs), ``failures_left`` (of a ``fail_next``) and ``no_bridge`` (the bridge is down)."""
+        brokerage = self._gateway.brokerage
+        return {
+            "frames_sent": self._gateway.hub.frames_sent,
+            "orders": [{"order_id": o.order_id, "coid": o.coid, "status": o.status}
+                       for o in brokerage.book.orders()],
+            "executions": [e.execution_id for e in brokerage.executions],
+            "requests": [[f"{method} {path}", count]
+                         for (method, path), count in self.requests.items()],
+            "failures_left": self.failures_left,
+            "no_bridge": self.no_bridge,
+        }
+
     def take_failure(self, method: str = "", path: str = "") -> ApiError | None:
         """The error for the current request if a ``fail_next`` (or, for a live-order read,
         a ``fail_orders_reads``) is pending; consumes one."""
@@ -218,6 +237,7 @@ class Faults:
             "clear_penalty_box": lambda b: self._gateway.pacing.release(request.remote or ""),
             "set_price": lambda b: self._gateway.market.set_price(
                 _int(b, "conid", 0), _float(b, "price", 0.0)),
+            "counters": lambda b: self.counters(),
         }
         run = actions.get(action)
         if run is None:
@@ -228,7 +248,8 @@ class Faults:
             raise ApiError(400, "unknown conid") from None
         if asyncio.iscoroutine(result):
             await result
-        return json_response({"ok": True, "action": action})
+        extra = result if isinstance(result, dict) else {}
+        return json_response({"ok": True, "action": action, **extra})
 
     def _schedule_restart(self) -> None:
         """Restart after this answer is sent (the restart closes the listening socket)."""

@@ -32,7 +32,7 @@ from .routes_marketdata import MarketDataRoutes
 from .sessions import GatewaySession, SessionSettings
 from .simtime import SimClock
 from .tls import SelfSignedCertificate
-from .universe import Universe
+from .universe import Universe, default_instruments, with_synthetic
 from .webapp import create_app
 from .websocket import WsHub
 
@@ -55,7 +55,7 @@ class DemoGateway:
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.config = config = config or GatewayConfig()
-        self.universe = Universe()
+        self.universe = Universe(with_synthetic(default_instruments(), config.symbols))
         self.clock = SimClock(config.speed, config.start_ms)
         self.market = MarketSimulator(self.universe, config.seed, self.clock.start_ms,
                                       config.market_hours)
@@ -129,7 +129,7 @@ class DemoGateway:
         await self._start_http(self._port)
         loop = asyncio.get_running_loop()
         self._periodic = [
-            _Periodic(loop, min(0.3, max(0.05, 0.3 / self.config.speed)), self._advance_market),
+            _Periodic(loop, self._market_step_s(), self._advance_market),
             _Periodic(loop, 0.1, self._housekeeping),
         ]
         if self.config.account_file:
@@ -201,6 +201,12 @@ class DemoGateway:
             self.brokerage.reset_session()
             self.marketdata.reset()
         self.hub.on_session(kind)
+
+    def _market_step_s(self) -> float:
+        """Real seconds between market steps: the config's, else 0.05-0.3 s by speed."""
+        if self.config.market_step_s is not None:
+            return max(0.01, self.config.market_step_s)
+        return min(0.3, max(0.05, 0.3 / self.config.speed))
 
     def _advance_market(self) -> None:
         """Bring the market up to the simulated clock (a few times per real second)."""

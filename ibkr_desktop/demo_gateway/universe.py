@@ -211,3 +211,23 @@ class Universe:
 def default_instruments() -> tuple[Instrument, ...]:
     """The built-in instrument list."""
     return tuple(Instrument(*row) for row in _ROWS)
+
+
+SYNTHETIC_CONID_BASE = 900_000_000
+"""Conids of made-up instruments start here (no real IBKR conid is this large a stand-in)."""
+
+
+def with_synthetic(instruments: tuple[Instrument, ...], count: int) -> tuple[Instrument, ...]:
+    """``instruments`` filled up to ``count`` with made-up stocks (``SYN001``...), for load tests.
+
+    Each copies the level, volume and volatility of a built-in instrument (round robin), so
+    the simulated market moves them alike.
+    """
+    extra = []
+    for index in range(max(0, count - len(instruments))):
+        model = instruments[index % len(instruments)]
+        extra.append(Instrument(SYNTHETIC_CONID_BASE + index, f"SYN{index + 1:03d}",
+                                f"SYNTHETIC {index + 1:03d} CORP", model.exchange, model.kind,
+                                model.sector, model.category, model.price, model.avg_volume,
+                                model.volatility))
+    return instruments + tuple(extra)

@@ -75,6 +75,7 @@ class WsHub:
     def __init__(self, gateway: HubHost) -> None:
         self._gw = gateway
         self._conns: set[WsConnection] = set()
+        self._sent_closed = 0
         self._markers = 0
         self._handlers: dict[tuple[str, str], Callable[[WsConnection, ClientMessage], None]] = {
             ("s", "md"): self._smd, ("u", "md"): self._umd,
@@ -91,6 +92,11 @@ class WsHub:
     def connections(self) -> int:
         """Number of open sockets (tests and the status line read it)."""
         return len(self._conns)
+
+    @property
+    def frames_sent(self) -> int:
+        """Frames written to every socket since start, closed ones included."""
+        return self._sent_closed + sum(conn.sent for conn in self._conns)
 
     def register(self, router: web.UrlDispatcher) -> None:
         """Serve the socket under both prefixes."""
@@ -135,6 +141,7 @@ class WsHub:
                     break
         finally:
             self._conns.discard(conn)
+            self._sent_closed += conn.sent
             conn.writer.cancel()
         return ws
 

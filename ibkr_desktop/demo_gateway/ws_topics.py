@@ -86,6 +86,9 @@ class WsConnection:
         self.ledger: dict[str, AccountSub] = {}
         self._queue: asyncio.Queue[object] = asyncio.Queue()
         self.writer: asyncio.Task[None] | None = None
+        self.sent = 0
+        """Frames written to the socket so far (the reliability suite compares it with the
+        frames the client decoded)."""
 
     def send(self, frame: dict[str, Any]) -> None:
         """Queue a JSON frame; a hopelessly slow consumer gets disconnected."""
@@ -125,6 +128,7 @@ class WsConnection:
                 await self.ws.send_str(str(item))
             except (ConnectionError, RuntimeError):
                 return
+            self.sent += 1
 
 
 def md_frame(

@@ -1,4 +1,5 @@
-"""Secret redaction: session ids, cookies and tokens never reach a log line or an error dialog.
+"""Secret redaction: session ids, cookies and tokens never reach a log line or an error dialog,
+and account numbers appear only masked (``DU***567``).
 
 One set of rules serves the client's loggers, the app's log handlers and the crash reporter,
 so a pattern added here protects every path text can take out of the process.
@@ -23,11 +24,22 @@ _PATTERNS = (
 )
 
 
+_ACCOUNT = re.compile(r"\b(D?[UFI])\d{2,6}(\d{3})\b")
+"""An IBKR account id (``U1234567``, paper ``DU1234567``, advisor ``F…``/``DF…``): prefix,
+then at least five digits, of which the last three stay readable."""
+
+
+def mask_accounts(text: str) -> str:
+    """``text`` with every IBKR account id masked: ``DU1234567`` -> ``DU***567``."""
+    return _ACCOUNT.sub(r"\1***\2", text)
+
+
 def redact(text: str) -> str:
-    """``text`` with session ids, cookies and tokens replaced by ``***``."""
+    """``text`` with session ids, cookies and tokens replaced by ``***`` and account ids
+    masked (:func:`mask_accounts`)."""
     for pattern in _PATTERNS:
         text = pattern.sub(lambda m: m.group(1) + "***", text)
-    return text
+    return mask_accounts(text)
 
 
 class RedactingFilter(logging.Filter):
