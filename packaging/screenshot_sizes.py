@@ -63,24 +63,9 @@ def run_all(args: argparse.Namespace) -> int:
 
 def shoot_one(args: argparse.Namespace) -> int:
     """The child: run the app on the configured screen and save the screen picture(s)."""
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    import qasync
-    from PySide6.QtCore import QSettings
-    from PySide6.QtWidgets import QApplication
+    from screenshots import run_app  # the sibling script (it also puts the repo on sys.path)
 
-    from ibkr_desktop.app.settings import APPLICATION, ORGANISATION
-
-    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope,
-                      tempfile.mkdtemp(prefix="ibkr-desktop-sizes-profile-"))
-    app = QApplication(sys.argv[:1])
-    app.setQuitOnLastWindowClosed(False)
-    app.setOrganizationName(ORGANISATION)
-    app.setApplicationName(APPLICATION)
-    loop = qasync.QEventLoop(app)
-    asyncio.set_event_loop(loop)
-    with loop:
-        return loop.run_until_complete(_shoot(app, args))
+    return run_app(lambda app: _shoot(app, args), "ibkr-desktop-sizes-profile-")
 
 
 async def _shoot(qapp: object, args: argparse.Namespace) -> int:

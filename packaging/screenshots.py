@@ -13,6 +13,7 @@ import asyncio
 import os
 import sys
 import tempfile
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -79,7 +80,18 @@ def main() -> int:
     parser.add_argument("--out", default="screenshots", type=Path)
     parser.add_argument("--wait", default=4.0, type=float, help="seconds of live data first")
     args = parser.parse_args()
-    profile = tempfile.mkdtemp(prefix="ibkr-desktop-shots-")
+
+    async def scenario(app: QApplication) -> int:
+        await shoot(args.out, args.wait)
+        return 0
+
+    return run_app(scenario)
+
+
+def run_app(scenario: Callable[[QApplication], Awaitable[int]],
+            prefix: str = "ibkr-desktop-shots-") -> int:
+    """Run ``scenario(app)`` on a qasync loop with a throw-away profile; returns its result."""
+    profile = tempfile.mkdtemp(prefix=prefix)
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, profile)
     app = QApplication(sys.argv[:1])
@@ -89,8 +101,7 @@ def main() -> int:
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     with loop:
-        loop.run_until_complete(shoot(args.out, args.wait))
-    return 0
+        return loop.run_until_complete(scenario(app))
 
 
 if __name__ == "__main__":
