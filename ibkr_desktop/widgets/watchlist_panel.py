@@ -208,7 +208,7 @@ class WatchlistPanel(QWidget):
     def import_dialog(self) -> None:
         """Ask for a symbol list or CSV file (modal, outside any coroutine), then import it."""
         name, _ = QFileDialog.getOpenFileName(
-            self, "Import watchlist", "",
+            self, "Import watchlist", self.table.start_folder(),
             "Symbol lists (*.txt *.csv);;CSV files (*.csv);;All files (*)")
         if name:
             self._import_in_background(name)

@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt
-from PySide6.QtWidgets import QInputDialog, QLabel
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QLabel
 
 from ibkr_desktop.models.watchlist import WatchItem
 from ibkr_desktop.widgets.watchlist_import import parse_symbols
+from tests.helpers import wait_until
 from tests.widgets.test_watchlist_panel import button, make_panel
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
@@ -104,3 +105,22 @@ async def test_import_makes_a_list_and_names_the_symbols_not_found(qtbot, tmp_pa
     panel.dialog.setTextValue("picks 2")
     panel.dialog.accept()
     assert panel.lists.current == "picks 2" and len(panel.model.items()) == 2
+
+
+async def test_the_import_dialog_starts_in_documents_and_imports_the_file(
+        qtbot, tmp_path, monkeypatch) -> None:
+    """Watchlist → Import watchlist… asks for a file where exports go, then imports it."""
+    panel, _ = make_panel(qtbot)
+    path = Path(tmp_path, "chips.txt")
+    path.write_text("AMD\n", encoding="utf-8")
+    asked: list[str] = []
+
+    def choose(_parent, _title, folder, _filters):
+        asked.append(folder)
+        return str(path), ""
+
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", choose)
+    panel.import_dialog()
+    await wait_until(lambda: panel.lists.current == "chips")
+    assert asked == [panel.table.start_folder()]
+    assert [i.symbol for i in panel.model.items()] == ["AMD"]
