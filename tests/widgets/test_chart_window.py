@@ -192,3 +192,23 @@ def test_the_window_tags_the_live_last_price_and_reads_daily_bars_by_date(qtbot)
     model.set_indicators([])
     model.flush()
     assert window.readout.text().endswith("Fri Nov 27 2026"), window.readout.text()
+
+
+def test_a_short_first_page_asks_for_older_bars_to_fill_the_view(qtbot) -> None:
+    """A 5-minute chart opened mid-morning has fewer bars than the view holds: the panes ask
+    for the page before (an empty left third otherwise); a full page does not."""
+    panes = ChartPanes()
+    qtbot.addWidget(panes)
+    panes.resize(800, 500)
+    asked: list[bool] = []
+    panes.reached_start.connect(lambda: asked.append(True))
+    series = BarSeries()
+    series.merge([Bar(300_000 * i, 10.0, 10.5, 9.5, 10.0, 100.0) for i in range(500, 584)])
+    panes.show_series(series, 0, 300_000)
+    assert asked == [True]
+    panes.show_series(series, len(series) - 1, 300_000)  # a tick: no new request
+    assert asked == [True]
+    series.merge([Bar(300_000 * i, 10.0, 10.5, 9.5, 10.0, 100.0) for i in range(300, 500)])
+    panes.shift_by(200)
+    panes.show_series(series, 0, 300_000)  # the page before came: the view is full
+    assert asked == [True]

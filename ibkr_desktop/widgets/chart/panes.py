@@ -10,9 +10,9 @@ and the working orders' prices near them (``fit_orders``).
 While the newest bar is in view the view follows it (``show_bars`` with the eager
 ``updateMatrix``, so a live update paints once). The crosshair reports the bar under the mouse
 (``hovered(index)``, -1 when the mouse leaves), which the window shows as the OHLCV readout.
-When the user pans or zooms until the oldest bar is in view, ``reached_start`` asks for older
-history; once older bars are prepended (``shift_by``) the view moves with them, so it keeps
-showing the same bars.
+When the user pans or zooms until the oldest bar is in view, or a (re)load or a prepended page
+leaves room left of the oldest bar, ``reached_start`` asks for older history; once older bars
+are prepended (``shift_by``) the view moves with them, so it keeps showing the same bars.
 A right-click on the price pane asks for a ticket at that price (``price_clicked(price)``).
 pyqtgraph is imported here, so this module loads only when a chart opens.
 """
@@ -145,6 +145,8 @@ class ChartPanes(pg.GraphicsLayoutWidget):  # type: ignore[misc]
         finally:
             self._showing = False
         self.indicators.draw(*self.view_range)
+        if first == 0 and count and self.view_range[0] <= 0:
+            self.reached_start.emit()  # the bars do not fill the view: older ones are wanted
 
     def shift_by(self, bars: int) -> None:
         """``bars`` older bars were prepended: the next ``show_series`` moves the view by as
