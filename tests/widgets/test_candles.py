@@ -11,7 +11,7 @@ import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtGui import QColor, QImage, QPainter, QTransform
-from PySide6.QtWidgets import QStyleOptionGraphicsItem
+from PySide6.QtWidgets import QApplication, QStyleOptionGraphicsItem
 
 from ibkr_desktop.models.series import BarSeries
 from ibkr_desktop.protocol.bars import Bar
@@ -227,17 +227,36 @@ def test_time_axis_spaced_by_months_shows_dates_and_the_year_where_it_changes() 
     assert texts == ["Jun 01 2026", "Jun 30", "Jul 29", "Aug 27"]
 
 
-def test_price_tag_sits_at_the_last_price(qtbot) -> None:
-    widget, item, _ = chart(qtbot, 300)
-    tag = PriceTag()
-    widget.addItem(tag)
-    show_bars([(widget.getViewBox(), item)], 0, 300)
-    assert not tag.isVisible()
-    tag.set_price(101.5, up=False)
-    assert tag.isVisible() and tag.value() == 101.5 and tag.text == "101.50"
+def test_price_tag_sits_at_the_last_price_on_the_axis(qtbot) -> None:
+    """The line crosses the pane at the price; its boxed price is on the right axis at the
+    same height (not over the newest candles), and follows the y range."""
+    widget, item, data = chart(qtbot, 300)
+    widget.showAxis("right")
+    view, axis = widget.getViewBox(), widget.getPlotItem().getAxis("right")
+    axis.setWidth(64)
+    QApplication.processEvents()  # lay the axis out
+    tag = PriceTag(view, axis)
+    show_bars([(view, item)], 0, 300)
+    assert not tag.isVisible() and not tag.tag.isVisible()
+    price = float(data[3][-1])
+    tag.set_price(price, up=False)
+    assert tag.isVisible() and tag.value() == price and tag.text == f"{price:,.2f}"
     assert tag.tag.fill.color() == CandleItem.colour(up=False)
+
+    def placed() -> tuple[float, float]:
+        box = tag.tag.sceneBoundingRect()
+        return box.center().y(), view.mapViewToScene(QPointF(0, price)).y()
+
+    box = tag.tag.sceneBoundingRect()
+    assert view.sceneBoundingRect().right() <= box.left() <= axis.sceneBoundingRect().right()
+    assert abs(placed()[0] - placed()[1]) <= 1.0
+    (_, _), (low, high) = view.viewRange()
+    view.setYRange(low - (high - low), high, padding=0)  # the user's zoom moves the price
+    assert abs(placed()[0] - placed()[1]) <= 1.0
+    view.setYRange(price + 1, price + 2, padding=0)
+    assert not tag.tag.isVisible()  # out of the range: no box on the axis
     tag.set_price(None)
-    assert not tag.isVisible()
+    assert not tag.isVisible() and not tag.tag.isVisible()
 
 
 def test_pyramid_follows_a_series_that_drops_its_oldest_bars() -> None:

@@ -183,9 +183,9 @@ def test_the_window_tags_the_live_last_price_and_reads_daily_bars_by_date(qtbot)
     assert tag.value() == 102.25 and tag.tag.fill.color() == CandleItem.colour(up=True)
     assert tag.text == "102.25"  # the label follows the line (it was left empty)
     QApplication.processEvents()
-    box, view = tag.tag.sceneBoundingRect(), window.panes.price.getViewBox().sceneBoundingRect()
-    assert view.left() < box.left() and box.right() <= view.right() + 1  # at the right edge
-    assert box.right() > view.right() - 5
+    axis = window.panes.price.getAxis("right").sceneBoundingRect()
+    window.panes.price.setYRange(100, 104, padding=0)
+    assert tag.tag.isVisible() and axis.contains(tag.tag.sceneBoundingRect())  # on the axis
 
     friday = 1_795_755_600_000  # 2026-11-27 00:00 New York
     model.series.merge([Bar(friday, 100.0, 103.0, 99.0, 102.0, 65_000_000.0)])

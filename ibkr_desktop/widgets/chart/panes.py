@@ -4,7 +4,7 @@ Layout (as the chart benchmark measures it): the price pane (3/4 of the height) 
 pane (1/4), x = bar index, price and volume axes on the right at one fixed width, auto-range off.
 Only the bottom-most pane (volume, or RSI when shown) has a bottom axis: a ``TimeAxis`` fed with
 the bars' start times, labelling bar indices with New York dates/times (``time_axis``).
-A dashed line with a tag against the right axis marks the live last price (``price_tag``).
+A dashed line with its price boxed on the right axis marks the live last price (``price_tag``).
 The mouse wheel zooms and a drag pans along x; y always fits the visible bars (``ranges.fit_y``),
 and the working orders' prices near them (``fit_orders``).
 While the newest bar is in view the view follows it (``show_bars`` with the eager
@@ -84,9 +84,8 @@ class ChartPanes(pg.GraphicsLayoutWidget):  # type: ignore[misc]
         self.rsi.setVisible(False)
         self.indicators = IndicatorLines(self.price, self.rsi)
         self.overlays = Overlays(self.price.getViewBox(), self)
-        self.price_tag = PriceTag()
-        """The live last price against the right axis (the window sets it)."""
-        self.price.addItem(self.price_tag, ignoreBounds=True)
+        self.price_tag = PriceTag(self.price.getViewBox(), self.price.getAxis("right"))
+        """The live last price, boxed on the right axis (the window sets it)."""
         self.cross_x = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#888", width=0.5))
         self.cross_y = pg.InfiniteLine(angle=0, movable=False, pen=pg.mkPen("#888", width=0.5))
         for line in (self.cross_x, self.cross_y):
