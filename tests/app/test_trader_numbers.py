@@ -79,6 +79,11 @@ async def test_a_sale_shows_realized_pnl_net_cash_totals_and_exports(qapp,
                 digits = row[title].partition(".")[2]
                 assert len(digits) <= 6, (title, row[title])  # no 732.000000000001
 
+        await window.watchlist.table.export_to(tmp_path / "watchlist.csv")
+        with (tmp_path / "watchlist.csv").open(encoding="utf-8-sig") as fh:
+            quotes = list(csv.DictReader(fh))
+        assert quotes and all(q["Volume"].isdigit() for q in quotes)  # 24200123, not "24.2M"
+
         await window.fills_table.export_to(tmp_path / "executions.xlsx")
         book = load_workbook(tmp_path / "executions.xlsx")
         assert book.sheetnames == ["Executions"]

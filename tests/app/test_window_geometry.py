@@ -55,6 +55,11 @@ def test_real_window_fits_the_screen_fresh_and_after_a_saved_oversize(qapp) -> N
     app = build(qapp)
     try:
         assert app.window.size() == COMFORTABLE
+        # docks, tables and the status bar never force a window larger than the smallest
+        # screen checked: 1024x700 at scale factor 2 = 512x350 logical, 88% of it
+        smallest = fit(QRect(0, 0, 512, 350), None)
+        minimum = app.window.minimumSizeHint()
+        assert minimum.width() <= smallest.width() and minimum.height() <= smallest.height()
         assert area.contains(app.window.geometry())
         app.window.setGeometry(QRect(2500, 300, 3000, 2000))
         Keys.GEOMETRY.set(bytes(app.window.saveGeometry().data()))
