@@ -89,6 +89,7 @@ class DemoGateway:
         self._periodic: list[_Periodic] = []
         self.market.add_listener(self._on_market)
         self.brokerage.add_listener(self.hub.on_brokerage)
+        self.brokerage.add_listener(self._keep_orders)
         self.session.add_listener(self._on_session)
 
     # -- addresses ----------------------------------------------------------------------------
@@ -201,6 +202,12 @@ class DemoGateway:
             self.brokerage.reset_session()
             self.marketdata.reset()
         self.hub.on_session(kind)
+
+    def _keep_orders(self, topic: str, payload: Any) -> None:
+        """Write the account file as soon as an order or a fill changes (before the answer
+        leaves): IBKR never loses an order, so a killed gateway must not either."""
+        if topic in ("sor", "str"):
+            self.account_keeper.save()
 
     def _market_step_s(self) -> float:
         """Real seconds between market steps: the config's, else 0.05-0.3 s by speed."""

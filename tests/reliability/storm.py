@@ -70,16 +70,23 @@ async def socket_drops(h: Harness) -> str:
     return f"{SOCKET_DROPS} drops, {SOCKET_DROPS} reconnects"
 
 
-async def heartbeats_stopped(h: Harness) -> str:
-    """No heartbeats for a while: quotes still count as life; the stream stays usable."""
+async def heartbeats_stopped(h: Harness, batches: int = 100) -> str:
+    """No heartbeats while ``batches`` quote batches arrive (several heartbeat periods):
+    quotes count as life, so the stream stays up without a reconnect; then they resume."""
+    stream = h.broker.stream
     await h.gateway.ask("stop_heartbeats")
     try:
-        await h.quotes_flow()
-        await h.quotes_flow()
+        await h.quotes_flow()  # a heartbeat already on its way may still arrive
+        last_heartbeat, reconnects = stream.status.last_heartbeat_ms, stream.status.reconnects
+        seen = h.app.feed.batches
+        await wait_until(lambda: h.app.feed.batches >= seen + batches, 30)
+        assert stream.status.last_heartbeat_ms == last_heartbeat, "heartbeats did not stop"
+        assert stream.status.connected and stream.status.reconnects == reconnects
     finally:
         await h.gateway.ask("resume_heartbeats")
+    await wait_until(lambda: stream.status.last_heartbeat_ms != last_heartbeat, 20)
     await h.recovered()
-    return "quotes kept flowing without heartbeats"
+    return f"{batches} quote batches without a heartbeat, no reconnect; heartbeats back"
 
 
 async def unauthorized(h: Harness) -> str:

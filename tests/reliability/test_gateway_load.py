@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import json
+
 import aiohttp
 import pytest
 
@@ -13,6 +15,8 @@ from ibkr_desktop.demo_gateway.universe import (
     default_instruments,
     with_synthetic,
 )
+from ibkr_desktop.protocol.order_kinds import OrderType, Side
+from ibkr_desktop.protocol.orders import OrderQuestion, OrderTicket
 from tests.client.conftest import fast_config, start_broker
 from tests.helpers import wait_until
 from tests.reliability.run import GATEWAY_OPTIONS
@@ -69,3 +73,31 @@ def test_cli_flags_reach_the_config() -> None:
     assert args.start_ms > 0
     with pytest.raises(SystemExit):
         parse_args(["--heartbeat", "0"])
+
+
+async def test_orders_are_on_disk_before_the_answer(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A placed order and its cancel are in the account file when the client has the answer
+    (the reliability run found a SIGKILL losing the last second: an order, a cancel, and the
+    order id given again to the next order)."""
+    path = tmp_path / "account.json"
+    gateway = DemoGateway(fast_config(account_file=str(path)))
+    await gateway.start()
+    broker = await start_broker(gateway.base_url)
+
+    def saved() -> dict[int, str]:
+        orders = json.loads(path.read_text(encoding="utf-8"))["orders"]
+        return {o["order_id"]: o["status"] for o in orders}
+
+    async def confirm(question: OrderQuestion) -> bool:
+        return True
+
+    try:
+        outcome = await broker.orders.place(
+            OrderTicket(265598, Side.BUY, 1, OrderType.LMT, price=100.0), confirm)
+        order_id = outcome.accepted[0].order_id
+        assert order_id is not None and order_id in saved()
+        await broker.cancel_order(order_id)
+        assert saved()[order_id] == "Cancelled"
+    finally:
+        await broker.stop()
+        await gateway.stop()
