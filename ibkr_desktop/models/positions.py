@@ -131,13 +131,17 @@ class PositionsModel(RecordTableModel):
         self._dirty.update(range(len(self._records)))
         self._text = [None] * len(self._records)
 
-    def set_positions(self, positions: Iterable[Position], as_of_ms: float | None = None) -> None:
+    def set_positions(self, positions: Iterable[Position],
+                      as_of_ms: float | None = None) -> dict[str, float | None]:
         """Replace the set with a full ``positions_updated`` payload (zero positions drop out).
 
         Args:
             positions: the account's positions.
             as_of_ms: when the snapshot was read (epoch ms; default now). A held contract whose
                 quote is newer keeps the quote's price.
+
+        Returns:
+            realized P&L of executions that arrived before the first snapshot, by execution id.
         """
         as_of = self._clock() * 1000 if as_of_ms is None else as_of_ms
         items = []
@@ -148,7 +152,7 @@ class PositionsModel(RecordTableModel):
                                                  float(record["multiplier"]), as_of)))  # type: ignore[arg-type]
             if position.quantity != 0:
                 items.append((position.conid, record))
-        self._book.set_positions(book)
+        realized = self._book.set_positions(book)
         self._mixed = len({r.get("currency") for _, r in items}) > 1
         kept = [(k, self._records[r]) for k, r in self._row_of.items() if is_total(k)]
         self._sync(items + kept, before=kept[0][0] if kept else None)
@@ -158,6 +162,7 @@ class PositionsModel(RecordTableModel):
                 self._take_quote(conid)  # re-prices and computes daily P&L
             else:
                 self._reprice(conid)
+        return realized
 
     def add_fills(self, fills: Iterable[Fill]) -> dict[str, float | None]:
         """Count today's executions (each once) so daily P&L treats today's shares right.

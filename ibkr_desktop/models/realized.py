@@ -11,6 +11,7 @@ The book follows the positions snapshots (REST, every few seconds) and the execu
 them: an execution newer than the last snapshot moves the book's position on; one the snapshot
 already counts (older, or without a trade time) is worked out from the position before it. A
 position closed to zero keeps its last average cost, so the closing execution still gets its P&L.
+Executions that arrive before the first snapshot (the ``str`` history at start-up) wait for it.
 """
 
 from __future__ import annotations
@@ -38,9 +39,14 @@ class CostBook:
     def __init__(self) -> None:
         self._holdings: dict[int, Holding] = {}
         self._done: set[str] = set()
+        self._waiting: dict[str, Fill] | None = {}  # None once a snapshot arrived
 
-    def set_positions(self, holdings: Iterable[tuple[int, Holding]]) -> None:
-        """A full positions snapshot: conids not in it are flat now (their cost is kept)."""
+    def set_positions(self, holdings: Iterable[tuple[int, Holding]]) -> dict[str, float | None]:
+        """A full positions snapshot: conids not in it are flat now (their cost is kept).
+
+        Returns:
+            the realized P&L of the executions that waited for the first snapshot.
+        """
         fresh = dict(holdings)
         for conid, gone in self._holdings.items():
             if conid not in fresh:
@@ -50,10 +56,16 @@ class CostBook:
             if holding.avg_cost is None and old is not None:
                 holding.avg_cost = old.avg_cost
             self._holdings[conid] = holding
+        waiting, self._waiting = self._waiting, None
+        return self.realize(waiting.values()) if waiting else {}
 
     def realize(self, fills: Iterable[Fill]) -> dict[str, float | None]:
         """Realized P&L (position currency) of each execution not seen before, by execution id;
-        None when the position's average cost is not known."""
+        None when the position's average cost is not known. Before the first snapshot the
+        executions wait (see :meth:`set_positions`)."""
+        if self._waiting is not None:
+            self._waiting.update((f.execution_id, f) for f in fills)
+            return {}
         by_conid: dict[int, list[Fill]] = {}
         for fill in fills:
             if fill.execution_id not in self._done:

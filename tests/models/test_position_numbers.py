@@ -82,6 +82,15 @@ def test_realized_pnl_of_closing_executions_against_average_cost() -> None:
     assert book.realize([fill("s1", "SELL", 30, 50.0, 2_000)]) == {}  # each execution once
 
 
+def test_executions_before_the_first_snapshot_wait_for_it() -> None:
+    """The str history can arrive before any positions: no guessed 0, the P&L follows the
+    first snapshot (which already counts the sale)."""
+    book = CostBook()
+    assert book.realize([fill("h1", "SELL", 10, 60.0, 500)]) == {}
+    assert book.set_positions([(1, Holding(90, 40.0, 1.0, 1_000))]) == {"h1": 200.0 - 1.0}
+    assert book.set_positions([(1, Holding(90, 40.0, 1.0, 2_000))]) == {}
+
+
 def test_realized_pnl_when_the_snapshot_already_counts_the_close() -> None:
     """A position closed to zero (gone from the snapshot) keeps its cost: the closing
     execution, older than the snapshot, still gets its P&L; an option uses the multiplier."""

@@ -74,7 +74,7 @@ class PositionsPresenter(QObject):
     @Slot(object)
     def _on_positions(self, positions: Sequence[Position]) -> None:
         self.freshness.refreshed()
-        self.model.set_positions(positions)
+        self.fills.set_realized(self.model.set_positions(positions))
         self.quotes.set({p.conid: p.symbol for p in positions if p.quantity != 0})
 
     def close_position(self, row: int) -> OrderTicketDialog | None:
