@@ -7,9 +7,10 @@
 Targets (issue 3): stream ingest >= 10x ibind and >= 70% of the raw websockets+json ceiling;
 p99 <= 5 ms at 5,000 frames/s; pacer >= 9.5 req/s, never more than 10 in any 1-s window,
 an order out within 150 ms with 100 background GETs queued. Issue 4: 500 watchlist rows at
-20,000 updates/s keep the window responsive with at most ~30 repaints/s; first quotes within
-2 s of launch. Issue 10 (chart): panning 1M bars >= 120 frames/s zoomed in and fully out; 5 live
-charts at 1,000 ticks/s each >= 30 redraws/s per chart at <= 50% CPU.
+20,000 updates/s keep the window responsive with at most ~30 repaints/s. Issue 12: first quotes
+within 1.5 s of launch, from the venv and from the bundle (dist/, when built). Issue 10 (chart):
+panning 1M bars >= 120 frames/s zoomed in and fully out; 5 live charts at 1,000 ticks/s each
+>= 30 redraws/s per chart at <= 50% CPU.
 """
 
 from __future__ import annotations
@@ -94,9 +95,14 @@ ROWS: dict[str, tuple[str, str, str, Callable[[dict[str, float]], bool | None]]]
     "watchlist.input_lag_p50_ms": ("watchlist: input lag p50", "ms", "", lambda r: None),
     "watchlist.input_lag_p99_ms": ("watchlist: input lag p99", "ms", "<= 50",
                                    lambda r: r["watchlist.input_lag_p99_ms"] <= 50),
-    "startup.first_quote_s": ("startup: first quote after launch (median)", "s", "<= 2",
-                              lambda r: r["startup.first_quote_s"] <= 2),
-    "startup.worst_s": ("startup: first quote, worst launch", "s", "", lambda r: None),
+    "startup.load_1m": ("startup: load average before (quiet: < 1.5)", "", "", lambda r: None),
+    "startup.first_quote_s": ("startup: first quote after launch, venv (median)", "s", "<= 1.5",
+                              lambda r: r["startup.first_quote_s"] <= 1.5),
+    "startup.worst_s": ("startup: first quote, worst launch, venv", "s", "", lambda r: None),
+    "startup.bundle_first_quote_s": ("startup: first quote after launch, bundle (median)", "s",
+                                     "<= 1.5", lambda r: r["startup.bundle_first_quote_s"] <= 1.5),
+    "startup.bundle_worst_s": ("startup: first quote, worst launch, bundle", "s", "",
+                               lambda r: None),
     "chart.pan_fps": ("chart: pan 1M bars, 300 visible", "frames/s", ">= 120",
                       lambda r: r["chart.pan_fps"] >= 120),
     "chart.pan_out_fps": ("chart: pan 1M bars, all visible", "frames/s", ">= 120",
