@@ -212,3 +212,17 @@ def test_a_short_first_page_asks_for_older_bars_to_fill_the_view(qtbot) -> None:
     panes.shift_by(200)
     panes.show_series(series, 0, 300_000)  # the page before came: the view is full
     assert asked == [True]
+
+
+def test_no_auto_range_button_appears_over_the_panes(qtbot) -> None:
+    """pyqtgraph shows an "A" button in a pane whose range the user moved; the chart fits its
+    ranges itself, so none shows (it would also undo the fit)."""
+    panes = ChartPanes()
+    qtbot.addWidget(panes)
+    panes.resize(800, 500)
+    panes.show()
+    qtbot.waitExposed(panes)
+    for plot in (panes.price, panes.volume, panes.rsi):
+        plot.mouseHovering = True  # as the mouse over it after a drag
+        plot.updateButtons()
+        assert not plot.autoBtn.isVisible()

@@ -82,6 +82,8 @@ class ChartPanes(pg.GraphicsLayoutWidget):  # type: ignore[misc]
         self.rsi.setMouseEnabled(x=True, y=False)
         self.rsi.setYRange(0, 100, padding=0.05)
         self.rsi.setVisible(False)
+        for plot in (self.price, self.volume, self.rsi):
+            plot.hideButtons()  # pyqtgraph's "A" (auto-range) would undo the y fit
         self.indicators = IndicatorLines(self.price, self.rsi)
         self.overlays = Overlays(self.price.getViewBox(), self)
         self.price_tag = PriceTag(self.price.getViewBox(), self.price.getAxis("right"))
