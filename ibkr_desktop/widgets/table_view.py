@@ -12,15 +12,12 @@ import asyncio
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Protocol
 
 from PySide6.QtCore import (
     QItemSelectionModel,
     QModelIndex,
-    QPersistentModelIndex,
     QPoint,
     QSortFilterProxyModel,
-    QStandardPaths,
     Qt,
     Signal,
 )
@@ -44,18 +41,12 @@ from PySide6.QtWidgets import (
 from qasync import asyncSlot
 
 from ibkr_desktop.models.columns import Kind
+from ibkr_desktop.models.sorting import PinnedLastProxy
 from ibkr_desktop.models.table import RecordTableModel, Role
 from ibkr_desktop.widgets.export import Cell, TableSnapshot, write_csv, write_xlsx
+from ibkr_desktop.widgets.export_folder import Remembered, remember, start_folder
 
 _RAW_KINDS = frozenset(Kind) - {Kind.TEXT, Kind.AGE}
-
-
-class Remembered(Protocol):
-    """A remembered text setting (the app passes ``Keys.EXPORT_FOLDER``)."""
-
-    def get(self) -> str: ...
-
-    def set(self, value: str) -> None: ...
 
 
 class DataTable(QTableView):
@@ -280,20 +271,13 @@ class DataTable(QTableView):
         default = Path(self.start_folder(), f"{self.title.lower().replace(' ', '-')}.{suffix}")
         name, _ = QFileDialog.getSaveFileName(self, f"Export {self.title}", str(default), label)
         if name:
-            if self.export_folder is not None:
-                self.export_folder.set(str(Path(name).parent))
+            remember(self.export_folder, name)
             self._export_in_background(
                 name if name.lower().endswith(f".{suffix}") else f"{name}.{suffix}")
 
     def start_folder(self) -> str:
-        """Where the save dialog opens: the last export's folder while it exists, else the
-        user's Documents (else home)."""
-        last = self.export_folder.get() if self.export_folder is not None else ""
-        if last and Path(last).is_dir():
-            return last
-        documents = QStandardPaths.writableLocation(
-            QStandardPaths.StandardLocation.DocumentsLocation)
-        return documents if documents and Path(documents).is_dir() else str(Path.home())
+        """Where the save dialog opens (see :func:`~.export_folder.start_folder`)."""
+        return start_folder(self.export_folder)
 
     @asyncSlot(str)
     async def _export_in_background(self, name: str) -> None:
@@ -346,18 +330,6 @@ class DataTable(QTableView):
                 callback()
                 return
         super().keyPressEvent(event)
-
-
-class PinnedLastProxy(QSortFilterProxyModel):
-    """Sorts by :attr:`Role.SORT`, keeping pinned rows (totals) last in either direction."""
-
-    def lessThan(self, left: QModelIndex | QPersistentModelIndex,  # noqa: N802
-                 right: QModelIndex | QPersistentModelIndex) -> bool:
-        left_pinned = bool(left.data(Role.PINNED))
-        if left_pinned != bool(right.data(Role.PINNED)):
-            # descending order asks lessThan(right, left): the pinned row must win both ways
-            return left_pinned == (self.sortOrder() == Qt.SortOrder.DescendingOrder)
-        return super().lessThan(left, right)
 
 
 class _Blocked:
