@@ -28,17 +28,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import PySide6  # noqa: E402,F401
-import qasync  # noqa: E402
-from PySide6.QtCore import QPointF, QSettings  # noqa: E402
+from PySide6.QtCore import QPointF  # noqa: E402
 from PySide6.QtWidgets import QApplication, QDialog, QWidget  # noqa: E402
 
 from ibkr_desktop.app.embedded import default_config  # noqa: E402
 from ibkr_desktop.app.presenters.session import Endpoint  # noqa: E402
-from ibkr_desktop.app.settings import APPLICATION, ORGANISATION  # noqa: E402
 from ibkr_desktop.app.startup import App, build  # noqa: E402
 from ibkr_desktop.protocol.orders import OrderTicket, OrderType, Side  # noqa: E402
 from ibkr_desktop.widgets.chart.chart_window import ChartWindow  # noqa: E402
-from screenshots import place, until  # noqa: E402
+from screenshots import place, run_app, until  # noqa: E402
 from tests.widgets.test_chart_window import drag  # noqa: E402
 
 AAPL, MSFT = 265598, 272093
@@ -137,19 +135,14 @@ def main() -> int:
     parser.add_argument("--wait", default=3.0, type=float, help="seconds of live data per shot")
     parser.add_argument("--at", help="demo start, New York time (ISO), e.g. 2026-11-27T11:00")
     args = parser.parse_args()
-    profile = tempfile.mkdtemp(prefix="ibkr-desktop-chart-shots-")
-    os.environ["XDG_DATA_HOME"] = profile  # a fresh demo account: no orders of earlier runs
-    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, profile)
-    app = QApplication(sys.argv[:1])
-    app.setQuitOnLastWindowClosed(False)
-    app.setOrganizationName(ORGANISATION)
-    app.setApplicationName(APPLICATION)
-    loop = qasync.QEventLoop(app)
-    asyncio.set_event_loop(loop)
-    with loop:
-        loop.run_until_complete(shoot(args.out, args.wait, args.at))
-    return 0
+    # a fresh demo account (the app keeps it in the user data directory): no earlier orders
+    os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="ibkr-desktop-chart-shots-data-")
+
+    async def scenario(app: QApplication) -> int:
+        await shoot(args.out, args.wait, args.at)
+        return 0
+
+    return run_app(scenario, prefix="ibkr-desktop-chart-shots-")
 
 
 if __name__ == "__main__":

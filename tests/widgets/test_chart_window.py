@@ -33,6 +33,17 @@ def plot(qtbot):
     return widget
 
 
+@pytest.fixture
+def panes(qtbot) -> ChartPanes:
+    """A shown 800x500 chart plot (price, volume, RSI panes)."""
+    shown = ChartPanes()
+    qtbot.addWidget(shown)
+    shown.resize(800, 500)
+    shown.show()
+    qtbot.waitExposed(shown)
+    return shown
+
+
 def view_point(plot: pg.GraphicsView, x: float, y: float,
                view: pg.ViewBox | None = None) -> QPoint:
     """Where the data point (x, y) of ``view`` (the plot's own) is on the viewport, in px."""
@@ -89,14 +100,9 @@ def test_dropping_a_dragged_line_asks_for_the_order_at_the_drop_price(plot, qtbo
     assert overlays.lines[11][1].value() == 185.0  # stays at the order's price until modified
 
 
-def test_the_y_fit_shows_working_orders_near_the_bars_but_not_far_ones(qtbot) -> None:
+def test_the_y_fit_shows_working_orders_near_the_bars_but_not_far_ones(panes: ChartPanes) -> None:
     """Bars between 100 and 110: a buy limit at 95 is fitted into view, a stop at 60 is not
     (it would squash the candles)."""
-    panes = ChartPanes()
-    qtbot.addWidget(panes)
-    panes.resize(800, 500)
-    panes.show()
-    qtbot.waitExposed(panes)
     series = BarSeries()
     series.merge([Bar(60_000 * i, 105.0, 110.0 if i % 2 else 106.0, 100.0 if i % 2 else 104.0,
                       105.0, 1000.0) for i in range(200)])
@@ -141,13 +147,8 @@ def test_line_labels_stay_inside_the_view_at_any_width(qtbot, width: int) -> Non
     assert not average.intersects(order)
 
 
-def test_the_volume_axis_reads_in_k_and_m(qtbot) -> None:
+def test_the_volume_axis_reads_in_k_and_m(panes: ChartPanes) -> None:
     """Volumes up to 1.6M shares: the volume pane's axis says 500K, 1M, 1.5M (no 1.5e+06)."""
-    panes = ChartPanes()
-    qtbot.addWidget(panes)
-    panes.resize(800, 500)
-    panes.show()
-    qtbot.waitExposed(panes)
     series = BarSeries()
     series.merge([Bar(60_000 * i, 10.0, 10.5, 9.5, 10.0, 1_600_000.0 * (i % 8 + 1) / 8)
                   for i in range(200)])
@@ -214,14 +215,9 @@ def test_a_short_first_page_asks_for_older_bars_to_fill_the_view(qtbot) -> None:
     assert asked == [True]
 
 
-def test_no_auto_range_button_appears_over_the_panes(qtbot) -> None:
+def test_no_auto_range_button_appears_over_the_panes(panes: ChartPanes) -> None:
     """pyqtgraph shows an "A" button in a pane whose range the user moved; the chart fits its
     ranges itself, so none shows (it would also undo the fit)."""
-    panes = ChartPanes()
-    qtbot.addWidget(panes)
-    panes.resize(800, 500)
-    panes.show()
-    qtbot.waitExposed(panes)
     for plot in (panes.price, panes.volume, panes.rsi):
         plot.mouseHovering = True  # as the mouse over it after a drag
         plot.updateButtons()
