@@ -22,6 +22,9 @@ THEMES = ("dark", "light")
 ICON_SVG = "icons/ibkr-desktop.svg"
 ICON_SIZES = (16, 22, 24, 32, 48, 64, 128, 256, 512)
 """Pixel sizes of the PNG app icons (the freedesktop hicolor sizes)."""
+THEME_ICONS = ("icons/check.svg", "icons/partial.svg")
+"""Check-box marks the stylesheets name as ``url(theme:check.svg)`` (``app/theme.py`` points
+Qt's ``theme:`` search path at ``icons/``)."""
 SOUND = "sounds/notify.wav"
 """The pop-up sound: 0.25 s, 22 050 Hz, 16-bit mono WAV."""
 
@@ -36,8 +39,8 @@ def icon_png(size: int) -> str:
     return f"icons/ibkr-desktop-{size}.png"
 
 
-ALL = (*(theme(name) for name in THEMES), ICON_SVG, *(icon_png(size) for size in ICON_SIZES),
-       SOUND)
+ALL = (*(theme(name) for name in THEMES), *THEME_ICONS, ICON_SVG,
+       *(icon_png(size) for size in ICON_SIZES), SOUND)
 """Every file this package ships (tests check each one resolves)."""
 
 

@@ -83,3 +83,11 @@ def test_popup_sound_without_qtmultimedia_is_the_desktop_beep(qapp, monkeypatch)
     assert sound.kind == "beep"
     sound.play()
     assert beeps == [True]
+
+
+def test_every_file_in_the_resources_folder_is_listed() -> None:
+    """A file added to resources/ without a name in ALL would be missing from the bundle."""
+    folder = ROOT / "resources"
+    shipped = {path.relative_to(folder).as_posix() for path in folder.rglob("*")
+               if path.is_file() and path.suffix not in (".py", ".pyc")}
+    assert shipped == set(resources.ALL)
