@@ -17,6 +17,8 @@ from PySide6.QtWidgets import QApplication
 from ibkr_desktop.app.presenters.session import Endpoint
 from ibkr_desktop.app.settings import Keys
 from ibkr_desktop.app.startup import App, build
+from ibkr_desktop.client.broker import Broker
+from ibkr_desktop.client.http import Timeouts
 from ibkr_desktop.client.notices import Notice
 from ibkr_desktop.demo_gateway.universe import default_instruments, with_synthetic
 from ibkr_desktop.protocol.events import SessionKind
@@ -28,12 +30,17 @@ from tests.helpers import wait_until
 from tests.reliability.gateway_process import GatewayProcess
 from tests.reliability.probes import Errors, FrameCount, Meter
 
+READ_TIMEOUT_S = 8.0
+"""How long the client waits for an answer (a ``late`` lost answer comes after it)."""
+
 SYMBOLS = 200
 """Instruments in the watchlist (the built-in ones, then made-up SYN001...)."""
 
-TIMINGS = replace(FAST, stream=replace(FAST.stream, stall_s=5.0))
+TIMINGS = replace(FAST, stream=replace(FAST.stream, stall_s=5.0),
+                  http=Timeouts(connect=1.0, read=READ_TIMEOUT_S))
 """The tests' fast client timings, but a stream declared stalled only after 5 s without data
-(a machine shared by many builds stalls the loop for longer than the tests' 1 s)."""
+and answers awaited 8 s (a machine shared by many builds stalls for longer than the tests'
+1 s and 3 s; the slow-answers fault must not turn into lost answers)."""
 
 FILL_TITLES = ("Order filled", "Partial fill")
 
@@ -70,6 +77,7 @@ class Harness:
         self.errors = Errors()
         self.tally = Tally()
         self.app.notifier.notice.connect(self._on_notice)
+        self.app.holder.broker_changed.connect(self._count_frames)  # before the broker starts
         self._bids: dict[int, float] = {}
         self._quotes = self.app.feed.open(self._on_quotes, "the reliability run")
         self._quotes.hold({i.conid: i.symbol for i in self.universe})
@@ -87,7 +95,6 @@ class Harness:
         """Show the window, connect, and wait for quotes."""
         self.app.window.show()
         await self.app.connect_to(Endpoint(demo=False, url=self.gateway.base_url))
-        self.frames.attach(self.broker)
         await self.recovered(timeout=30)
 
     def connected(self) -> bool:
@@ -163,6 +170,10 @@ class Harness:
             hook, self.before_reply = self.before_reply, None
             await hook()
         return True
+
+    def _count_frames(self, broker: Broker | None) -> None:
+        if broker is not None:
+            self.frames.attach(broker)
 
     def _on_notice(self, notice: Notice) -> None:
         self.tally.notices[notice.level] += 1

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -224,6 +225,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{key}: {value}", flush=True)
     if args.json:
         print(json.dumps(figures), flush=True)
+    if ok:
+        shutil.rmtree(scratch, ignore_errors=True)
+    else:
+        print(f"profile, logs and account file kept in {scratch}", flush=True)
     return 0 if ok else 1
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from ibkr_desktop.protocol.order_kinds import Side
 from tests.helpers import WAIT_SCALE, wait_until
-from tests.reliability.harness import Harness
+from tests.reliability.harness import READ_TIMEOUT_S, Harness
 
 ORDERS_READ = "GET /iserver/account/orders"
 SOCKET_DROPS = 20
@@ -163,7 +163,7 @@ async def lost_answer(h: Harness) -> str:
     then cancels it."""
     outcomes = []
     for way in ("503", "reset", "late"):
-        await h.gateway.ask("lose_next_order_answer", way=way, late_s=8.0)
+        await h.gateway.ask("lose_next_order_answer", way=way, late_s=READ_TIMEOUT_S + 2)
         outcomes.append(await _found(h, way, await h.place_resting(h.universe[4].conid, 0.02)))
     h.before_reply = lambda: h.gateway.ask("lose_next_order_answer", way="503")
     outcomes.append(await _found(h, "reply 503", await h.place_resting(h.universe[5].conid)))
