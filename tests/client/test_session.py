@@ -314,7 +314,8 @@ async def test_reauthenticate_when_logged_out_says_why_it_cannot_help(
         assert notice.level == "warning"
         assert notice.text == (
             "Re-authentication failed: the gateway is logged out. Log in to the gateway: open "
-            f"{gateway.base_url} in a browser and log in; the app reconnects by itself.")
+            f"{gateway.base_url} in a browser and log in; the app reconnects by itself. "
+            "(HTTP 401)")
     finally:
         await broker.stop()
 
