@@ -86,7 +86,7 @@ class Harness:
         """Run once before the next confirmation goes out (arms a fault for the reply)."""
 
     @property
-    def broker(self) -> Any:
+    def broker(self) -> Broker:
         """The app's broker (there always is one once connected)."""
         assert self.app.broker is not None
         return self.app.broker

@@ -161,6 +161,8 @@ async def run_app(mode: Mode, scratch: Path) -> dict[str, Any]:
             "fills_notified": h.tally.fill_notices,
             "lost_fills": len(lost),
             "orders_placed": h.tally.placements,
+            "orders_cancelled": h.tally.cancels,
+            "notices_shown": dict(h.tally.notices),
             "orders_at_gateway": len(counters["orders"]),
             "orders_not_at_gateway": sorted(h.tally.order_ids - at_gateway),
             "duplicate_orders": duplicates,
