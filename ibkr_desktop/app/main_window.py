@@ -13,7 +13,15 @@ from functools import partial
 
 from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QMenuBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QHeaderView,
+    QMainWindow,
+    QMenu,
+    QMenuBar,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ibkr_desktop.app.settings import LAYOUT_VERSION, Keys
 from ibkr_desktop.app.window_geometry import place_window
@@ -81,8 +89,11 @@ class MainWindow(QMainWindow):
         self.positions_table = DataTable(positions, name="Positions", sortable=True)
         self.fills_table = DataTable(fills, name="Executions", sortable=True)
         self.account_table = DataTable(account, name="Account")
-        self.account_table.horizontalHeader().hide()
-        self.account_table.horizontalHeader().setStretchLastSection(True)
+        account_header = self.account_table.horizontalHeader()
+        account_header.hide()
+        # a narrow dock shortens the labels ("Net liquid…"), never the numbers
+        account_header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        account_header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         self.tables: list[DataTable] = [watchlist.table, self.positions_table, orders,
                                         self.fills_table, self.account_table]
         self.docks: dict[str, QDockWidget] = {}

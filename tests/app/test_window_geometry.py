@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRect
+from PySide6.QtCore import QEvent, QRect, Qt
 
 from ibkr_desktop.app.settings import Keys
 from ibkr_desktop.app.startup import build
 from ibkr_desktop.app.window_geometry import COMFORTABLE, fit
+from ibkr_desktop.protocol.events import AccountSummaryUpdate
 from tests.app.conftest import close
 
 
@@ -74,5 +75,29 @@ def test_real_window_fits_the_screen_fresh_and_after_a_saved_oversize(qapp) -> N
         bottom = status.mapTo(window, status.rect().bottomLeft()).y()
         assert status.isVisible() and bottom < window.height()
         assert area.contains(window.geometry())
+    finally:
+        close(app)
+
+
+def test_a_narrow_account_dock_shortens_labels_not_numbers(qapp) -> None:
+    """On a small screen (1280x800 at scale 2) the Account dock is narrow: its numbers are
+    still whole; the labels give way."""
+    app = build(qapp)
+    try:
+        window = app.window
+        window.setGeometry(fit(QRect(0, 0, 640, 400), None))
+        window.show()
+        window.resizeDocks([window.docks["Account"]], [180], Qt.Orientation.Horizontal)
+        qapp.sendPostedEvents(None, QEvent.Type.LayoutRequest)  # lay the docks out now
+        app.account.apply_summary(AccountSummaryUpdate("DU1", {"buyingpower": 3_794_247.42}))
+        app.account.flush()
+        table = window.account_table
+        row = app.account.row_of("buying_power")
+        assert row is not None
+        text = table.model().index(row, 1).data()
+        assert text == "3,794,247.42"
+        needed = table.fontMetrics().horizontalAdvance(text)
+        assert table.columnWidth(1) >= needed
+        assert table.columnViewportPosition(1) + table.columnWidth(1) <= table.viewport().width()
     finally:
         close(app)
