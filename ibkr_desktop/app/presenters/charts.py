@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QKeySequence
@@ -31,13 +31,11 @@ from PySide6.QtWidgets import QMenu, QWidget
 
 from ibkr_desktop.app import log
 from ibkr_desktop.app.broker_holder import BrokerHolder
-from ibkr_desktop.app.presenters.chart_marks import average_price, fill_marks, order_lines
 from ibkr_desktop.app.settings import Keys
 from ibkr_desktop.client.broker import Broker
 from ibkr_desktop.client.quote_feed import QuoteBatch, QuoteFeed
 from ibkr_desktop.client.tasks import TaskSet
 from ibkr_desktop.models.bar_builder import Timeframe
-from ibkr_desktop.models.chart_model import ChartModel
 from ibkr_desktop.models.fills import FillsModel
 from ibkr_desktop.models.frame_clock import FrameClock
 from ibkr_desktop.models.history_loader import HistoryLoader
@@ -48,10 +46,13 @@ from ibkr_desktop.protocol import quotes as typed
 from ibkr_desktop.protocol.bars import Bar
 from ibkr_desktop.protocol.orders import OrderTicket, Side
 from ibkr_desktop.protocol.ticket_form import working_order
-from ibkr_desktop.widgets.chart.chart_window import DEFAULT_TIMEFRAME, ChartWindow
 from ibkr_desktop.widgets.order_ticket import OrderTicketDialog
 from ibkr_desktop.widgets.table_view import DataTable
 from ibkr_desktop.widgets.watchlist_panel import WatchlistPanel
+
+if TYPE_CHECKING:  # imported when the first chart opens: numpy is not needed before
+    from ibkr_desktop.models.chart_model import ChartModel
+    from ibkr_desktop.widgets.chart.chart_window import ChartWindow
 
 _log = log.get("app.charts")
 
@@ -131,11 +132,15 @@ class ChartsPresenter(QObject):
         holder.broker_changed.connect(self._reload_all)
         self.restore()
 
-    def open_chart(self, conid: int, symbol: str, timeframe: str = DEFAULT_TIMEFRAME,
+    def open_chart(self, conid: int, symbol: str, timeframe: str = "",
                    indicators: list[str] | None = None) -> ChartWindow:
-        """Show the chart of ``conid`` (the open one is raised; a new one holds its quotes)."""
+        """Show the chart of ``conid`` (the open one is raised; a new one holds its quotes).
+        ``timeframe`` "" (or unknown): the chart window's default."""
         window = self.windows.get(conid)
         if window is None:
+            from ibkr_desktop.models.chart_model import ChartModel
+            from ibkr_desktop.widgets.chart.chart_window import ChartWindow
+
             window = ChartWindow(conid, symbol, timeframe, indicators or (), self._owner)
             model = ChartModel(self._source, self.loader, conid, Timeframe(window.timeframe),
                                parent=window)
@@ -185,7 +190,7 @@ class ChartsPresenter(QObject):
         for entry in Keys.CHARTS.get():
             try:
                 conid, symbol = int(entry["conid"]), str(entry["symbol"])
-                timeframe = str(entry.get("timeframe") or DEFAULT_TIMEFRAME)
+                timeframe = str(entry.get("timeframe") or "")
                 indicators = [str(name) for name in entry.get("indicators") or ()]
             except (AttributeError, TypeError, KeyError, ValueError):
                 _log.warning("saved chart entry skipped: %r", entry)
@@ -205,6 +210,8 @@ class ChartsPresenter(QObject):
             self._show_marks(conid)
 
     def _show_marks(self, conid: int) -> None:
+        from ibkr_desktop.app.presenters.chart_marks import average_price, fill_marks, order_lines
+
         trading = self._trading
         self.windows[conid].show_marks(
             order_lines(trading.orders, conid),
