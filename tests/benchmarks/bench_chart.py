@@ -13,7 +13,8 @@ price pane (3/4) over a volume pane (1/4), X linked, right axes, auto-range off,
 - ``chart.live_fps``: refreshes per second per chart that reached the screen, with 5 charts of
   10k bars (300 visible) in one window. Ticks come from a 5 ms timer caught up to wall time, each
   folded into the chart's ``BarSeries`` (every 60th tick opens a bar); a 33 ms timer (the frame
-  clock's rate) hands each changed chart its first changed index and scrolls in 30-bar jumps.
+  clock's rate) hands each changed chart its first changed index, scrolls in 30-bar jumps and
+  moves the last-price tag (line in the pane, box on the axis), as a chart window does.
   ``chart.live_paints_per_s`` counts every paint (a second paint per refresh would show here).
 - ``chart.live_cpu_pct``: process CPU time over wall time; the GUI thread is one core, so 100%
   means saturated.
@@ -37,8 +38,9 @@ from ibkr_desktop.models.series import BarSeries  # noqa: E402
 from ibkr_desktop.protocol.bars import Bar  # noqa: E402
 from ibkr_desktop.widgets.chart.bars_item import BarsItem  # noqa: E402
 from ibkr_desktop.widgets.chart.candles import CandleItem  # noqa: E402
+from ibkr_desktop.widgets.chart.price_tag import PriceTag  # noqa: E402
 from ibkr_desktop.widgets.chart.ranges import AXIS_WIDTH, show_bars  # noqa: E402
-from ibkr_desktop.widgets.chart.volume import VolumeItem  # noqa: E402
+from ibkr_desktop.widgets.chart.volume import VolumeAxis, VolumeItem  # noqa: E402
 
 Panes = list[tuple[pg.ViewBox, BarsItem]]
 VISIBLE = 300
@@ -63,7 +65,8 @@ def walk(n: int, seed: int = 1) -> BarSeries:
 def chart(series: BarSeries) -> tuple[pg.GraphicsLayoutWidget, Panes]:
     """The two-pane chart of ``series``."""
     widget = pg.GraphicsLayoutWidget()
-    price, volume = widget.addPlot(row=0, col=0), widget.addPlot(row=1, col=0)
+    price = widget.addPlot(row=0, col=0)
+    volume = widget.addPlot(row=1, col=0, axisItems={"right": VolumeAxis()})
     widget.ci.layout.setRowStretchFactor(0, 3)
     widget.ci.layout.setRowStretchFactor(1, 1)
     volume.setXLink(price)
@@ -134,6 +137,8 @@ class LiveChart:
         self.dirty = -1
         self.right = len(self.series)
         self.rng = np.random.default_rng(seed)
+        view = self.panes[0][0]
+        self.tag = PriceTag(view, self.widget.ci.getItem(0, 0).getAxis("right"))
         show_bars(self.panes, self.right - VISIBLE, self.right)
 
     def tick(self, count: int) -> None:
@@ -162,6 +167,7 @@ class LiveChart:
         if count > self.right:
             self.right = count + JUMP
         show_bars(self.panes, self.right - VISIBLE, self.right)
+        self.tag.set_price(float(self.series.close[-1]))  # the window's last-price tag
         self.counter.pending = True
 
 

@@ -28,6 +28,7 @@ class PriceTag(pg.InfiniteLine):  # type: ignore[misc]
         super().__init__(angle=0, movable=False, pen=pg.mkPen(BarsItem.colour(True),
                                                               style=pg.QtCore.Qt.PenStyle.DashLine))
         self.decimals = decimals
+        self._up = True
         self._view, self._axis = view, axis
         self.tag = pg.TextItem("", color="w", fill=BarsItem.colour(True), anchor=(0.0, 0.5))
         """The boxed price on the axis."""
@@ -46,10 +47,15 @@ class PriceTag(pg.InfiniteLine):  # type: ignore[misc]
             self.setVisible(False)
             self.tag.setVisible(False)
             return
-        colour = BarsItem.colour(up)
-        self.setPen(pg.mkPen(colour, style=pg.QtCore.Qt.PenStyle.DashLine))
-        self.tag.fill = pg.mkBrush(colour)
-        self.tag.setText(f"{price:,.{self.decimals}f}")
+        if up != self._up:  # a new pen and fill only when the colour changes
+            self._up = up
+            colour = BarsItem.colour(up)
+            self.setPen(pg.mkPen(colour, style=pg.QtCore.Qt.PenStyle.DashLine))
+            self.tag.fill = pg.mkBrush(colour)
+            self.tag.update()
+        text = f"{price:,.{self.decimals}f}"
+        if text != self.text:
+            self.tag.setText(text)
         self.setValue(price)
         self.setVisible(True)
         self._place()
