@@ -1,8 +1,9 @@
 """The embedded demo gateway, started on its own thread as early as possible.
 
-Importing and starting the demo gateway (aiohttp, cryptography) takes most of a second. Begun on
-a plain thread before the window is built, it overlaps with Qt's start-up, which is what keeps
-the first quotes under two seconds from launch.
+Importing and starting the demo gateway (aiohttp, cryptography) takes a few tenths of a second.
+Begun on a plain thread before the window is built, it overlaps with Qt's start-up, which helps
+keep the first quotes within 1.5 s of launch (``tests/benchmarks/bench_startup.py``). Only the
+demo imports the gateway's server: with a real gateway none of it is loaded.
 """
 
 from __future__ import annotations
