@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 
 from PySide6.QtCore import QObject, Qt, QTimer, Slot
-from PySide6.QtWidgets import QLabel, QMenuBar
+from PySide6.QtWidgets import QMenuBar
 
 from ibkr_desktop.app.broker_holder import BrokerHolder
 from ibkr_desktop.app.qt_async import async_slot
@@ -33,6 +33,7 @@ from ibkr_desktop.protocol.events import AccountsInfo, Fill
 from ibkr_desktop.protocol.market_session import us_session
 from ibkr_desktop.protocol.order_kinds import ACTIVE_STATUSES, OrderStatus
 from ibkr_desktop.protocol.order_records import OrderRecord
+from ibkr_desktop.widgets.menu_corner import MenuCornerLabel
 from ibkr_desktop.widgets.orders_panel import OrdersTable
 from ibkr_desktop.widgets.status_bar import ConnectionDoctor
 
@@ -98,7 +99,7 @@ class OrdersPresenter(QObject):
         table.cancel_all_requested.connect(self.cancel_all)
         holder.broker_changed.connect(self._wire)
         self._now_ms = now_ms
-        self.session_label = QLabel()
+        self.session_label = MenuCornerLabel()
         """The US market session, at the right end of the menu bar."""
         self.session_label.setObjectName("marketSession")
         self.session_label.setContentsMargins(8, 0, 12, 0)
