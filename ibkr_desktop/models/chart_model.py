@@ -2,7 +2,8 @@
 
 Flow: :meth:`ChartModel.load` backfills a page of history through the shared
 :class:`~ibkr_desktop.models.history_loader.HistoryLoader`, settles the history volume unit
-against the snapshot's day volume (§11), and seeds the bar builder with the newest bar; quote
+against the snapshot's day volume (§11), and seeds the bar builder with the newest bar and that
+day volume (7762: live bar volume is its growth); quote
 batches from the ``QuoteFeed`` (:meth:`apply_quotes`, one call per receive batch) then extend
 that bar or roll to the next on exchange time. Ticks that arrive while history loads are held
 and replayed after it, so history and live join with no gap and no duplicate bar.
@@ -177,18 +178,19 @@ class ChartModel(QObject):
 
     async def _settle_volume(self, bars: list[Bar]) -> tuple[float | None, int]:
         """Settle :attr:`volume_factor` (§11): the history's newest days vs the snapshot's day
-        volume. Returns the snapshot's day volume (shares; None if absent) and its time."""
+        volume. Returns the snapshot's precise day volume (7762, shares; None if absent: the
+        abbreviated 87 only settles the unit) and its time."""
         if not bars:
             return None, 0
         quotes = await self._source.snapshot([self.conid], _VOLUME_FIELDS)
         quote = quotes.get(self.conid, {})
         self._note_availability(quote.get("availability"))
-        day_volume = _number(quote.get("volume_long")) or _number(quote.get("volume"))
-        factor = settle_volume_factor(day_volumes(bars), day_volume)
+        precise = _number(quote.get("volume_long"))
+        factor = settle_volume_factor(day_volumes(bars), precise or _number(quote.get("volume")))
         if factor is not None:
             self.volume_factor = factor
         stamp = quote.get("updated_ms")
-        return day_volume, stamp if isinstance(stamp, int) else bars[-1].t_ms
+        return precise, stamp if isinstance(stamp, int) else bars[-1].t_ms
 
     def _scaled(self, bars: list[Bar]) -> list[Bar]:
         factor = self.volume_factor

@@ -232,12 +232,14 @@ async def test_volume_is_in_shares_at_every_timeframe(start_ms: int) -> None:
     try:
         for timeframe in Timeframe:
             model = ChartModel(broker, HistoryLoader(), AAPL, timeframe)
+            before = (await broker.snapshot([AAPL], ["7762"]))[AAPL]["volume_long"]
             assert await model.load() > 0, timeframe
+            after = (await broker.snapshot([AAPL], ["7762"]))[AAPL]["volume_long"]
             assert model.volume_factor == 100.0, timeframe
-            quote = (await broker.snapshot([AAPL], ["7762"]))[AAPL]
             newest_day = bar_start(int(model.series.t[-1]), Timeframe.D1)
             shares = float(model.series.volume[model.series.t >= newest_day].sum())
-            assert shares == pytest.approx(quote["volume_long"], rel=0.01), timeframe
+            # the day volume counts the test's trade of 100 at night too; history has no bar then
+            assert before - 101 <= shares <= after + 1, (timeframe, before, shares, after)
             assert float(model.series.volume.max()) < 2e8, timeframe  # AAPL: ~65M a day
             local = [dt.datetime.fromtimestamp(int(t) / 1000, NEW_YORK) for t in model.series.t]
             assert all(when.weekday() < 5 for when in local), timeframe
