@@ -76,6 +76,20 @@ def session_state(auth: AuthStatus, origin: str = "") -> SessionState:
     return logged_out(origin)
 
 
+def unreachable_sentence(err: IbkrError, origin: str = "") -> str:
+    """One sentence for a failed connection, with the socket's code when there is one.
+
+    The client's messages already name the gateway and the cause ("The gateway at
+    https://localhost:5000 is not reachable: Connection refused (errno 111 ECONNREFUSED).",
+    "the gateway's WebSocket at ws://… is not reachable (…)"), so they are used as they are,
+    made a sentence; only a message without one gets "Cannot reach the gateway at <origin>".
+    """
+    text = err.message.strip().rstrip(".")
+    if not text:
+        return f"Cannot reach the gateway at {origin or 'its address'}."
+    return f"{text[0].upper()}{text[1:]}."
+
+
 def session_state_for_error(err: IbkrError, origin: str = "") -> SessionState | None:
     """The session state a failed request reveals, or None when it says nothing about it.
 
@@ -84,8 +98,7 @@ def session_state_for_error(err: IbkrError, origin: str = "") -> SessionState | 
     """
     if isinstance(err, GatewayUnreachable | RequestTimedOut):
         return SessionState(SessionKind.GATEWAY_UNREACHABLE,
-                            f"Cannot reach the gateway at {origin or 'its address'} "
-                            f"({err.message}). Is it running? Retrying…")
+                            f"{unreachable_sentence(err, origin)} Is it running? Retrying…")
     if isinstance(err, NotAuthenticated):
         return logged_out(origin)
     if isinstance(err, NoBridge | AccountsNotQueried):
