@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QPainter, QPaintEvent, QPalette
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QSizePolicy, QWidget
 
 from ibkr_desktop.client.notices import Notice
@@ -122,8 +122,9 @@ class MessageLine(QLabel):
 
     A newer notice replaces the one shown, except that a less severe one waits until the shown
     one has been up for ``min_shown_ms`` (a warning is not wiped by "Connected" a moment
-    later); only the latest waiting notice is kept. The full text is also the tooltip (a text
-    too long for the space left of the doctor is cut). ``level`` is what is shown ("" = none).
+    later); only the latest waiting notice is kept. The full text is also the tooltip; a text
+    too long for the space left of the doctor ends in "…" (``shown_text``), never cut off
+    mid-word. ``level`` is what is shown ("" = none); ``text()`` is the notice as rich text.
     """
 
     def __init__(self, parent: QWidget | None = None, *, min_shown_ms: int = 3000) -> None:
@@ -133,6 +134,8 @@ class MessageLine(QLabel):
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.setMinimumWidth(120)
         self.level = ""
+        self._painted: tuple[str, str, str, str | None] | None = None
+        """(icon, icon colour, plain text, text colour or None for the palette's)."""
         self._waiting: Notice | None = None
         self._expire = _single_shot(self, self.clear_message)
         self._protect = _single_shot(self, self._show_waiting)
@@ -151,6 +154,7 @@ class MessageLine(QLabel):
         text = html.escape(notice.text)
         if notice.level != "info":
             text = f'<span style="color:{colour}">{text}</span>'
+        self._painted = (icon, colour, notice.text, None if notice.level == "info" else colour)
         self.setText(f'<span style="color:{colour}">{icon}</span> {text}')
         self.setToolTip(notice.text)
         self._expire.start(timeout_ms)
@@ -161,8 +165,36 @@ class MessageLine(QLabel):
         self._expire.stop()
         self._protect.stop()
         self.level = ""
+        self._painted = None
         self.clear()
         self.setToolTip("")
+
+    def shown_text(self) -> str:
+        """The words as painted at the current width: icon, space, text (with "…" if cut)."""
+        if self._painted is None:
+            return ""
+        icon, _colour, plain, _text_colour = self._painted
+        return f"{icon} {self._elided(plain)}"
+
+    def _elided(self, plain: str) -> str:
+        room = self.contentsRect().width() - self.fontMetrics().horizontalAdvance(
+            self._painted[0] + " " if self._painted else "")
+        return self.fontMetrics().elidedText(plain, Qt.TextElideMode.ElideRight, max(room, 0))
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+        """The icon in its colour, then the text cut with "…" to the width left."""
+        if self._painted is None:
+            return
+        icon, colour, plain, text_colour = self._painted
+        rect = self.contentsRect()
+        align = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        painter = QPainter(self)
+        painter.setPen(QColor(colour))
+        painter.drawText(rect, align, icon + " ")
+        rest = rect.adjusted(self.fontMetrics().horizontalAdvance(icon + " "), 0, 0, 0)
+        painter.setPen(QColor(text_colour) if text_colour
+                       else self.palette().color(self.foregroundRole()))
+        painter.drawText(rest, align, self._elided(plain))
 
     def _show_waiting(self) -> None:
         waiting, self._waiting = self._waiting, None

@@ -68,3 +68,25 @@ def test_titled_notices_and_errors_pop_up_plain_info_stays_in_the_bar() -> None:
     assert pops_up(Notice("error", "Certificate changed"))
     assert not pops_up(Notice("info", "Added NFLX"))
     assert not pops_up(Notice("warning", "Export failed: disk full"))
+
+
+def test_a_long_notice_in_a_narrow_line_ends_in_an_ellipsis(qtbot) -> None:
+    """Squeezed by the doctor (a small window, the gateway unreachable), the words end in "…"
+    instead of stopping mid-address ("The gateway at https://12"); widened, they are whole."""
+    line = MessageLine()
+    qtbot.addWidget(line)
+    text = ("The gateway at https://127.0.0.1:5000 is not reachable: Connection refused "
+            "(errno 111 ECONNREFUSED). Is it running? Retrying…")
+    line.show_notice(Notice("warning", text))
+    line.resize(160, 24)
+    line.show()
+    qtbot.waitExposed(line)
+    shown = line.shown_text()
+    assert shown.startswith("⚠ The gateway") and shown.endswith("…") and shown != f"⚠ {text}"
+    assert text.startswith(shown[2:-1])
+    assert line.fontMetrics().horizontalAdvance(shown) <= line.contentsRect().width()
+    assert line.toolTip() == text
+    line.resize(line.fontMetrics().horizontalAdvance(f"⚠ {text}") + 20, 24)
+    qtbot.waitUntil(lambda: line.shown_text() == f"⚠ {text}", timeout=2000)
+    line.clear_message()
+    assert line.shown_text() == ""
