@@ -8,7 +8,8 @@ other is ticked).
 A non-modal dialog (several may be open, one per contract). It shows what it is given (the
 quote, marked when delayed; the estimated order value and its share of net liquidation;
 problems under their fields; the outcome) and asks for what the user wants (``submit_requested``
-when Send is pressed). The ticket presenter checks, previews, confirms and places.
+when Send is pressed; the position held in the contract). The ticket presenter checks,
+previews, confirms and places.
 """
 
 from __future__ import annotations
@@ -78,6 +79,8 @@ class OrderTicketDialog(QDialog):
         self.oca_fields = TicketFields(self.oca_group)
         self.oca_fields.as_second_leg()
         QVBoxLayout(self.oca_group).addWidget(self.oca_fields)
+        self.position = QLabel(self)
+        self.position.setObjectName("ticketPosition")
         self.estimate = QLabel(self)
         self.estimate.setObjectName("ticketEstimate")
         self.problem = QLabel(self)
@@ -106,7 +109,7 @@ class OrderTicketDialog(QDialog):
         layout.addWidget(self.fields)
         layout.addWidget(self.oca)
         layout.addWidget(self.oca_group)
-        for widget in (self.estimate, self.problem, self.status, self.buttons):
+        for widget in (self.position, self.estimate, self.problem, self.status, self.buttons):
             layout.addWidget(widget)
 
     def open_for(self, conid: int, symbol: str, side: Side) -> None:
@@ -172,6 +175,17 @@ class OrderTicketDialog(QDialog):
         """The market session beside the symbol ("regular hours", "after-hours"...)."""
         self.session.setText(text)
         self.session.setToolTip(tip)
+
+    def set_position(self, quantity: float | None) -> None:
+        """What the account holds of the contract (shares or contracts; negative = short;
+        None = nothing): "You hold 50 MSFT", "You are short 30 TSLA", "No MSFT position"."""
+        symbol = self.fields.symbol
+        if not quantity:
+            self.position.setText(f"No {symbol} position")
+            return
+        amount = f"{abs(quantity):,.0f}" if quantity == int(quantity) else f"{abs(quantity):,g}"
+        self.position.setText(f"You hold {amount} {symbol}" if quantity > 0
+                              else f"You are short {amount} {symbol}")
 
     def set_estimate(self, text: str) -> None:
         """The order's estimated value line."""

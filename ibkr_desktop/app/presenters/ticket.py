@@ -170,6 +170,7 @@ class TicketPresenter(QObject):
             dialog.open_for(conid, symbol, side)
         ticket.quotes.hold({conid: symbol})
         self._show_session(dialog)
+        self._show_position(dialog)
         self._load_rules(ticket)
         dialog.fields.side.currentIndexChanged.connect(lambda: self._load_rules(ticket))
         self.ticket_opened.emit(dialog)
@@ -209,6 +210,14 @@ class TicketPresenter(QObject):
         ticket.dialog.set_quote(ticket.quote)
         ticket.prefill()
         ticket.dialog.set_estimate(ticket.estimate(self._net_liquidation))
+        self._show_position(ticket.dialog)
+
+    def _show_position(self, dialog: OrderTicketDialog) -> None:
+        """The selected account's position in the ticket's contract (the positions table's)."""
+        positions = self._window.positions_table.source
+        row = positions.row_of(dialog.fields.conid)
+        held = positions.record(row).get("quantity") if row is not None else None
+        dialog.set_position(float(held) if isinstance(held, int | float) else None)
 
     def _show_session(self, dialog: OrderTicketDialog) -> None:
         broker = self._holder.broker
