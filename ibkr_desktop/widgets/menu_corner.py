@@ -10,14 +10,16 @@ then starts with the whole text.
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, QSize, Qt
-from PySide6.QtGui import QHelpEvent, QPainter, QPaintEvent
-from PySide6.QtWidgets import QLabel, QMenuBar, QToolTip, QWidget
+from PySide6.QtGui import QHelpEvent
+from PySide6.QtWidgets import QMenuBar, QToolTip, QWidget
+
+from ibkr_desktop.widgets.elided_label import ElidedLabel
 
 MIN_TEXT_PX = 48
 """Below this many pixels of text room (logical px) the label shows no text at all."""
 
 
-class MenuCornerLabel(QLabel):
+class MenuCornerLabel(ElidedLabel):
     """A one-line label for ``QMenuBar.setCornerWidget`` that never covers a menu title.
 
     ``text()`` and ``toolTip()`` stay what the owner set; only the painting and the size hint
@@ -46,20 +48,10 @@ class MenuCornerLabel(QLabel):
             return full
         return QSize(self._room if room >= MIN_TEXT_PX else 0, full.height())
 
-    def minimumSizeHint(self) -> QSize:  # noqa: N802
-        return QSize(0, super().minimumSizeHint().height())
-
     def setText(self, text: str) -> None:  # noqa: N802
         """Set the whole text and let the menu bar lay it out again (it does not on its own)."""
         super().setText(text)
         self._relayout()
-
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
-        painter = QPainter(self)
-        self.style().drawItemText(painter, self.contentsRect(),
-                                  int(self.alignment() | Qt.AlignmentFlag.AlignVCenter),
-                                  self.palette(), self.isEnabled(), self.shown_text(),
-                                  self.foregroundRole())
 
     def event(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.ToolTip and self.shown_text() != self.text():

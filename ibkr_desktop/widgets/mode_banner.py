@@ -13,6 +13,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QWidget
 
 from ibkr_desktop.protocol.events import AccountsInfo
+from ibkr_desktop.widgets.elided_label import ElidedLabel
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +55,7 @@ class ModeBanner(QFrame):
         self.account: str | None = None
         self.headline = QLabel(self)
         self.headline.setObjectName("modeHeadline")
-        self.detail = QLabel(self)
+        self.detail = ElidedLabel(self)  # a narrow window cuts it with "…" (tooltip: all)
         self.detail.setObjectName("modeDetail")
         self.selector = QComboBox(self)
         self.selector.setObjectName("accountSelector")

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QSizePolicy, QWidget
 
@@ -26,6 +26,7 @@ from ibkr_desktop.client.notices import Notice
 from ibkr_desktop.models.freshness import stream_text
 from ibkr_desktop.protocol.events import SessionKind, SessionState
 from ibkr_desktop.protocol.pacing import GLOBAL_LIMIT
+from ibkr_desktop.widgets.elided_label import ElidedLabel
 
 
 class StreamInfo(Protocol):
@@ -97,24 +98,6 @@ _SEVERITY = {"info": ("ℹ", "#58a6ff", 5000), "warning": ("⚠", "#d29922", 100
 _ON_LIGHT = {"#58a6ff": "#0969da", "#d29922": "#9a6700", "#f85149": "#cf222e"}
 """The same colours dark enough to read on the light theme's status bar."""
 _RANK = {"info": 0, "warning": 1, "error": 2}
-
-
-class _SqueezableLabel(QLabel):
-    """A plain-text label the status bar may squeeze below its text's width: it then ends in
-    "…" instead of being drawn over its neighbours (the tooltip says it all)."""
-
-    def minimumSizeHint(self) -> QSize:
-        """No width needed: the text is cut with "…" to whatever width is given."""
-        return QSize(0, super().minimumSizeHint().height())
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        """Draw the text cut to the label's width."""
-        rect = self.contentsRect()
-        text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight,
-                                             rect.width())
-        painter = QPainter(self)
-        self.style().drawItemText(painter, rect, int(self.alignment()), self.palette(),
-                                  self.isEnabled(), text, self.foregroundRole())
 
 
 class MessageLine(QLabel):
@@ -237,20 +220,20 @@ class ConnectionDoctor(QWidget):
         self.fix_button.setObjectName("fixButton")
         self.fix_button.hide()
         self.fix_button.clicked.connect(self._fix)
-        self.stream_label = _SqueezableLabel(self)
+        self.stream_label = ElidedLabel(self)
         self.stream_label.setObjectName("streamHealth")
         self.pacing_bar = QProgressBar(self)
         self.pacing_bar.setObjectName("pacingMeter")
         self.pacing_bar.setRange(0, IBKR_REQUESTS_PER_S)
         self.pacing_bar.setFixedWidth(100)
         self.pacing_bar.setTextVisible(True)
-        self.pacing_caption = _SqueezableLabel("Requests:", self)
-        self.pacing_label = _SqueezableLabel(self)
+        self.pacing_caption = ElidedLabel("Requests:", self)
+        self.pacing_label = ElidedLabel(self)
         self.busy_bar = QProgressBar(self)
         self.busy_bar.setRange(0, 0)
         self.busy_bar.setFixedWidth(80)
         self.busy_bar.hide()
-        self.busy_label = _SqueezableLabel(self)
+        self.busy_label = ElidedLabel(self)
         self.busy_label.hide()
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 0, 4, 0)

@@ -12,7 +12,7 @@ from ibkr_desktop.models.orders import OrdersModel
 from ibkr_desktop.protocol.events import AccountsInfo, OrderUpdate, SessionKind, SessionState
 from ibkr_desktop.protocol.orders import OrderStatus
 from ibkr_desktop.protocol.portfolio import trading_mode
-from ibkr_desktop.widgets.mode_banner import ModeBanner
+from ibkr_desktop.widgets.mode_banner import MODES, ModeBanner
 from ibkr_desktop.widgets.orders_panel import OrdersTable
 from ibkr_desktop.widgets.settings_dialog import SettingsChoice, SettingsDialog
 from ibkr_desktop.widgets.status_bar import ConnectionDoctor
@@ -193,3 +193,19 @@ def test_settings_dialog_validates_the_gateway_url(qtbot) -> None:
     dialog.theme_box.setCurrentIndex(1)
     assert ok.isEnabled()
     assert dialog.choice() == SettingsChoice(False, "https://10.0.0.5:5000", "light")
+
+
+def test_a_narrow_banner_cuts_its_detail_with_an_ellipsis(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """At 1280x800 scale 2 the demo's detail was cut mid-word ("…open around the cloc"): it
+    ends in "…" now, the mode and account stay whole, the tooltip has every word."""
+    banner = ModeBanner()
+    qtbot.addWidget(banner)
+    banner.set_mode("DEMO", "DU1234567")
+    banner.resize(banner.headline.sizeHint().width() + 200, 30)
+    banner.show()
+    qtbot.waitExposed(banner)
+    detail = MODES["DEMO"].detail
+    shown = banner.detail.shown_text()
+    assert shown.endswith("…") and detail.startswith(shown[:-1]) and len(shown) > 5
+    assert banner.headline.width() >= banner.headline.sizeHint().width()
+    assert detail in banner.toolTip()
