@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import AsyncIterator
 
 import numpy as np
 import pytest
@@ -12,7 +11,7 @@ import pytest
 from ibkr_desktop.client.broker import Broker
 from ibkr_desktop.client.quote_feed import QuoteBatch as FeedBatch
 from ibkr_desktop.client.quote_feed import QuoteFeed
-from ibkr_desktop.demo_gateway.server import DemoGateway, GatewayConfig
+from ibkr_desktop.demo_gateway.server import DemoGateway
 from ibkr_desktop.models.bar_builder import NEW_YORK, Timeframe, bar_start
 from ibkr_desktop.models.chart_model import ChartModel
 from ibkr_desktop.models.history_loader import HistoryLoader
@@ -22,20 +21,6 @@ from tests.helpers import wait_until
 
 AAPL = 265598
 MSFT = 272093
-
-
-@pytest.fixture
-def gateway_config() -> GatewayConfig:
-    return fast_config()
-
-
-@pytest.fixture
-async def broker(gateway: DemoGateway) -> AsyncIterator[Broker]:
-    started = await start_broker(gateway.base_url)
-    try:
-        yield started
-    finally:
-        await started.stop()
 
 
 def _strictly_increasing(t: np.ndarray) -> bool:
