@@ -246,11 +246,13 @@ class MainWindow(QMainWindow):
         view.addAction("&Restore default layout", self.restore_default_layout)
         self._action(view, "Focus &watchlist", self.watchlist.table.setFocus, None, "Alt+1")
         for n, title in enumerate(("Positions", "Orders", "Executions", "Account"), start=2):
-            self._action(view, f"Focus {title.lower()}", partial(self._focus_dock, title), None,
-                         f"Alt+{n}")
+            self._action(view, f"Focus &{title.lower()}", partial(self._focus_dock, title),
+                         None, f"Alt+{n}")
 
         help_menu = bar.addMenu("&Help")
-        help_menu.addAction("How to &connect to IBKR…", lambda: self.help_requested.emit("gateway"))
+        self._action(help_menu, "How to &connect to IBKR…",
+                     lambda: self.help_requested.emit("gateway"),
+                     QKeySequence.StandardKey.HelpContents, "F1")
         help_menu.addAction("Open &log folder", lambda: self.help_requested.emit("logs"))
         help_menu.addAction("&About ibkr-desktop", lambda: self.help_requested.emit("about"))
 

@@ -170,12 +170,13 @@ def test_keyboard_reaches_every_panel(qtbot, qapp) -> None:
         window.activateWindow()
         qtbot.waitUntil(lambda: qapp.activeWindow() is window)
         actions = {a.text(): a for m in window.menu_bar.actions() for a in m.menu().actions()}
-        for text, widget in (("Focus orders", window.orders_table),
-                             ("Focus account", window.account_table),
+        for text, widget in (("Focus &orders", window.orders_table),
+                             ("Focus &account", window.account_table),
                              ("Focus &watchlist", window.watchlist.table)):
             actions[text].trigger()
             qtbot.waitUntil(widget.hasFocus)
-        assert actions["Focus positions"].shortcut().toString() == "Alt+2"
+        assert actions["Focus &positions"].shortcut().toString() == "Alt+2"
+        assert actions["How to &connect to IBKR…"].shortcut().toString() == "F1"
         actions["&Add symbol…"].trigger()
         qtbot.waitUntil(window.watchlist.search.hasFocus)
     finally:
