@@ -67,7 +67,10 @@ async def test_a_symbol_that_stops_updating_is_dimmed(qapp) -> None:
         await wait_until(lambda: model.data(model.index(row, 0), Role.STALE), timeout=4)
         color = model.data(model.index(row, 0), Qt.ItemDataRole.ForegroundRole)
         assert color is not None and color.alpha() < 255
-        assert not model.data(model.index(model.row_of(MSFT), 0), Role.STALE)
+        # a row that still gets quotes is not dimmed, or (a busy machine late by more than the
+        # limit) is lit again by its next quote while the silent row stays dimmed
+        await wait_until(lambda: not model.data(model.index(model.row_of(MSFT), 0), Role.STALE)
+                         and model.data(model.index(row, 0), Role.STALE))
 
 
 async def test_fill_shows_in_positions_orders_executions(qapp) -> None:
