@@ -1,4 +1,5 @@
-"""The order ticket says what the account holds of its contract, and follows fills."""
+"""The order ticket says what the account holds of its contract (and follows fills), and
+warns in its estimate when an order is worth more than the whole account."""
 
 from __future__ import annotations
 
@@ -29,5 +30,12 @@ async def test_the_ticket_shows_the_position_held_and_follows_a_fill(qapp) -> No
         assert ibm.position.text() == "No IBM position"
         await place(app, OrderTicket(MSFT, Side.BUY, 7, OrderType.MKT))
         await wait_until(lambda: msft.position.text() == f"You hold {held + 7:,.0f} MSFT", 10)
+        msft.fields.edits["quantity"].setText("1000000")  # a fat finger: 1,000,000 shares
+        await wait_until(lambda: "more than the whole account" in msft.estimate.text(), 10)
+        share = msft.estimate.text().split(" · ")[1]
+        assert "," in share.split("%")[0]  # 42,843.8%, not 42843.8%
+        msft.fields.edits["quantity"].setText("10")
+        await wait_until(lambda: "more than" not in msft.estimate.text()
+                         and "Estimated value 4," in msft.estimate.text())
         for dialog in (msft, tsla, ibm):
             dialog.reject()

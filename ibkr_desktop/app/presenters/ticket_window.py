@@ -51,8 +51,9 @@ class TicketWindow:
                 fields.set_price("stop", far + step if buy else far - step)
 
     def estimate(self, net_liquidation: float | None) -> str:
-        """"Estimated value 18,500.00 · 1.9% of net liquidation (996,414)"; "" when the
-        quantity or a price is missing."""
+        """"Estimated value 18,500.00 · 1.9% of net liquidation (996,414)", "… · 4,284.4% of net
+        liquidation (993,306) — more than the whole account"; "" when the quantity or a price
+        is missing."""
         form = self.dialog.fields.form()
         market = self.market()
         quantity = _number(form.quantity)
@@ -67,7 +68,9 @@ class TicketWindow:
         text = f"Estimated value {notional:,.2f}"
         if net_liquidation:
             share = notional / net_liquidation * 100
-            text += f" · {share:.1f}% of net liquidation ({net_liquidation:,.0f})"
+            text += f" · {share:,.1f}% of net liquidation ({net_liquidation:,.0f})"
+            if share > 100:  # a fat finger, most likely: say it before Send
+                text += " — more than the whole account"
         return text
 
 
