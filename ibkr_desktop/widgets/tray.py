@@ -136,6 +136,8 @@ class TrayIcon(QSystemTrayIcon):
         self.show_action = self.menu.addAction("Hide window", self.toggle_window)
         self.mode_action = self.menu.addAction("")
         self.mode_action.setEnabled(False)  # a label: the mode the app trades in
+        self.connection_action = self.menu.addAction("")
+        self.connection_action.setEnabled(False)  # a label: the connection, window hidden too
         self.menu.addSeparator()
         self.sound_action = self.menu.addAction("Sound with pop-ups")
         self.sound_action.setCheckable(True)
@@ -156,9 +158,11 @@ class TrayIcon(QSystemTrayIcon):
         self._update_menu()
 
     def set_connection(self, text: str) -> None:
-        """Second tooltip line: the connection state in plain words."""
+        """The connection state in plain words: second tooltip line, and a menu line (what a
+        trader with the window hidden looks for)."""
         self.connection = text
         self._update_tooltip()
+        self._update_menu()
 
     def show_if_available(self) -> None:
         """Show only where a tray host exists (never offscreen)."""
@@ -186,6 +190,8 @@ class TrayIcon(QSystemTrayIcon):
         self.show_action.setText("Hide window" if shown else "Show window")
         account = f" · {self._account}" if self._account else ""
         self.mode_action.setText(f"Mode: {MODES.get(self.mode, MODES['LIVE']).headline}{account}")
+        self.connection_action.setText(f"Connection: {self.connection}")
+        self.connection_action.setVisible(bool(self.connection))
 
     def _update_tooltip(self) -> None:
         account = f" · {self._account}" if self._account else ""

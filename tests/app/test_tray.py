@@ -93,9 +93,13 @@ def test_tray_menu_shows_hides_the_window_names_the_mode_and_keeps_the_sound(qap
     try:
         window.set_mode("PAPER", "DU123")
         tray.menu.aboutToShow.emit()
-        texts = [a.text() for a in tray.menu.actions() if a.text()]
+        texts = [a.text() for a in tray.menu.actions() if a.text() and a.isVisible()]
         assert texts == ["Hide window", "Mode: PAPER TRADING · DU123", "Sound with pop-ups",
                          "Quit"]
+        tray.set_connection("Gateway not reachable")
+        assert tray.connection_action.isVisible() and not tray.connection_action.isEnabled()
+        assert tray.connection_action.text() == "Connection: Gateway not reachable"
+        assert tray.menu.actions().index(tray.connection_action) == 2  # under the mode
         tray.show_action.trigger()
         assert not window.isVisible() and tray.show_action.text() == "Show window"
         tray.show_action.trigger()
