@@ -196,7 +196,9 @@ class SelfTest:
         panel.table.select_row(row)
         panel.request_chart()  # as a double-click or Ctrl+G does
         charts = self.app.presenters.charts
-        window, model = charts.windows[self.order.conid], charts.models[self.order.conid]
+        window, model = charts.windows.get(self.order.conid), charts.models.get(self.order.conid)
+        if window is None or model is None:
+            raise StepFailed(f"no chart window opened for {self.order.symbol} (see the log)")
         await _until(lambda: len(model.series) > 1 and not model.loading
                      and window.readout.text())
         before = window.readout.text()

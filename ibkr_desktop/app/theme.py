@@ -16,6 +16,7 @@ from PySide6.QtCore import QDir
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
+from ibkr_desktop import resources as shipped
 from ibkr_desktop.app import log
 from ibkr_desktop.models.table import TableColors
 
@@ -46,7 +47,8 @@ _PALETTES: dict[str, dict[QPalette.ColorRole, str]] = {
 def stylesheet(name: str) -> str:
     """The theme's QSS text ("" when the resource file is missing)."""
     try:
-        return (resources.files("ibkr_desktop.resources") / f"{name}.qss").read_text("utf-8")
+        text: str = shipped.read_text(shipped.theme(name))  # mypy sees resources/ as untyped
+        return text
     except (OSError, ModuleNotFoundError):
         log.get("ui").warning("theme stylesheet %s.qss not found; using the palette only", name)
         return ""
