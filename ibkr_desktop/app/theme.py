@@ -16,7 +16,7 @@ from PySide6.QtCore import QDir
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
-from ibkr_desktop import resources as shipped
+import ibkr_desktop.resources as shipped
 from ibkr_desktop.app import log
 from ibkr_desktop.models.table import TableColors
 
