@@ -15,6 +15,9 @@ from ibkr_desktop.protocol import _coerce
 from ibkr_desktop.protocol.errors import IbkrError
 from ibkr_desktop.protocol.order_kinds import ACTIVE_STATUSES, OrderStatus
 
+_MAX_SAID = 300
+"""Characters of IBKR's words kept in a rejection's message."""
+
 
 class OrderRejectedError(IbkrError):
     """Nothing was placed: IBKR answered ``{"error": ...}`` or refused every order of the answer.
@@ -134,10 +137,11 @@ def parse_placement_response(body: object) -> list[PlacementAnswer]:
             is neither an order nor a question.
     """
     if isinstance(body, Mapping) and body.get("error") and "order_id" not in body:
-        raise OrderRejectedError(str(body["error"]))
+        raise OrderRejectedError(_one_line(body["error"]))
     items = _coerce.records(body)
     if not items:
-        raise OrderRejectedError(_coerce.text(body) or "The gateway gave no answer for the order")
+        raise OrderRejectedError(_one_line(_coerce.text(body))
+                                 or "The gateway gave no answer for the order")
     results: list[PlacementAnswer] = []
     for item in items:
         reply_id = _coerce.text(item.get("id"))
@@ -148,6 +152,16 @@ def parse_placement_response(body: object) -> list[PlacementAnswer]:
         else:
             raise OrderRejectedError(f"Unexpected order answer: {dict(item)!r}"[:300])
     return results
+
+
+def _one_line(said: object) -> str:
+    """What IBKR said, as one bounded line for the user and the log (an ``error`` that is not
+    a string, or spans lines, must not make a wall of text)."""
+    if said is None:
+        return ""
+    text = said if isinstance(said, str) else repr(said)
+    text = " ".join(text.split())
+    return text if len(text) <= _MAX_SAID else text[:_MAX_SAID - 1] + "…"
 
 
 def placed_anything(answers: Sequence[PlacementAnswer]) -> bool:
