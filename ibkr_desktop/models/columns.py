@@ -161,6 +161,17 @@ def format_value(kind: Kind, value: object) -> str:
     return _FORMATTERS[kind](number)
 
 
+def count_of(count: int, noun: str, plural: str = "") -> str:
+    """A count with its noun in the right number: ``1 row``, ``0 rows``, ``2 orders``.
+
+    Args:
+        count: how many.
+        noun: the singular ("row").
+        plural: the plural when it is not ``noun + "s"`` ("entries").
+    """
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"
+
+
 def sign_of(kind: Kind, value: object) -> int:
     """+1/-1 for a positive/negative value of a signed kind, else 0 (no colour)."""
     if kind not in SIGNED_KINDS:

@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from ibkr_desktop.client.stream_connect import StreamStatus, StreamTimings
+from ibkr_desktop.models.columns import count_of
 from ibkr_desktop.protocol.events import SessionKind, SessionState
 
 if TYPE_CHECKING:
@@ -142,5 +143,5 @@ def stream_text(connected: bool, last_heartbeat_ms: int | None, reconnects: int,
     else:
         parts = ["Stream: live" if connected else "Stream: down"]
         parts.append("no heartbeat yet" if age is None else f"heartbeat {age:.0f}s ago")
-    parts.append(f"{reconnects} reconnect{'s' if reconnects != 1 else ''}")
+    parts.append(count_of(reconnects, "reconnect"))
     return " · ".join(parts)

@@ -5,7 +5,8 @@ values) and hands it here, so the slow part (openpyxl especially) never blocks t
 touches a QObject. Values are written the way a trader reads them in a spreadsheet:
 
 * numbers without float noise (``732.000000000001`` -> ``732``; prices keep 6 decimals, money
-  and P&L 4), whole quantities and volumes as integers;
+  and P&L 4), whole quantities and volumes as integers; percentages (Chg %, Weight) with 2
+  decimals in CSV (``-1.45``, ``12.50``), as the table shows them;
 * times (epoch ms) with their date: ``2026-11-30 14:31:05`` (local time) in CSV, a real
   date-time cell in XLSX;
 * in XLSX a number format per kind (prices ``0.00##``, quantities ``0``, money ``#,##0.00``,
@@ -26,7 +27,7 @@ from ibkr_desktop.models.columns import Kind
 Cell = str | float | int | datetime | None
 
 _DECIMALS: dict[Kind, int] = {
-    Kind.PRICE: 6, Kind.CHANGE: 6, Kind.PERCENT: 4, Kind.WEIGHT: 4, Kind.SIZE: 6,
+    Kind.PRICE: 6, Kind.CHANGE: 6, Kind.PERCENT: 2, Kind.WEIGHT: 2, Kind.SIZE: 6,
     Kind.VOLUME: 0, Kind.MONEY: 4, Kind.PNL: 4,
 }
 """Decimals kept per kind (beyond them a float's last digits are noise, not data)."""
@@ -41,6 +42,9 @@ XLSX_FORMATS: dict[Kind, str] = {
 
 _PERCENTS = frozenset({Kind.PERCENT, Kind.WEIGHT})
 """Kinds held in percent (1.45 = 1.45%): written to XLSX as the fraction (0.0145)."""
+
+_NOT_IN_FILE_NAMES = '/\\:*?"<>|'
+"""Characters a file name cannot hold on some system (path separators, Windows' reserved)."""
 
 TIME_TEXT = "%Y-%m-%d %H:%M:%S"
 """How a time is written in CSV (local time, ISO order)."""
@@ -79,11 +83,13 @@ def clean(kind: Kind, value: Cell) -> Cell:
     return int(rounded) if rounded.is_integer() else rounded
 
 
-def _csv_text(value: Cell) -> str | float | int:
+def _csv_text(kind: Kind, value: Cell) -> str | float | int:
     if value is None:
         return ""
     if isinstance(value, datetime):
         return value.strftime(TIME_TEXT)
+    if kind in _PERCENTS and isinstance(value, int | float) and math.isfinite(value):
+        return f"{value:.{_DECIMALS[kind]}f}"
     return value
 
 
@@ -92,9 +98,16 @@ def write_csv(path: Path, table: TableSnapshot) -> int:
     with path.open("w", newline="", encoding="utf-8-sig") as fh:
         writer = csv.writer(fh)
         writer.writerow(table.header)
-        writer.writerows([_csv_text(clean(k, v)) for k, v in zip(table.kinds, row, strict=True)]
+        writer.writerows([_csv_text(k, clean(k, v)) for k, v in zip(table.kinds, row, strict=True)]
                          for row in table.rows)
     return len(table.rows)
+
+
+def file_stem(title: str) -> str:
+    """A file name for an export of ``title``: "Positions" -> "positions", "Tech/AI" ->
+    "tech-ai", "mylist" -> "mylist" (lower case, blanks and path characters as dashes)."""
+    stem = "".join("-" if c in _NOT_IN_FILE_NAMES or c.isspace() else c for c in title)
+    return stem.strip("-. ").lower() or "export"
 
 
 def sheet_name(title: str) -> str:

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from ibkr_desktop.client.journal import JournalEntry
-from ibkr_desktop.models.columns import Column, Kind
+from ibkr_desktop.models.columns import Column, Kind, count_of
 from ibkr_desktop.models.table import RecordTableModel
 from ibkr_desktop.widgets.table_view import DataTable
 
@@ -116,7 +116,8 @@ class JournalWindow(QWidget):
 
     def _update_count(self) -> None:
         shown, total = self.table.model().rowCount(), self.model.rowCount()
-        self.count.setText(f"{total} events" if shown == total else f"{shown} of {total} events")
+        events = count_of(total, "event")
+        self.count.setText(events if shown == total else f"{shown} of {events}")
 
     def _ask_export_path(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export the order journal",

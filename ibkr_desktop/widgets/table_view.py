@@ -40,10 +40,10 @@ from PySide6.QtWidgets import (
 )
 from qasync import asyncSlot
 
-from ibkr_desktop.models.columns import Kind
+from ibkr_desktop.models.columns import Kind, count_of
 from ibkr_desktop.models.sorting import PinnedLastProxy
 from ibkr_desktop.models.table import RecordTableModel, Role
-from ibkr_desktop.widgets.export import Cell, TableSnapshot, write_csv, write_xlsx
+from ibkr_desktop.widgets.export import Cell, TableSnapshot, file_stem, write_csv, write_xlsx
 from ibkr_desktop.widgets.export_folder import Remembered, remember, start_folder
 
 _RAW_KINDS = frozenset(Kind) - {Kind.TEXT, Kind.AGE}
@@ -102,6 +102,8 @@ class DataTable(QTableView):
         """Told how long each repaint took (the frame clock spaces frames out under load)."""
         self.export_folder: Remembered | None = None
         """The folder of the last export (the save dialog starts there; else in Documents)."""
+        self.export_title: Callable[[], str] = lambda: self.title
+        """The name an export takes (file name, sheet): the watchlist gives its list's name."""
         self._default_columns()
 
     # -- rows -----------------------------------------------------------------------------
@@ -210,17 +212,18 @@ class DataTable(QTableView):
         self.columns_changed.emit()
 
     # -- copy / export --------------------------------------------------------------------
-    def snapshot(self, *, raw: bool = False,
-                 rows: Sequence[int] | None = None) -> tuple[list[str], list[list[Cell]]]:
+    def snapshot(self, *, raw: bool = False, rows: Sequence[int] | None = None,
+                 shown: Sequence[int] | None = None) -> tuple[list[str], list[list[Cell]]]:
         """Header and rows exactly as shown (visible columns, view order).
 
         Args:
             raw: numbers as numbers and times as epoch ms (for files) instead of display text
                 (for the clipboard).
             rows: view rows to take; default all.
+            shown: logical columns to take; default the visible ones in view order.
         """
         model = self.model()
-        shown = self.shown_columns()
+        shown = self.shown_columns() if shown is None else shown
         columns = self.source.columns
         header = [columns[c].title for c in shown]
         wanted = range(model.rowCount()) if rows is None else rows
@@ -243,33 +246,38 @@ class DataTable(QTableView):
         lines = ["\t".join(header)] + ["\t".join("" if v is None else str(v) for v in r)
                                        for r in rows]
         QGuiApplication.clipboard().setText("\n".join(lines) + "\n")
-        self.message.emit(f"Copied {len(rows)} row{'s' if len(rows) != 1 else ''}")
+        self.message.emit(f"Copied {count_of(len(rows), 'row')}")
 
     def table_snapshot(self) -> TableSnapshot:
-        """Every shown row with raw values and the column kinds, for a file export."""
-        header, rows = self.snapshot(raw=True)
+        """Every shown row with raw values and the column kinds, for a file export.
+
+        The Age column is left out: "0.4s" says how fresh a row was on screen, which the file's
+        reader can neither sort nor use once the moment has passed.
+        """
         columns = self.source.columns
-        return TableSnapshot(self.title, header, [columns[c].kind for c in self.shown_columns()],
-                             rows)
+        shown = [c for c in self.shown_columns() if columns[c].kind is not Kind.AGE]
+        header, rows = self.snapshot(raw=True, shown=shown)
+        return TableSnapshot(self.export_title(), header, [columns[c].kind for c in shown], rows)
 
     async def export_to(self, path: Path) -> int:
         """Write every shown row to ``path`` (``.xlsx`` -> Excel, else CSV) off the GUI thread."""
         table = self.table_snapshot()
         writer = write_xlsx if path.suffix.lower() == ".xlsx" else write_csv
-        self.busy.emit(True, f"Exporting {len(table.rows)} rows to {path.name}…")
+        self.busy.emit(True, f"Exporting {count_of(len(table.rows), 'row')} to {path.name}…")
         try:
             count = await asyncio.get_running_loop().run_in_executor(None, writer, path, table)
         finally:
             self.busy.emit(False, "")
-        self.message.emit(f"Exported {count} rows to {path}")
+        self.message.emit(f"Exported {count_of(count, 'row')} to {path}")
         return count
 
     def export_dialog(self, fmt: str) -> None:
         """Ask where to save (modal, outside any coroutine), then export in the background."""
         suffix = "xlsx" if fmt == "xlsx" else "csv"
         label = "Excel workbook (*.xlsx)" if suffix == "xlsx" else "CSV file (*.csv)"
-        default = Path(self.start_folder(), f"{self.title.lower().replace(' ', '-')}.{suffix}")
-        name, _ = QFileDialog.getSaveFileName(self, f"Export {self.title}", str(default), label)
+        title = self.export_title()
+        default = Path(self.start_folder(), f"{file_stem(title)}.{suffix}")
+        name, _ = QFileDialog.getSaveFileName(self, f"Export {title}", str(default), label)
         if name:
             remember(self.export_folder, name)
             self._export_in_background(
@@ -343,3 +351,4 @@ class _Blocked:
 
     def __exit__(self, *exc: object) -> None:
         self._header.blockSignals(self._was)
+

@@ -16,6 +16,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
+from ibkr_desktop.models.columns import count_of
 from ibkr_desktop.models.watchlist import WatchItem
 from ibkr_desktop.widgets.contract_search import SearchFn
 
@@ -62,7 +63,7 @@ async def resolve(symbols: Sequence[str], search: SearchFn,
 def import_message(source: str, found: int, missing: Sequence[str]) -> str:
     """One status line: how many symbols of which file were found, and which were not."""
     total = found + len(missing)
-    text = f"Imported {found} of {total} symbols from {source}"
+    text = f"Imported {found} of {count_of(total, 'symbol')} from {source}"
     if missing:
         text += f"; not found: {', '.join(missing)}"
     return text

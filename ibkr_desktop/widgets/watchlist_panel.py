@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 from qasync import asyncSlot
 
+from ibkr_desktop.models.columns import count_of
 from ibkr_desktop.models.watchlist import WatchItem, WatchlistModel
 from ibkr_desktop.models.watchlists import WatchlistSet
 from ibkr_desktop.protocol.errors import IbkrError
@@ -73,6 +74,7 @@ class WatchlistPanel(QWidget):
         self.picker.setMinimumContentsLength(12)
         self.search = ContractSearchBox(search, self)
         self.table = DataTable(model, name="Watchlist", parent=self)
+        self.table.export_title = lambda: self.lists.current
         self.list_menu_button = QToolButton(self)
         self.list_menu_button.setText("Lists")
         self.list_menu_button.setToolTip("New, rename, import or delete watchlists")
@@ -174,7 +176,7 @@ class WatchlistPanel(QWidget):
             return
         count = len(self.model.items())
         box = ask_destructive(self, "Delete watchlist", f"Delete the watchlist “{name}”?",
-                              f"The list and its {count} symbol{'s' if count != 1 else ''} "
+                              f"The list and its {count_of(count, 'symbol')} "
                               "are deleted; this cannot be undone.", "Delete watchlist",
                               lambda: self._delete(name))
         self._track(box)
@@ -222,7 +224,7 @@ class WatchlistPanel(QWidget):
         found by the search; returns (and shows) the one message naming those not found."""
         try:
             symbols = read_symbols(path)
-            self.message.emit(f"Importing {len(symbols)} symbols from {path.name}…")
+            self.message.emit(f"Importing {count_of(len(symbols), 'symbol')} from {path.name}…")
             found, missing = await resolve(symbols, self._search_fn)
         except OSError as exc:
             text = f"Import failed: {exc.strerror or exc}"

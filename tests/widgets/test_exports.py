@@ -104,3 +104,67 @@ def test_save_dialog_starts_in_the_last_folder_else_documents(qtbot, tmp_path: P
     assert table.start_folder() == str(tmp_path)
     memory.set(str(tmp_path / "gone"))
     assert table.start_folder() == first
+
+
+def watchlist_panel(qtbot):
+    """A watchlist named "mylist" with one quoted row (AAPL: last 188.62, Chg % -1.4537)."""
+    from ibkr_desktop.models.watchlist import WatchItem, WatchlistModel
+    from ibkr_desktop.models.watchlists import WatchlistSet
+    from ibkr_desktop.widgets.watchlist_panel import WatchlistPanel
+
+    async def no_search(text: str) -> list:
+        return []
+
+    model = WatchlistModel(clock=lambda: NOW_S)
+    panel = WatchlistPanel(model, WatchlistSet({"mylist": [WatchItem(265598, "AAPL")]}),
+                           no_search)
+    qtbot.addWidget(panel)
+    model.apply({265598: {"last": 188.62, "change_pct": -1.4537, "change": -2.77}})
+    model.flush()
+    return panel
+
+
+async def test_watchlist_export_is_named_after_the_list_without_the_age_text(
+        qtbot, tmp_path: Path, monkeypatch) -> None:
+    """Export of the list "mylist": the save dialog offers mylist.csv, the sheet is "mylist",
+    the file has no "0.0s" Age column, Chg % has 2 decimals, and the message says "1 row"."""
+    table = watchlist_panel(qtbot).table
+    offered: list[str] = []
+    monkeypatch.setattr("ibkr_desktop.widgets.table_view.QFileDialog.getSaveFileName",
+                        lambda parent, caption, path, label: (offered.append(path), ("", ""))[1])
+    table.export_dialog("csv")
+    assert Path(offered[0]).name == "mylist.csv"
+    said: list[str] = []
+    table.message.connect(said.append)
+    await table.export_to(tmp_path / "w.csv")
+    assert said == [f"Exported 1 row to {tmp_path / 'w.csv'}"]
+    with (tmp_path / "w.csv").open(encoding="utf-8-sig") as fh:
+        rows = list(csv.DictReader(fh))
+    assert "Age" not in rows[0] and rows[0]["Symbol"] == "AAPL"
+    assert rows[0]["Last"] == "188.62" and rows[0]["Chg %"] == "-1.45"
+    await table.export_to(tmp_path / "w.xlsx")
+    assert load_workbook(tmp_path / "w.xlsx").sheetnames == ["mylist"]
+
+
+async def test_weight_and_change_percent_have_two_decimals_in_csv(qtbot, tmp_path: Path) -> None:
+    """Positions CSV: Weight -15.94 (not -15.9412) and Chg % -1.45 (not -1.4537), like the table."""
+    table = positions_table(qtbot)
+    table.source.apply_quotes({1: {"change_pct": -1.4537, "last": 188.6}})
+    table.source.flush()
+    await table.export_to(tmp_path / "p.csv")
+    with (tmp_path / "p.csv").open(encoding="utf-8-sig") as fh:
+        rows = list(csv.DictReader(fh))
+    assert rows[0]["Chg %"] == "-1.45"
+    for row in rows[:3]:
+        whole, _, decimals = row["Weight"].partition(".")
+        assert whole.lstrip("-").isdigit() and len(decimals) == 2, row["Weight"]
+
+
+def test_counts_take_the_right_number() -> None:
+    """1 row, 0 rows, 2 symbols, 1 journal event: never "1 rows"."""
+    from ibkr_desktop.models.columns import count_of
+    from ibkr_desktop.widgets.export import file_stem
+
+    assert [count_of(n, "row") for n in (0, 1, 2)] == ["0 rows", "1 row", "2 rows"]
+    assert count_of(1, "journal event") == "1 journal event"
+    assert file_stem("Tech/AI picks") == "tech-ai-picks" and file_stem("mylist") == "mylist"

@@ -16,6 +16,7 @@ from ibkr_desktop.app.main_window import MainWindow
 from ibkr_desktop.client.broker import Broker
 from ibkr_desktop.client.journal import Journal, export_csv
 from ibkr_desktop.client.notices import Notifier
+from ibkr_desktop.models.columns import count_of
 from ibkr_desktop.widgets.journal_window import JournalWindow
 
 
@@ -83,5 +84,5 @@ class JournalPresenter(QObject):
         except OSError as exc:
             self.notifier.post("warning", f"Journal export failed: {exc.strerror or exc}")
             return 0
-        self.notifier.post("info", f"Exported {count} journal events to {path}")
+        self.notifier.post("info", f"Exported {count_of(count, 'journal event')} to {path}")
         return count
