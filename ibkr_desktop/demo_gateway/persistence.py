@@ -165,3 +165,77 @@ class AccountKeeper:
     def _invalidate(self) -> None:
         for account_id in self._brokerage.portfolio.accounts:
             self._brokerage.portfolio.invalidate(account_id)
+
+
+class AccountFileInUse(Exception):
+    """Another process holds the account file's lock; ``pid`` is its process id (None: unknown)."""
+
+    def __init__(self, path: Path, pid: int | None) -> None:
+        holder = f"process {pid}" if pid is not None else "another process"
+        super().__init__(f"the demo account file {path} is in use by {holder} (another "
+                         "ibkr-desktop-gateway or ibkr-desktop); two gateways on one file "
+                         "overwrite each other's fills and reuse order ids")
+        self.pid = pid
+
+
+class AccountFileLock:
+    """An exclusive lock on an account file, so two gateways never share one: ``<file>.lock``
+    beside it, locked with ``fcntl.flock`` (``msvcrt.locking`` on Windows) and holding the
+    owner's pid. The operating system drops the lock when its process ends, so a crashed
+    gateway never leaves a stale lock behind.
+
+    Args:
+        path: the account file (the lock file is ``path`` + ``.lock``).
+    """
+
+    def __init__(self, path: Path | str) -> None:
+        self.account_path = Path(path)
+        self.path = Path(str(path) + ".lock")
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        """Take the lock (creating the folder and the lock file as needed).
+
+        Raises:
+            AccountFileInUse: another process holds it.
+            OSError: the lock file cannot be created.
+        """
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            _lock(fd)
+        except OSError:
+            try:
+                holder = os.read(fd, 32).decode("ascii", "replace").strip()
+            except OSError:  # Windows: the holder's locked byte cannot be read
+                holder = ""
+            finally:
+                os.close(fd)
+            raise AccountFileInUse(self.account_path,
+                                   int(holder) if holder.isdigit() else None) from None
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode("ascii"))
+        self._fd = fd
+
+    @property
+    def locked(self) -> bool:
+        """Whether this object holds the lock."""
+        return self._fd is not None
+
+    def release(self) -> None:
+        """Give the lock up (the lock file stays; it is harmless unlocked)."""
+        if self._fd is not None:
+            os.close(self._fd)  # closing drops the lock
+            self._fd = None
+
+
+def _lock(fd: int) -> None:
+    """Lock ``fd`` exclusively without waiting; OSError when another process holds it."""
+    if os.name == "nt":
+        import msvcrt
+
+        msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
+    else:
+        import fcntl
+
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
