@@ -51,9 +51,10 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from ibkr_desktop.app import log  # noqa: E402
 from ibkr_desktop.app.crash import CrashReporter  # noqa: E402
-from ibkr_desktop.app.embedded import start_demo_gateway  # noqa: E402
+from ibkr_desktop.app.embedded import data_dir, start_demo_gateway  # noqa: E402
 from ibkr_desktop.app.gc_guard import GuiThreadGarbageCollector  # noqa: E402
 from ibkr_desktop.app.settings import APPLICATION, ORGANISATION, Keys  # noqa: E402
+from ibkr_desktop.app.single_instance import SingleInstance, bring_to_front  # noqa: E402
 from ibkr_desktop.widgets.icons import app_icon  # noqa: E402
 from ibkr_desktop.widgets.settings_dialog import valid_gateway_url  # noqa: E402
 
@@ -110,8 +111,10 @@ def choose_connection(args: argparse.Namespace) -> tuple[bool, str]:
 
 
 async def run(args: argparse.Namespace, app: QApplication, reporter: CrashReporter,
-              demo_gateway: Future[Any] | None = None) -> int:
-    """Build the app, connect, and wait until the window closes."""
+              demo_gateway: Future[Any] | None = None,
+              instance: SingleInstance | None = None) -> int:
+    """Build the app, connect, and wait until the window closes (a second start of the app
+    on this profile, told by ``instance``, brings the window to the front)."""
     from ibkr_desktop.app.presenters.session import Endpoint
     from ibkr_desktop.app.self_test import SelfTest
     from ibkr_desktop.app.startup import build
@@ -123,6 +126,8 @@ async def run(args: argparse.Namespace, app: QApplication, reporter: CrashReport
     window = parts.window
     self_test = SelfTest(parts, lambda line: print(line, flush=True)) if args.self_test else None
     reporter.window = window
+    if instance is not None:
+        instance.raise_requested.connect(lambda: bring_to_front(window))
     if args.theme:
         parts.presenters.settings.set_theme(args.theme)
     closed = asyncio.Event()
@@ -174,10 +179,35 @@ def _use_scratch_profile(args: argparse.Namespace) -> str:
     return scratch
 
 
+def _already_running(instance: SingleInstance) -> int:
+    """A second start on a held profile: ask the running copy for its window, say so on
+    stderr; exit code 0 when it answered, else 1."""
+    pid = instance.holder_pid()
+    who = f"pid {pid}" if pid is not None else "pid unknown"
+    if instance.ask_to_raise():
+        print(f"ibkr-desktop is already running ({who}); its window was brought to front",
+              file=sys.stderr, flush=True)
+        return 0
+    print(f"ibkr-desktop is already running ({who}) but did not answer; close that copy "
+          f"(or end the process) and start again", file=sys.stderr, flush=True)
+    return 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Console-script entry point; returns the process exit code."""
     args = parse_args(argv)
     scratch = _use_scratch_profile(args) if args.self_test else None
+    instance = SingleInstance(data_dir())  # the self-test's scratch profile has its own
+    if not instance.acquire():
+        return _already_running(instance)
+    try:
+        return _run_app(args, scratch, instance)
+    finally:
+        instance.release()
+
+
+def _run_app(args: argparse.Namespace, scratch: str | None, instance: SingleInstance) -> int:
+    """Logging, Qt, the demo gateway, the loop: the app's life once the profile is ours."""
     log_path = log.setup_logging(logging.DEBUG if args.debug else logging.INFO)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
@@ -187,6 +217,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setDesktopFileName("ibkr-desktop")
     app.setWindowIcon(app_icon())
     app.setQuitOnLastWindowClosed(False)  # run() decides when to quit
+    instance.listen()
     garbage_collector = GuiThreadGarbageCollector(app)
     garbage_collector.start()  # before the demo gateway's thread starts allocating
     if args.profile_dir:
@@ -200,7 +231,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     code = 1
     try:
         with loop:
-            code = loop.run_until_complete(run(args, app, reporter, demo_gateway))
+            code = loop.run_until_complete(run(args, app, reporter, demo_gateway, instance))
             return code
     finally:
         reporter.uninstall()
