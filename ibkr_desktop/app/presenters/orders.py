@@ -7,9 +7,11 @@ and refusals are posted to the notifier (status bar; titled ones pop up in the t
 window). Fills made while the stream was down arrive with the re-sync after the reconnect and
 are announced then, once each; the ids announced are remembered across restarts.
 
-The tables empty on a broker switch and when the selected account changes. While the
-stream or session is down both tables dim and their docks say since when (the re-sync after a
-reconnect reports only changes, so they are current again as soon as the stream is back).
+A broker switch (another gateway in the settings) keeps both tables, dimmed, until the new
+broker answers; they empty when it (or the user) selects another account than the one shown.
+While the stream or session is down both tables dim and their docks say since when (the re-sync
+after a reconnect reports only changes, so they are current again as soon as the stream is
+back).
 """
 
 from __future__ import annotations
@@ -124,7 +126,6 @@ class OrdersPresenter(QObject):
                                       "outside regular trading hours'.")
 
     def _wire(self, broker: Broker | None) -> None:
-        self._clear()
         self.show_session()
         if broker is None:
             self.freshness.disconnected()

@@ -3,9 +3,10 @@
 
 Held conids hold their quotes in the feed (so a position not on the watchlist still moves);
 today's fills adjust daily P&L, and the realized P&L the positions model works out for each
-execution goes to the executions table. A broker switch empties the table until the new one reports.
-While the stream or session is down the table dims and its dock says since when; after a
-reconnect it is current again once fresh positions arrived.
+execution goes to the executions table. A broker switch (another gateway in the settings) keeps
+the rows, dimmed, until the new broker reports its positions; they go at once when it names
+another account. While the stream or session is down the table dims and its dock says since
+when; after a reconnect it is current again once fresh positions arrived.
 
 Close position never sends anything by itself: it opens the order ticket with the closing order
 filled in (the opposite side, the whole position, a limit at the near touch; the side locked),
@@ -25,7 +26,7 @@ from ibkr_desktop.client.quote_feed import QuoteFeed
 from ibkr_desktop.models.fills import FillsModel
 from ibkr_desktop.models.freshness import Freshness, follow_connection
 from ibkr_desktop.models.positions import PositionsModel
-from ibkr_desktop.protocol.events import Fill, Position
+from ibkr_desktop.protocol.events import AccountsInfo, Fill, Position
 from ibkr_desktop.protocol.order_kinds import OrderType, Side
 from ibkr_desktop.protocol.orders import OrderTicket
 from ibkr_desktop.widgets.order_ticket import OrderTicketDialog
@@ -56,16 +57,27 @@ class PositionsPresenter(QObject):
         table.add_row_actions(self._menu)
         self.freshness = model.freshness = Freshness(needs_refresh=True)
         self.quotes = feed.open(model.apply_quotes, "positions")
+        self._account: str | None = None
+        """The account the rows are of (the last one a broker named)."""
         holder.broker_changed.connect(self._wire)
 
     def _wire(self, broker: Broker | None) -> None:
         if broker is None:
-            self.freshness.disconnected()
-            self._on_positions(())
+            self.freshness.disconnected()  # the rows stay, dimmed, until the next broker reports
             return
         follow_connection(broker, self.freshness)
         broker.positions_updated.connect(self._on_positions)
         broker.fills_received.connect(self._on_fills)
+        broker.accounts_changed.connect(self._on_accounts)
+
+    @Slot(object)
+    def _on_accounts(self, info: AccountsInfo) -> None:
+        """Another account's rows must not show under this one: they go until its own come."""
+        if info.selected != self._account:
+            if self._account is not None:
+                self.fills.set_realized(self.model.set_positions(()))
+                self.quotes.set({})
+            self._account = info.selected
 
     @Slot(object)
     def _on_fills(self, fills: Sequence[Fill]) -> None:
@@ -87,8 +99,7 @@ class PositionsPresenter(QObject):
         order = closing_order(conid, float(quantity))
         dialog = self.open_ticket(conid, str(record.get("symbol") or conid), order.side)
         dialog.fields.load_order(order)
-        dialog.set_status(f"Closes the whole position of {quantity:,.10g}: review the order; "
-                          "nothing is sent before its preview and your confirmation.")
+        dialog.set_closing(float(quantity))  # says what the quantity typed does to it
         return dialog
 
     def _menu(self, menu: QMenu, rows: list[int]) -> None:
