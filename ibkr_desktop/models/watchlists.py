@@ -29,7 +29,8 @@ DEFAULT_ITEMS: tuple[WatchItem, ...] = (
 
 
 class WatchlistSet:
-    """Named lists of contracts plus which one is shown; names are unique and never empty."""
+    """Named lists of contracts plus which one is shown; names are never empty and unique
+    ignoring case ("default" is taken while "Default" exists)."""
 
     def __init__(self, lists: Mapping[str, Iterable[WatchItem]] | None = None,
                  current: str | None = None) -> None:
@@ -44,6 +45,12 @@ class WatchlistSet:
     def names(self) -> list[str]:
         """List names in creation order."""
         return list(self._lists)
+
+    def taken(self, name: str, own: str | None = None) -> bool:
+        """Whether another list than ``own`` is called ``name``, ignoring case and the
+        surrounding spaces (``own``, the list being renamed, may change its own case)."""
+        key = name.strip().casefold()
+        return any(key == other.casefold() for other in self._lists if other != own)
 
     def items(self, name: str | None = None) -> list[WatchItem]:
         """Contracts of one list (default: the current one)."""
@@ -64,7 +71,7 @@ class WatchlistSet:
         """Rename a list, keeping its position; returns the final (unique) name."""
         if old not in self._lists or not new.strip() or new == old:
             return old
-        unique = self._unique_name(new)
+        unique = self._unique_name(new, own=old)
         self._lists = {(unique if k == old else k): v for k, v in self._lists.items()}
         if self.current == old:
             self.current = unique
@@ -81,10 +88,10 @@ class WatchlistSet:
         if self.current == name:
             self.current = next(iter(self._lists))
 
-    def _unique_name(self, name: str) -> str:
+    def _unique_name(self, name: str, own: str | None = None) -> str:
         base = name.strip() or "Watchlist"
         candidate, n = base, 2
-        while candidate in self._lists:
+        while self.taken(candidate, own):
             candidate, n = f"{base} {n}", n + 1
         return candidate
 

@@ -131,7 +131,7 @@ class WatchlistPanel(QWidget):
     def new_list(self, name: str | None = None, items: list[WatchItem] | None = None) -> None:
         """Create a list and show it; asks for a name when none (or a taken one) is given."""
         name = (name or "").strip()
-        if not name or name in self.lists.names:
+        if not name or self.lists.taken(name):
             self._ask_name("New watchlist", name, None, lambda chosen: self.new_list(chosen, items))
             return
         self.lists.store(self.model.items())
@@ -145,7 +145,7 @@ class WatchlistPanel(QWidget):
         """Rename the current list; asks when no name (or another list's name) is given."""
         current = self.lists.current
         name = (name or "").strip()
-        if not name or (name != current and name in self.lists.names):
+        if not name or self.lists.taken(name, current):
             self._ask_name("Rename watchlist", name or current, current, self.rename_list)
             return
         self.lists.rename(current, name)
@@ -155,11 +155,11 @@ class WatchlistPanel(QWidget):
     def _ask_name(self, title: str, text: str, own: str | None,
                   on_name: Callable[[str], None]) -> None:
         """The name prompt; ``own`` is the name being replaced (allowed to stay)."""
-        dialog = NameDialog(self, title, text, lambda n: n != own and n in self.lists.names)
+        dialog = NameDialog(self, title, text, lambda n: self.lists.taken(n, own))
         dialog.chosen.connect(on_name)
         self._track(dialog)
         dialog.open()
-        if text and text != own and text in self.lists.names:
+        if text and self.lists.taken(text, own):
             dialog.done(QDialog.DialogCode.Accepted)  # stays open, saying the name is taken
 
     def delete_list(self) -> None:

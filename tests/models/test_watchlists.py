@@ -36,3 +36,14 @@ def test_last_list_is_emptied_not_deleted() -> None:
     lists = WatchlistSet()
     lists.delete(lists.current)
     assert lists.names == ["Default"] and lists.items() == []
+
+
+def test_names_are_unique_ignoring_case() -> None:
+    """"default" is taken while "Default" exists; a list may change its own name's case."""
+    lists = WatchlistSet()
+    assert lists.taken("default") and lists.taken(" DEFAULT ") and not lists.taken("Tech")
+    assert not lists.taken("default", own="Default")
+    assert lists.create("default") == "default 2"
+    assert lists.rename("default 2", "DEFAULT") == "DEFAULT 2"
+    assert lists.rename("Default", "default") == "default"
+    assert lists.names == ["default", "DEFAULT 2"]

@@ -79,6 +79,24 @@ def test_a_taken_name_is_refused_and_another_can_be_chosen(qtbot) -> None:
     assert panel.dialog is not None and panel.lists.names == ["Main", "Chips"]
 
 
+def test_a_name_taken_in_another_case_is_refused(qtbot) -> None:
+    """Renaming "Tech" to "main" while "Main" exists keeps the prompt open; "TECH" (its own
+    name in capitals) is accepted."""
+    panel, _ = make_panel(qtbot)
+    panel.new_list("Tech")
+    panel.rename_list("main")
+    dialog = panel.dialog
+    assert isinstance(dialog, QInputDialog) and dialog.isVisible()
+    labels = [label.text() for label in dialog.findChildren(QLabel)]
+    assert "“main” is already a watchlist. Choose another name:" in labels
+    dialog.setTextValue("TECH")
+    dialog.accept()
+    assert panel.lists.names == ["Main", "TECH"] and panel.picker.currentText() == "TECH"
+    panel.new_list("tech")  # a new list too
+    assert panel.dialog is not None and panel.dialog.isVisible()
+    assert panel.lists.names == ["Main", "TECH"]
+
+
 def test_symbol_lists_and_csv_files_parse() -> None:
     """One per line, comma/space separated; CSV by its Symbol column or its first column."""
     assert parse_symbols("aapl\nmsft, nvda;IBM  aapl\n") == ["AAPL", "MSFT", "NVDA", "IBM"]
