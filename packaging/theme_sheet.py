@@ -208,12 +208,14 @@ def gallery() -> QMainWindow:
 
 
 def menu() -> QMenu:
-    """An open menu: a highlighted item, a shortcut, a checked one, a disabled one, a sub-menu."""
+    """An open menu: a highlighted item, a shortcut, a ticked and an unticked one, a disabled one,
+    a sub-menu."""
     top = QMenu()
     top.addAction("Buy selected symbol…").setShortcut("F2")
     chosen = top.addAction("Dark theme")
     chosen.setCheckable(True)
     chosen.setChecked(True)
+    top.addAction("Sound with pop-ups").setCheckable(True)  # unticked: its box must show
     top.addSeparator()
     top.addAction("Disabled item").setEnabled(False)
     top.addMenu("Export watchlist").addAction("CSV…")

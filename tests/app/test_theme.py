@@ -6,8 +6,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from PySide6.QtCore import QRect
 from PySide6.QtGui import QColor, QImage, QPalette
-from PySide6.QtWidgets import QApplication, QCheckBox, QRadioButton, QStyle, QStyleOptionButton
+from PySide6.QtWidgets import (
+    QApplication,
+    QCheckBox,
+    QMenu,
+    QRadioButton,
+    QStyle,
+    QStyleOptionButton,
+)
 
 from ibkr_desktop.app.theme import THEMES, apply_theme
 from ibkr_desktop.widgets.settings_dialog import SettingsChoice, SettingsDialog
@@ -67,3 +75,28 @@ def test_unchecked_radio_buttons_and_check_boxes_stand_out_from_the_window(
     checked = QRadioButton("on", dialog)
     checked.setChecked(True)
     assert indicator_contrast(checked, window) >= 3.0
+
+
+@pytest.mark.parametrize("theme", THEMES)
+def test_an_unticked_menu_item_shows_its_box(themed: QApplication, qtbot,  # type: ignore[no-untyped-def]
+                                             theme: str) -> None:
+    """A checkable menu item ("Sound with pop-ups") that is off still shows a box, so it reads
+    as a setting, not a command (Fusion under the stylesheet drew nothing)."""
+    apply_theme(themed, theme)
+    menu = QMenu()
+    qtbot.addWidget(menu)
+    menu.addAction("Sound with pop-ups").setCheckable(True)
+    plain = menu.addAction("Quit")
+    menu.adjustSize()
+    image = menu.grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
+    background = menu.palette().color(QPalette.ColorRole.Window)
+    checkable, command = menu.actionGeometry(menu.actions()[0]), menu.actionGeometry(plain)
+
+    def strongest(row: QRect) -> float:  # the item's left part, where the box is drawn
+        return max(contrast(image.pixelColor(x, y), image.pixelColor(row.right() - 2, y))
+                   for x in range(row.left(), row.left() + 24)
+                   for y in range(row.top(), row.bottom() + 1))
+
+    assert background.isValid()
+    assert strongest(checkable) >= 3.0
+    assert strongest(command) < 1.5  # nothing drawn there for a plain command
