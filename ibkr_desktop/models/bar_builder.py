@@ -86,6 +86,19 @@ def session_window(t_ms: int) -> tuple[int, int] | None:
     return int(open_.timestamp() * 1000), int(close.timestamp() * 1000)
 
 
+def next_session_open(t_ms: int) -> int:
+    """Start (epoch ms) of the first US equity session opening after ``t_ms`` (at most a week
+    on: a weekday's 04:00 New York; holidays are not known here)."""
+    local = dt.datetime.fromtimestamp(t_ms / 1000, NEW_YORK)
+    for days in range(8):
+        noon = (local + dt.timedelta(days=days)).replace(hour=12, minute=0, second=0,
+                                                         microsecond=0)
+        window = session_window(int(noon.timestamp() * 1000))
+        if window is not None and window[0] > t_ms:
+            return window[0]
+    raise AssertionError("a weekday comes within a week")  # pragma: no cover
+
+
 MAX_VOLUME_POWER = 3
 """History volume is in shares or lots of up to 1000 (x1 ... x1000); never a larger factor."""
 
@@ -178,7 +191,7 @@ class BarBuilder:
         seeded history bar already counts).
         """
         traded = self._volume_delta(t_ms, day_volume)
-        if self._in_session and not self._inside(t_ms):
+        if self._in_session and not self.inside(t_ms):
             return None
         if not count_volume:
             traded = 0.0
@@ -198,7 +211,8 @@ class BarBuilder:
                             bar.volume + traded)
         return self._bar
 
-    def _inside(self, t_ms: int) -> bool:
+    def inside(self, t_ms: int) -> bool:
+        """True when ``t_ms`` lies in a session (:func:`session_window`)."""
         open_ms, close_ms = self._session
         if open_ms <= t_ms < close_ms:
             return True

@@ -26,6 +26,7 @@ from ibkr_desktop.models.bar_builder import (
     Timeframe,
     bar_start,
     day_volumes,
+    next_session_open,
     settle_volume_factor,
 )
 from ibkr_desktop.models.history_loader import HistoryLoader, HistorySource
@@ -58,8 +59,11 @@ class ChartModel(QObject):
             this many (sent right before that frame's ``bars_changed``; never for a reload).
         loading_changed(bool): history requests started / all ended.
         progress(int, int): history pages done, pages asked for (shown while loading).
-        unavailable(str): history could not be loaded; the user-readable reason.
+        unavailable(str): history could not be loaded; the sentence saying why (shown as is).
         delayed_changed(bool): the data became delayed (``D``) or live again.
+        market_closed(int): live ticks arrive outside the US session (nights, weekends: they
+            build no bar, as IBKR's history has none there); the next session's open, epoch
+            ms. 0 once ticks arrive inside a session again. Sent on a change only.
     """
 
     bars_changed = Signal(int)
@@ -68,6 +72,7 @@ class ChartModel(QObject):
     progress = Signal(int, int)
     unavailable = Signal(str)
     delayed_changed = Signal(bool)
+    market_closed = Signal(object)  # an int: epoch ms do not fit a C int
 
     def __init__(self, source: HistorySource, loader: HistoryLoader, conid: int,
                  timeframe: Timeframe = Timeframe.M1, *, max_bars: int = MAX_BARS,
@@ -93,6 +98,8 @@ class ChartModel(QObject):
         self._pending = 0
         self._done = 0
         self._generation = 0
+        self.closed_until = 0
+        """The next session's open (epoch ms) while live ticks come outside the session; 0."""
 
     @property
     def loading(self) -> bool:
@@ -134,7 +141,7 @@ class ChartModel(QObject):
             self._fold(t_ms, price, day_volume, count_volume=not counted)
         self._mark(0)
         if not bars:
-            self.unavailable.emit(f"No chart history for this instrument at {self.timeframe}")
+            self.unavailable.emit(self._loader.why_empty(self.timeframe))
         return len(bars)
 
     async def load_older(self) -> int:
@@ -223,12 +230,21 @@ class ChartModel(QObject):
 
     def _fold(self, t_ms: int, price: float | None, day_volume: float | None, *,
               count_volume: bool = True) -> None:
+        self._note_session(t_ms)
         bar = self._builder.add(t_ms, price, day_volume, count_volume=count_volume)
         if bar is None:
             return
         oldest = int(self.series.t[0]) if len(self.series) else None
         index = self.series.update_last(bar)
         self._mark(index if oldest is None or oldest == int(self.series.t[0]) else 0)
+
+    def _note_session(self, t_ms: int) -> None:
+        if self.closed_until and t_ms < self.closed_until:
+            return  # closed, and still before the open already announced
+        until = 0 if self._builder.inside(t_ms) else next_session_open(t_ms)
+        if until != self.closed_until:
+            self.closed_until = until
+            self.market_closed.emit(until)
 
     def _note_availability(self, availability: object) -> None:
         delayed = availability in _DELAYED

@@ -6,6 +6,9 @@ functions select one conid's rows and turn them into :mod:`~ibkr_desktop.widgets
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import numpy as np
 
 from ibkr_desktop.models.fills import FillsModel
@@ -16,6 +19,7 @@ from ibkr_desktop.protocol.orders import OrderType
 from ibkr_desktop.protocol.ticket_form import working_order
 from ibkr_desktop.widgets.chart.marks import FillMark, OrderLine
 
+NEW_YORK = ZoneInfo("America/New_York")
 MOVABLE = (OrderType.LMT, OrderType.STP)
 """Order types whose one price a line drag can change (the limit; the stop)."""
 
@@ -35,9 +39,13 @@ def order_lines(orders: OrdersModel, conid: int) -> list[OrderLine]:
     return lines
 
 
-def fill_marks(fills: FillsModel, conid: int, bar_starts: np.ndarray) -> list[FillMark]:
+def fill_marks(fills: FillsModel, conid: int, bar_starts: np.ndarray,
+               bar_ms: int) -> list[FillMark]:
     """Executions of ``conid`` at the bar holding their time (``bar_starts``: epoch ms, oldest
-    first); executions before the first bar or without a time are left out."""
+    first; each bar ``bar_ms`` long). One in no bar (outside the session: at night, at a
+    weekend, after the newest bar) sits half a bar right of the bar before it, between that
+    bar and the next (right of the newest), its tip saying so; executions before the first
+    bar or without a time are left out."""
     marks: list[FillMark] = []
     for row in range(fills.rowCount()):
         fill = fills.record(row)
@@ -46,8 +54,16 @@ def fill_marks(fills: FillsModel, conid: int, bar_starts: np.ndarray) -> list[Fi
             continue
         index = int(np.searchsorted(bar_starts, time_ms, side="right")) - 1
         side = parse_side(fill.get("side"))
-        if index >= 0 and isinstance(price, float | int) and side is not None:
-            marks.append(FillMark(index, float(price), str(side)))
+        if index < 0 or not isinstance(price, float | int) or side is None:
+            continue
+        when = datetime.fromtimestamp(time_ms / 1000, NEW_YORK)
+        tip = f"{side} filled at {price:,.2f}, {when:%a %b %d %Y %H:%M:%S} New York"
+        if time_ms >= int(bar_starts[index]) + bar_ms:
+            marks.append(FillMark(index + 0.5, float(price), str(side),
+                                  tip + "\noutside the session: no bar, shown after the bar "
+                                  "before it"))
+        else:
+            marks.append(FillMark(index, float(price), str(side), tip))
     return marks
 
 

@@ -6,7 +6,9 @@ positions table (double-click, the row menu's "Chart", Ctrl+G) and from anywhere
 (one subscription per window, named after the chart) and releases it when the user closes it.
 Each window has a :class:`ChartModel` on the frame clock: history is loaded when the chart opens
 with a broker, again on each new broker and on a timeframe switch, through one
-:class:`HistoryLoader` shared by all charts (at most 5 history requests in flight).
+:class:`HistoryLoader` shared by all charts (at most 5 history requests in flight). A chart
+whose history could not load because the gateway was not reachable (or its session down) says
+so and loads it again when the session is back.
 Scrolling a chart back to its oldest bar loads the page of history before it (one page at a
 time per chart).
 The trader's working orders, fills and average price (``chart_marks``) are redrawn when the
@@ -38,12 +40,13 @@ from ibkr_desktop.client.tasks import TaskSet
 from ibkr_desktop.models.bar_builder import Timeframe
 from ibkr_desktop.models.fills import FillsModel
 from ibkr_desktop.models.frame_clock import FrameClock
-from ibkr_desktop.models.history_loader import HistoryLoader
+from ibkr_desktop.models.history_loader import HistoryLoader, offline_reason
 from ibkr_desktop.models.orders import OrdersModel
 from ibkr_desktop.models.positions import PositionsModel
 from ibkr_desktop.models.table import RecordTableModel
 from ibkr_desktop.protocol import quotes as typed
 from ibkr_desktop.protocol.bars import Bar
+from ibkr_desktop.protocol.events import SessionKind, SessionState
 from ibkr_desktop.protocol.orders import OrderTicket, Side
 from ibkr_desktop.protocol.ticket_form import working_order
 from ibkr_desktop.widgets.order_ticket import OrderTicketDialog
@@ -109,9 +112,10 @@ class ChartsPresenter(QObject):
         super().__init__(parent)
         self.windows: dict[int, ChartWindow] = {}
         self.models: dict[int, ChartModel] = {}
-        self.loader = HistoryLoader()
         self._feed = feed
         self._holder = holder
+        self.loader = HistoryLoader(offline=lambda: offline_reason(
+            holder.broker.session_state if holder.broker is not None else None))
         self._source = _CurrentBroker(holder)
         self._clock = clock
         self._owner = owner
@@ -215,7 +219,8 @@ class ChartsPresenter(QObject):
         trading = self._trading
         self.windows[conid].show_marks(
             order_lines(trading.orders, conid),
-            fill_marks(trading.fills, conid, self.models[conid].series.t),
+            fill_marks(trading.fills, conid, self.models[conid].series.t,
+                       self.models[conid].timeframe.seconds * 1000),
             average_price(trading.positions, conid))
 
     def _modify(self, conid: int, order_id: int, price: float) -> None:
@@ -249,8 +254,16 @@ class ChartsPresenter(QObject):
 
     def _reload_all(self, broker: Broker | None) -> None:
         if broker is not None:
+            broker.session_state_changed.connect(self._session_changed)
             for model in self.models.values():
                 self._load(model)
+
+    def _session_changed(self, state: SessionState) -> None:
+        """The session is back: charts left without history (it could not load) load it."""
+        if state.kind is SessionKind.AUTHENTICATED:
+            for model in self.models.values():
+                if not len(model.series) and not model.loading:
+                    self._load(model)
 
     def _timeframe_changed(self, conid: int) -> None:
         model = self.models[conid]

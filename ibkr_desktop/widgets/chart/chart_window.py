@@ -9,16 +9,23 @@ carries the availability badge (``"AAPL · 5m · D"`` while IBKR sends delayed d
 ``models/availability.py``). The plot (:class:`~ibkr_desktop.widgets.chart.panes.ChartPanes`:
 candles, volume, crosshair, the trader's orders and fills) is built when the model is given, so
 pyqtgraph loads only when a chart opens. The readout shows the bar under the crosshair, else
-the newest, followed by its start in New York time (read from the panes' time axis).
+the newest, followed by its start in New York time (read from the panes' time axis), with the
+year when it is not the newest bar's. When live ticks arrive outside the US session (nights,
+weekends: they build no bar) a note says so and when live bars resume
+(``"Market closed — live bars resume Mon 04:00 New York"``); the last-price tag still moves.
+The active timeframe button is highlighted (:data:`CHECKED_STYLE`). Double-clicking the plot,
+the Home key, or clicking the active timeframe again goes back to the default view (the newest
+bars, y fitted: ``ChartPanes.reset_view``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QCloseEvent, QKeyEvent
 from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
 from ibkr_desktop.models.availability import availability_label
@@ -33,6 +40,9 @@ if TYPE_CHECKING:
 TIMEFRAMES = ("1m", "5m", "15m", "1h", "1D")
 """The bar sizes a chart offers, shortest first (IBKR bar/period pairs: models)."""
 DEFAULT_TIMEFRAME = "5m"
+CHECKED_STYLE = ("QToolButton:checked { background: #1e6fd9; color: #ffffff; font-weight: bold;"
+                 " border: 1px solid #5aa0ff; border-radius: 3px; }")
+"""The active timeframe button: filled, on this widget (a theme may not style :checked)."""
 
 
 class ChartWindow(QWidget):
@@ -80,6 +90,7 @@ class ChartWindow(QWidget):
         self._hovered = -1
         """Availability badge of the latest quote ("" live or unknown, "D" delayed...)."""
 
+        self.setStyleSheet(CHECKED_STYLE)
         self.buttons = QButtonGroup(self)
         bar = QHBoxLayout()
         bar.setContentsMargins(0, 0, 0, 0)
@@ -105,6 +116,10 @@ class ChartWindow(QWidget):
         self.readout = QLabel("", self)
         self.readout.setObjectName("chartReadout")
         """OHLCV of the bar under the crosshair, else of the newest bar."""
+        self.session_note = QLabel("", self)
+        self.session_note.setObjectName("chartSession")
+        self.session_note.setVisible(False)
+        """Why live bars do not move (ticks outside the session); hidden otherwise."""
         self.body = QVBoxLayout()
         """Where the panes go (price, volume, RSI), stacked top to bottom."""
         layout = QVBoxLayout(self)
@@ -112,8 +127,9 @@ class ChartWindow(QWidget):
         layout.addLayout(bar)
         layout.addWidget(self.readout)
         layout.addWidget(self.status)
+        layout.addWidget(self.session_note)
         layout.addLayout(self.body, 1)
-        self.buttons.buttonClicked.connect(lambda button: self.set_timeframe(button.text()))
+        self.buttons.buttonClicked.connect(lambda button: self._timeframe_clicked(button.text()))
         self.resize(900, 560)
         self._retitle()
 
@@ -133,7 +149,36 @@ class ChartWindow(QWidget):
         model.unavailable.connect(self._show_unavailable)
         model.prepended.connect(self.panes.shift_by)  # before the bars_changed showing them
         model.bars_changed.connect(self._bars_changed)
+        model.market_closed.connect(self._show_session)
+        self._show_session(model.closed_until)
         self._show_last()
+
+    def reset_view(self) -> None:
+        """The default view: the newest bars, y fitted (no-op before the plot)."""
+        if self.panes is not None:
+            self.panes.reset_view()
+
+    def _timeframe_clicked(self, timeframe: str) -> None:
+        if timeframe == self.timeframe:
+            self.reset_view()  # the active one again: back to the default view
+        else:
+            self.set_timeframe(timeframe)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt API)
+        """Home: the default view."""
+        if event.key() == Qt.Key.Key_Home:
+            self.reset_view()
+            event.accept()
+        else:
+            super().keyPressEvent(event)
+
+    def _show_session(self, closed_until: int) -> None:
+        """``closed_until``: the next open (epoch ms) while ticks come outside the session."""
+        if closed_until and self.panes is not None:
+            opens = datetime.fromtimestamp(closed_until / 1000, self.panes.time_axis.tz)
+            self.session_note.setText(f"Market closed — live bars resume {opens:%a %H:%M} "
+                                      "New York (prices still update the tag)")
+        self.session_note.setVisible(bool(closed_until))
 
     def set_timeframe(self, timeframe: str) -> None:
         """Show ``timeframe`` bars (one of :data:`TIMEFRAMES`); announce a change."""
@@ -177,7 +222,7 @@ class ChartWindow(QWidget):
         self.status.setText(f"Loading history… {done}/{asked}" if done < asked else "")
 
     def _show_unavailable(self, reason: str) -> None:
-        self.status.setText(f"{reason}. Live prices still update the chart.")
+        self.status.setText(reason)
 
     def _bars_changed(self, first: int) -> None:
         if self._model is None or self.panes is None:
@@ -209,8 +254,11 @@ class ChartWindow(QWidget):
             return
         index = self._hovered if 0 <= self._hovered < len(series) else -1
         when = self.panes.time_axis.time_at(index % len(series)) if self.panes else None
+        newest = self.panes.time_axis.time_at(len(series) - 1) if self.panes else None
         daily = self._model is not None and self._model.timeframe.seconds >= 86_400
         shape = "%a %b %d %Y" if daily else "%a %b %d %H:%M"  # a daily bar has no time
+        if not daily and when is not None and newest is not None and when.year != newest.year:
+            shape = "%a %b %d %Y %H:%M"
         stamp = f"  {when:{shape}}" if when is not None else ""
         self.readout.setText(_readout(series.bar(index)) + stamp)
 

@@ -31,8 +31,10 @@ class OrderLine:
 
 @dataclass(frozen=True, slots=True)
 class FillMark:
-    """One execution: bar index ``x``, ``price``, ``side`` ("BUY"/"SELL")."""
+    """One execution: bar index ``x``, ``price``, ``side`` ("BUY"/"SELL") and the text its
+    marker shows when hovered (``tip``: its time, and why it sits between bars if it does)."""
 
     x: float
     price: float
     side: str
+    tip: str = ""

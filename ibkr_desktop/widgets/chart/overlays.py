@@ -4,9 +4,11 @@
   (the label follows the line while it is dragged). Limit and stop lines are movable; dropping
   one emits ``order_dragged(order_id, new_price)`` and the line goes back to the order's price
   until the order itself changes (the modification goes through the ticket's confirmation, so
-  the chart never shows a price IBKR has not taken).
+  the chart never shows a price IBKR has not taken). A line is grabbed up to :data:`GRAB_PX`
+  from it (a press a few pixels off would pan the chart instead).
 * Fills: one marker each at (bar index, fill price); buys an upward triangle below, sells a
-  downward one.
+  downward one; hovering one shows its tip (the fill's true time, and why it sits between bars
+  when it came outside the session).
 * The position's average price: one dashed line labelled ``"avg 184.20"``.
 
 Labels stay whole inside the pane: order labels end at 3/4 of its width (off the newest bars),
@@ -36,6 +38,8 @@ RIGHT_ANCHORS = [(1.0, 0.0), (1.0, 1.0)]
 ORDER_LABEL_AT = 0.75
 """Order labels end at 3/4 of the pane's width: whole in a pane a few labels wide, and off the
 newest bars and the last-price tag at the right edge."""
+GRAB_PX = 8
+"""How far (px, either side) from an order line a press grabs it."""
 
 
 def _colour(side: str) -> str:
@@ -56,7 +60,8 @@ class Overlays(QObject):
         self._view = view
         self.lines: dict[int, tuple[OrderLine, pg.InfiniteLine]] = {}
         """Shown working orders by order id: the order and its line."""
-        self.fills = pg.ScatterPlotItem(size=11, pen=pg.mkPen(None))
+        self.fills = pg.ScatterPlotItem(size=11, pen=pg.mkPen(None), hoverable=True,
+                                        tip=lambda x, y, data: data)
         self.fills.setZValue(20)
         view.addItem(self.fills)
         self.average = pg.InfiniteLine(angle=0, movable=False,
@@ -84,7 +89,7 @@ class Overlays(QObject):
         """Show exactly ``marks``."""
         self.fills.setData(
             x=[m.x for m in marks], y=[m.price for m in marks],
-            symbol=["t1" if m.side == "BUY" else "t" for m in marks],
+            symbol=["t1" if m.side == "BUY" else "t" for m in marks], data=[m.tip for m in marks],
             brush=[pg.mkBrush(_colour(m.side)) for m in marks])
 
     def set_average(self, price: float | None) -> None:
@@ -101,6 +106,9 @@ class Overlays(QObject):
                                labelOpts={"position": ORDER_LABEL_AT, "anchors": RIGHT_ANCHORS,
                                           "color": colour, "fill": pg.mkBrush(0, 0, 0, 160)})
         line.setZValue(30)
+        # InfiniteLine's shape (what a press hits) reaches its pen's half width plus its widest
+        # marker's half size: with no markers, this widens the grab without drawing anything
+        line._maxMarkerSize = GRAB_PX - 1 - line.hoverPen.width() / 2
         if order.movable:
             line.setToolTip("Drag to modify the order (you confirm before it is sent)")
             line.sigPositionChangeFinished.connect(lambda _line: self._dropped(order.order_id))

@@ -14,6 +14,9 @@ When the user pans or zooms until the oldest bar is in view, or a (re)load or a 
 leaves room left of the oldest bar, ``reached_start`` asks for older history; once older bars
 are prepended (``shift_by``) the view moves with them, so it keeps showing the same bars.
 A right-click on the price pane asks for a ticket at that price (``price_clicked(price)``).
+Zoom is bounded (``_limit``): out to the loaded bars plus the room right of the newest (no
+extrapolated dates far past it), in to :data:`MIN_BARS`; a double-click goes back to the
+default view (``reset_view``: the newest :data:`VISIBLE` bars, y fitted).
 pyqtgraph is imported here, so this module loads only when a chart opens.
 """
 
@@ -38,6 +41,8 @@ VISIBLE = 120
 """Bars in view when a chart opens or follows the newest bar."""
 MARGIN = 3
 """Empty bar slots right of the newest bar while following."""
+MIN_BARS = 10
+"""The fewest bars a zoom in shows."""
 
 
 class ChartPanes(pg.GraphicsLayoutWidget):  # type: ignore[misc]
@@ -125,21 +130,23 @@ class ChartPanes(pg.GraphicsLayoutWidget):  # type: ignore[misc]
         newest bar if in view (or keep showing the same bars when older ones were prepended)."""
         count = len(series)
         shift, self._shift = self._shift, 0
-        if first == 0 or count != self._count:  # a tick on the newest bar moves no label
+        relabel = first == 0 or count != self._count  # a tick on the newest bar moves none
+        if relabel:
             for axis in self.time_axes:
                 axis.set_times(series.t, bar_ms)
-        following = (first == 0 and not shift) or self.view_range[1] >= self._count - 1
+        x0, x1 = self.view_range
+        following = (first == 0 and not shift) or x1 >= self._count - 1
         for _view, item in self.panes:
             item.show_series(series, first)
         self.indicators.update(series, first)
         self._count = count
         self._showing = True
         try:
+            if relabel:
+                self._limit(count)  # may clamp the view: the bars shown are set right after
             if shift:
-                x0, x1 = self.view_range
                 show_bars(self.panes, x0 + shift, x1 + shift)
             elif following and count:
-                x0, x1 = self.view_range
                 width = x1 - x0 if first and x1 > x0 else VISIBLE
                 stop = max(x1, count + MARGIN) if first else count + MARGIN
                 show_bars(self.panes, stop - width, stop)
@@ -148,6 +155,25 @@ class ChartPanes(pg.GraphicsLayoutWidget):  # type: ignore[misc]
         self.indicators.draw(*self.view_range)
         if first == 0 and count and self.view_range[0] <= 0:
             self.reached_start.emit()  # the bars do not fill the view: older ones are wanted
+
+    def reset_view(self) -> None:
+        """The default view: the newest :data:`VISIBLE` bars and the room right of them."""
+        stop = self._count + MARGIN
+        self._showing = True
+        try:
+            show_bars(self.panes, stop - VISIBLE, stop)
+        finally:
+            self._showing = False
+        self.indicators.draw(*self.view_range)
+
+    def _limit(self, count: int) -> None:
+        """Bound pan and zoom to ``count`` bars plus the room right of the newest (and, with
+        fewer bars than the default view, that view's width)."""
+        x_max = count + MARGIN
+        x_min = min(-MARGIN, x_max - VISIBLE)
+        for plot in (self.price, self.volume, self.rsi):  # x-linked: each keeps the same bounds
+            plot.getViewBox().setLimits(xMin=x_min, xMax=x_max, minXRange=MIN_BARS,
+                                        maxXRange=x_max - x_min)
 
     def shift_by(self, bars: int) -> None:
         """``bars`` older bars were prepended: the next ``show_series`` moves the view by as
@@ -174,6 +200,10 @@ class ChartPanes(pg.GraphicsLayoutWidget):  # type: ignore[misc]
     def _clicked(self, event: MouseClickEvent) -> None:
         view = self.price.getViewBox()
         at = event.scenePos()
+        if event.double() and event.button() == Qt.MouseButton.LeftButton:
+            event.accept()
+            self.reset_view()
+            return
         if event.button() == Qt.MouseButton.RightButton and view.sceneBoundingRect().contains(at):
             event.accept()
             self.price_clicked.emit(float(view.mapSceneToView(at).y()))

@@ -2,10 +2,10 @@
 
 Because x is the bar index, nights, weekends and holidays take no room; this axis turns each
 tick's index back into the bar's start in exchange time (America/New_York by default). Ticks
-show ``HH:MM`` within a day, the date where the day changes (or when ticks are a day or more
-apart), and ``Jul 14`` (with the year on the first tick and where it changes: ``Jan 05 2027``)
-when they are a month or more apart. Indices past the newest bar are
-extrapolated at the bar length (the room on the right of a live chart).
+show ``HH:MM`` within a day, the day (``Mon 30``) at the first tick in view and where the day
+changes, the date when ticks are a day or more apart, and ``Jul 14`` (with the year on the
+first tick and where it changes: ``Jan 05 2027``) when they are a month or more apart. Indices
+past the newest bar are extrapolated at the bar length (the room on the right of a live chart).
 """
 
 from __future__ import annotations
@@ -53,18 +53,20 @@ class TimeAxis(pg.AxisItem):  # type: ignore[misc]
             step_ms = spacing * span  # the bars' average gap, nights included
         strings: list[str] = []
         previous: datetime | None = None
+        low, high = sorted(self.range)
         for value in values:
             when = self.time_at(value)
-            if when is None:
+            if when is None or not low <= value <= high:  # off the axis: not drawn
                 strings.append("")
                 continue
             if step_ms >= 28 * DAY_MS:  # the date (two ticks may fall in one month), the year
                 text = when.strftime("%b %d")  # when it changes
                 if previous is None or when.year != previous.year:
                     text += when.strftime(" %Y")
-            elif step_ms >= DAY_MS or previous is None or when.date() != previous.date():
-                text = when.strftime("%b %d") if self._bar_ms >= DAY_MS else \
-                    when.strftime("%b %d %H:%M")
+            elif step_ms >= DAY_MS:
+                text = when.strftime("%b %d")
+            elif previous is None or when.date() != previous.date():
+                text = when.strftime("%a %d")  # a new day (short: it must fit the tick's room)
             else:
                 text = when.strftime("%H:%M")
             strings.append(text)
