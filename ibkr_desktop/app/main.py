@@ -46,7 +46,13 @@ os.environ.setdefault("QT_API", "pyside6")
 
 import PySide6  # noqa: E402,F401  -- before qasync, so qasync binds PySide6
 import qasync  # noqa: E402
-from PySide6.QtCore import QSettings, QTimer  # noqa: E402
+from PySide6.QtCore import (  # noqa: E402
+    QMessageLogContext,
+    QSettings,
+    QTimer,
+    QtMsgType,
+    qInstallMessageHandler,
+)
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from ibkr_desktop.app import log  # noqa: E402
@@ -116,7 +122,7 @@ async def run(args: argparse.Namespace, app: QApplication, reporter: CrashReport
     """Build the app, connect, and wait until the window closes (a second start of the app
     on this profile, told by ``instance``, brings the window to the front)."""
     from ibkr_desktop.app.presenters.session import Endpoint
-    from ibkr_desktop.app.self_test import SelfTest
+    from ibkr_desktop.app.self_test import SelfTest, verdict
     from ibkr_desktop.app.startup import build
 
     started = _PROCESS_START
@@ -159,19 +165,22 @@ async def run(args: argparse.Namespace, app: QApplication, reporter: CrashReport
               f"first_quote={latency} errors={reporter.count}", flush=True)
         return 0 if ok else 1
     if self_test is not None:
+        steps = len(self_test.steps)
         if code == 0 and reporter.count:
-            print(f"SELF-TEST FAILED: {reporter.count} error(s) reported; see the log",
-                  flush=True)
-            return len(self_test.steps) + 1
+            code = steps + 1
+        print(verdict(code, steps, reporter.count, args.scratch), flush=True)
         return code
     return 0
 
 
 def _use_scratch_profile(args: argparse.Namespace) -> str:
     """The self-test touches nothing of the user's: settings, data (demo account, journal) and
-    logs go to a new temporary folder, returned (removed after a passing run, kept and named
-    after a failing one); and Qt runs offscreen."""
+    logs go to a new temporary folder, returned and kept in ``args.scratch`` (removed after a
+    passing run, kept and named after a failing one); and Qt runs offscreen, its messages (the
+    offscreen plugin's "does not support raise()"...) going to the log file, not the console."""
     scratch = tempfile.mkdtemp(prefix="ibkr-desktop-self-test-")
+    args.scratch = scratch
+    qInstallMessageHandler(_qt_message_to_log)
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
     for variable in ("XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
         os.environ[variable] = os.path.join(scratch, variable.lower())
@@ -193,6 +202,15 @@ def _already_running(instance: SingleInstance) -> int:
     return 1
 
 
+_QT_LEVELS = {QtMsgType.QtDebugMsg: logging.DEBUG, QtMsgType.QtInfoMsg: logging.INFO,
+              QtMsgType.QtWarningMsg: logging.WARNING}
+
+
+def _qt_message_to_log(kind: QtMsgType, _context: QMessageLogContext, message: str) -> None:
+    """Qt's own messages into the app log (``qt`` logger); critical and fatal ones as ERROR."""
+    log.get("qt").log(_QT_LEVELS.get(kind, logging.ERROR), "%s", message)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Console-script entry point; returns the process exit code."""
     args = parse_args(argv)
@@ -208,7 +226,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run_app(args: argparse.Namespace, scratch: str | None, instance: SingleInstance) -> int:
     """Logging, Qt, the demo gateway, the loop: the app's life once the profile is ours."""
-    log_path = log.setup_logging(logging.DEBUG if args.debug else logging.INFO)
+    log_path = log.setup_logging(logging.DEBUG if args.debug else logging.INFO,
+                                 console=scratch is None)  # the self-test prints its steps only
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setOrganizationName(ORGANISATION)
@@ -228,7 +247,7 @@ def _run_app(args: argparse.Namespace, scratch: str | None, instance: SingleInst
     demo_gateway = start_demo_gateway() if choose_connection(args)[0] else None
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    code = 1
+    code: int | None = None
     try:
         with loop:
             code = loop.run_until_complete(run(args, app, reporter, demo_gateway, instance))
@@ -238,5 +257,6 @@ def _run_app(args: argparse.Namespace, scratch: str | None, instance: SingleInst
         asyncio.set_event_loop(None)
         if scratch is not None and code == 0:
             shutil.rmtree(scratch, ignore_errors=True)
-        elif scratch is not None:
-            print(f"self-test profile and log kept in {scratch}", flush=True)
+        elif scratch is not None and code is None:  # run() raised: no verdict was printed
+            print(f"SELF-TEST FAILED: the app stopped; profile and log kept in {scratch}",
+                  flush=True)

@@ -38,6 +38,16 @@ AWAY_FROM_MARKET = 0.9
 """The resting limit order's price as a share of the bid (IBKR asks about it: o163)."""
 
 
+def verdict(code: int, steps: int, errors: int, kept: str) -> str:
+    """The run's last line: ``SELF-TEST OK (9 steps)``, or FAILED with the step (``code`` is
+    its number) or the count of ``errors`` reported (``code`` is ``steps + 1``) and where the
+    scratch profile and log were ``kept``."""
+    if code == 0:
+        return f"SELF-TEST OK ({steps} steps)"
+    why = f"at step {code}" if code <= steps else f"{errors} error(s) reported"
+    return f"SELF-TEST FAILED: {why}; profile and log kept in {kept}"
+
+
 class StepFailed(Exception):
     """A step saw something other than what the user should see."""
 
@@ -83,7 +93,11 @@ class SelfTest:
                 ("chart", self.chart)]
 
     async def run(self) -> int:
-        """Run every step; 0 when all passed, else the number of the step that failed."""
+        """Run every step; 0 when all passed, else the number of the step that failed.
+
+        Prints the step lines only: the verdict (:func:`verdict`) is the caller's last line,
+        once the app has shut down and its errors are counted.
+        """
         steps = self.steps
         for number, (name, step) in enumerate(steps, start=1):
             head = f"[{number}/{len(steps)}] {name}"
@@ -96,7 +110,6 @@ class SelfTest:
                 self.out(f"{head}: FAILED ({exc})")
                 return number
             self.out(f"{head}: ok — {seen}")
-        self.out(f"SELF-TEST OK ({len(steps)} steps)")
         return 0
 
     # -- steps ------------------------------------------------------------------------------
