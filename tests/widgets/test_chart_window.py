@@ -100,6 +100,21 @@ def test_dropping_a_dragged_line_asks_for_the_order_at_the_drop_price(plot, qtbo
     assert overlays.lines[11][1].value() == 185.0  # stays at the order's price until modified
 
 
+@pytest.mark.parametrize("off_px", [-7, 7])
+def test_a_press_a_few_pixels_off_an_order_line_grabs_it(plot, off_px: int) -> None:
+    """Pressing 7 px above or below the line drags the order, not the chart."""
+    overlays = Overlays(plot.getViewBox())
+    overlays.set_orders([BUY_LIMIT])
+    asked: list[tuple[int, float]] = []
+    overlays.order_dragged.connect(lambda i, p: asked.append((i, p)))
+    view = plot.getViewBox()
+    px_price = 10.0 / view.height()  # the plot shows 180-190 over the view's height
+    before = view.viewRange()[0]
+    drag(plot, 30, 185.0 + off_px * px_price, 187.0)
+    assert len(asked) == 1 and asked[0][0] == 11
+    assert view.viewRange()[0] == before  # the chart did not pan
+
+
 def test_the_y_fit_shows_working_orders_near_the_bars_but_not_far_ones(panes: ChartPanes) -> None:
     """Bars between 100 and 110: a buy limit at 95 is fitted into view, a stop at 60 is not
     (it would squash the candles)."""
