@@ -66,12 +66,15 @@ class PacingStats:
         queue_depth: Requests waiting to be sent.
         rate_limited: 429 answers since start (should stay 0).
         throttling: True while the pacer is holding ready requests back.
+        held: Waiting requests held by their endpoint's own IBKR limit, in words
+            (``Scheduler.held``: "/iserver/account/orders allows 1 request per 5 s").
     """
 
     requests_per_s: float
     queue_depth: int
     rate_limited: int
     throttling: bool
+    held: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,7 +222,8 @@ class RestQueue(QObject):
 
     def _snapshot(self, now: float) -> PacingStats:
         return PacingStats(float(self._scheduler.requests_in_window(now)), self._scheduler.depth,
-                           self._scheduler.rate_limited, self._scheduler.throttled)
+                           self._scheduler.rate_limited, self._scheduler.throttled,
+                           self._scheduler.held(now))
 
     def _execute(self, job: Job, transport: HttpTransport) -> None:
         """Run on a pool thread: one HTTP exchange, then retry or deliver."""

@@ -28,7 +28,12 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 
 from ibkr_desktop.protocol.errors import Failure, IbkrError, RateLimited, classify_failure
-from ibkr_desktop.protocol.pacing import GLOBAL_LIMIT, HISTORY_MAX_CONCURRENT, Pacer
+from ibkr_desktop.protocol.pacing import (
+    GLOBAL_LIMIT,
+    HISTORY_MAX_CONCURRENT,
+    Pacer,
+    normalize_path,
+)
 
 SAFETY_MARGIN_S = 0.02
 
@@ -145,6 +150,16 @@ class Scheduler:
     def requests_in_window(self, now: float) -> int:
         """Requests sent in the last second (for the pacing meter)."""
         return self._pacer.requests_in_window(now)
+
+    def held(self, now: float) -> tuple[str, ...]:
+        """Waiting requests held back by their endpoint's own IBKR limit, in words, one per
+        endpoint in queue order: ``("/iserver/account/orders allows 1 request per 5 s",)``."""
+        words: dict[str, None] = {}
+        for job in self._pending:
+            limit = self._pacer.holding(job.request.method, job.request.path, now)
+            if limit is not None:
+                words[f"/{normalize_path(job.request.path)} {limit.describe()}"] = None
+        return tuple(words)
 
     def add(self, request: RestRequest, lane: Lane, future: Future[object]) -> Job:
         """Queue ``request`` for ``future``; an identical waiting GET is joined instead."""

@@ -31,6 +31,10 @@ class EndpointLimit:
         method_ok = self.method is None or self.method == method.upper()
         return method_ok and self.pattern.fullmatch(path) is not None
 
+    def describe(self) -> str:
+        """The limit in words: ``"allows 1 request per 5 s"``."""
+        return f"allows {self.count} request{'s' if self.count != 1 else ''} per {self.per:g} s"
+
 
 def _limit(method: str | None, pattern: str, count: int, per: float, key: str) -> EndpointLimit:
     return EndpointLimit(method, re.compile(pattern), count, per, key)
@@ -137,10 +141,21 @@ class Pacer:
         self._global = SlidingWindow(global_limit.count, global_limit.per)
         self._windows = {lim.key: SlidingWindow(lim.count, lim.per) for lim in limits}
 
-    def _endpoint_window(self, method: str, path: str) -> SlidingWindow | None:
+    def _limit(self, method: str, path: str) -> EndpointLimit | None:
         normalized = normalize_path(path)
-        limit = next((lim for lim in self._limits if lim.matches(method, normalized)), None)
+        return next((lim for lim in self._limits if lim.matches(method, normalized)), None)
+
+    def _endpoint_window(self, method: str, path: str) -> SlidingWindow | None:
+        limit = self._limit(method, path)
         return self._windows[limit.key] if limit else None
+
+    def holding(self, method: str, path: str, now: float) -> EndpointLimit | None:
+        """The endpoint's own limit when it is what holds this request back at ``now`` (its
+        window is full); None when the endpoint is free or has only the global limit."""
+        limit = self._limit(method, path)
+        if limit is None or self._windows[limit.key].next_free(now) <= now:
+            return None
+        return limit
 
     def next_send_at(self, method: str, path: str, now: float) -> float:
         """Earliest time >= ``now`` at which this request keeps every window within limits."""

@@ -52,6 +52,7 @@ class PacingInfo(Protocol):
     queue_depth: int
     rate_limited: int
     throttling: bool
+    held: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,12 +274,14 @@ class ConnectionDoctor(QWidget):
         queue = stats.queue_depth if stats else 0
         limited = stats.rate_limited if stats else 0
         throttled = bool(stats and stats.throttling)
+        held = stats.held if stats else ()
         self.pacing_bar.setValue(min(IBKR_REQUESTS_PER_S, round(rate)))
         self.pacing_bar.setFormat(f"{rate:.0f}/s of {IBKR_REQUESTS_PER_S}/s")
         self.pacing_bar.setProperty("throttling", throttled)
-        self.pacing_label.setText(pacing_words(queue, limited, throttled))
+        self.pacing_label.setText(pacing_words(queue, limited, throttled, held))
+        limits = "".join(f"\nHeld by its endpoint's own IBKR limit: {words}." for words in held)
         tip = (f"Requests to the gateway in the last second: {rate:.1f} (IBKR allows "
-               f"{IBKR_REQUESTS_PER_S} per second).\nWaiting in the app's queue: {queue}."
+               f"{IBKR_REQUESTS_PER_S} per second).\nWaiting in the app's queue: {queue}.{limits}"
                f"\nPacing: {'on' if throttled else 'off'} (when on, requests wait for their "
                "turn so IBKR never has to refuse them).\nHTTP 429 'Too Many Requests' answers "
                f"since the start: {limited}.")
@@ -359,12 +362,15 @@ class ConnectionDoctor(QWidget):
             self.action_requested.emit(str(action))
 
 
-def pacing_words(queue: int, limited: int, throttled: bool) -> str:
+def pacing_words(queue: int, limited: int, throttled: bool, held: tuple[str, ...]) -> str:
     """The request meter's words after "Requests: 3/s of 10/s": "" while all flows; "5 waiting
-    their turn" while the app holds requests back; "IBKR asked us to slow down 2 times" once
-    the gateway answered 429."""
+    their turn" while the app holds requests back, or "1 waiting: /iserver/account/orders
+    allows 1 request per 5 s" when an endpoint's own limit (the first of ``held``) holds them;
+    "IBKR asked us to slow down 2 times" once the gateway answered 429."""
     parts = []
-    if queue or throttled:
+    if queue and held:
+        parts.append(f"{queue} waiting: {held[0]}")
+    elif queue or throttled:
         parts.append(f"{queue} waiting their turn")
     if limited:
         parts.append(f"IBKR asked us to slow down {limited} time{'s' if limited != 1 else ''}")

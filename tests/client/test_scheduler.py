@@ -205,3 +205,19 @@ def test_subscriptions_are_restored_once_each_and_fields_merge() -> None:
     assert subs.remove_quotes([2, 3]) == ["umd+2+{}"]
     assert subs.remove_topic("sor") == ["uor+{}"]
     assert subs.keys == {"smd+1"}
+
+
+def test_held_names_the_endpoint_its_own_limit_holds() -> None:
+    """The status bar's words: a second /iserver/account/orders waiting for its 5-s window is
+    named with its limit; a request waiting only for the global pace is not; once the window
+    has passed nothing is held."""
+    scheduler = Scheduler(Pacer())
+    scheduler.add(_get("/iserver/account/orders"), Lane.USER, Future())
+    scheduler.add(_get("/iserver/account/orders?force=true"), Lane.USER, Future())
+    scheduler.add(_get("/iserver/accounts"), Lane.BACKGROUND, Future())
+    first, _ = scheduler.next(0.0)
+    assert first is not None
+    scheduler.finished(first, 0.05)
+    assert scheduler.held(0.05) == ("/iserver/account/orders allows 1 request per 5 s",)
+    assert scheduler.depth == 2
+    assert scheduler.held(6.0) == ()

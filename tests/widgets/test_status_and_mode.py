@@ -32,6 +32,7 @@ class Pacing:
     queue_depth: int
     rate_limited: int
     throttling: bool
+    held: tuple[str, ...] = ()
 
 
 @pytest.mark.parametrize(("kind", "headline", "button", "action"), [
@@ -79,6 +80,21 @@ def test_connected_state_has_no_button_and_shows_gauges(qtbot) -> None:
     doctor.set_stream(Stream(False, 3, None, "Reconnecting in 1 s"))
     assert doctor.headline() == "Connected · stream reconnecting"
     assert "Stream: down" in doctor.stream_label.text()
+
+
+def test_a_request_held_by_its_endpoint_limit_is_explained(qtbot) -> None:
+    """At start-up "1 waiting their turn" alone puzzled a tester: the words name the endpoint
+    held by its own IBKR limit, the tooltip lists every one."""
+    doctor = ConnectionDoctor()
+    qtbot.addWidget(doctor)
+    doctor.set_session(SessionState(SessionKind.AUTHENTICATED, "Connected"))
+    orders = "/iserver/account/orders allows 1 request per 5 s"
+    pnl = "/iserver/account/pnl/partitioned allows 1 request per 5 s"
+    doctor.set_pacing(Pacing(0.0, 2, 0, True, (orders, pnl)))
+    assert doctor.pacing_label.text() == f"2 waiting: {orders}"
+    tip = doctor.pacing_label.toolTip()
+    assert f"Held by its endpoint's own IBKR limit: {orders}." in tip
+    assert f"Held by its endpoint's own IBKR limit: {pnl}." in tip
 
 
 def test_setting_up_the_session_says_what_happens_without_a_button(qtbot) -> None:
