@@ -62,39 +62,28 @@ def test_the_only_list_is_never_deleted(qtbot) -> None:
     assert panel.lists.names == ["Main"] and panel.model.conids() == [8314, 272093]
 
 
-def test_a_taken_name_is_refused_and_another_can_be_chosen(qtbot) -> None:
-    """Renaming "Tech" to "Main" keeps the prompt open saying so; "Chips" is then taken."""
+@pytest.mark.parametrize(("taken", "chosen", "again"), [
+    ("Main", "Chips", "Chips"),
+    ("main", "TECH", "tech"),  # names are unique ignoring case; a list may recase its own
+])
+def test_a_taken_name_is_refused_and_another_can_be_chosen(qtbot, taken: str, chosen: str,
+                                                           again: str) -> None:
+    """Renaming "Tech" to a taken name ("Main", or "main" while "Main" exists) keeps the
+    prompt open saying so; the name then chosen is taken for a new list too."""
     panel, _ = make_panel(qtbot)
     panel.new_list("Tech")
-    panel.rename_list("Main")
+    panel.rename_list(taken)
     dialog = panel.dialog
     assert isinstance(dialog, QInputDialog) and dialog.isVisible()
     labels = [label.text() for label in dialog.findChildren(QLabel)]
-    assert "“Main” is already a watchlist. Choose another name:" in labels
+    assert f"“{taken}” is already a watchlist. Choose another name:" in labels
     assert panel.lists.names == ["Main", "Tech"]
-    dialog.setTextValue("Chips")
+    dialog.setTextValue(chosen)
     dialog.accept()
-    assert panel.lists.names == ["Main", "Chips"] and panel.picker.currentText() == "Chips"
-    panel.new_list("Chips")  # the same rule for a new list
-    assert panel.dialog is not None and panel.lists.names == ["Main", "Chips"]
-
-
-def test_a_name_taken_in_another_case_is_refused(qtbot) -> None:
-    """Renaming "Tech" to "main" while "Main" exists keeps the prompt open; "TECH" (its own
-    name in capitals) is accepted."""
-    panel, _ = make_panel(qtbot)
-    panel.new_list("Tech")
-    panel.rename_list("main")
-    dialog = panel.dialog
-    assert isinstance(dialog, QInputDialog) and dialog.isVisible()
-    labels = [label.text() for label in dialog.findChildren(QLabel)]
-    assert "“main” is already a watchlist. Choose another name:" in labels
-    dialog.setTextValue("TECH")
-    dialog.accept()
-    assert panel.lists.names == ["Main", "TECH"] and panel.picker.currentText() == "TECH"
-    panel.new_list("tech")  # a new list too
+    assert panel.lists.names == ["Main", chosen] and panel.picker.currentText() == chosen
+    panel.new_list(again)  # the same rule for a new list
     assert panel.dialog is not None and panel.dialog.isVisible()
-    assert panel.lists.names == ["Main", "TECH"]
+    assert panel.lists.names == ["Main", chosen]
 
 
 def test_symbol_lists_and_csv_files_parse() -> None:
