@@ -8,8 +8,11 @@ demo imports the gateway's server: with a real gateway none of it is loaded.
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
+import time
 from concurrent.futures import Future
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -47,6 +50,27 @@ def default_config() -> GatewayConfig:
 
     return GatewayConfig(host="127.0.0.1", port=0, seed=7, tls=False, pacing=True,
                          market_hours="always", account_file=str(data_dir() / DEMO_ACCOUNT_FILE))
+
+
+SELF_TEST_OPEN_AT = dt.time(10, 0)
+"""New York time the self-test's demo clock starts at: regular hours, six hours before the
+04:00-20:00 session that live chart bars are built in ends."""
+
+
+def self_test_config(now_ms: int | None = None) -> GatewayConfig:
+    """:func:`default_config` with the simulated clock started inside the US session, so live
+    chart bars form (the chart drops ticks at night and at weekends, as IBKR's history has no
+    bars there): :data:`SELF_TEST_OPEN_AT` on the last weekday before ``now_ms``'s New York
+    date (epoch ms; default: now)."""
+    from ibkr_desktop.models.bar_builder import NEW_YORK
+
+    now = dt.datetime.fromtimestamp((now_ms if now_ms is not None else time.time() * 1000)
+                                    / 1000, NEW_YORK)
+    day = now.date() - dt.timedelta(days=1)
+    while day.weekday() >= 5:
+        day -= dt.timedelta(days=1)
+    start = dt.datetime.combine(day, SELF_TEST_OPEN_AT, NEW_YORK)
+    return replace(default_config(), start_ms=int(start.timestamp() * 1000))
 
 
 def reset_demo_account(gateway: ThreadedGateway | None, journal: Journal | None) -> None:

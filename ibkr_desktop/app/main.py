@@ -57,7 +57,11 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from ibkr_desktop.app import log  # noqa: E402
 from ibkr_desktop.app.crash import CrashReporter  # noqa: E402
-from ibkr_desktop.app.embedded import data_dir, start_demo_gateway  # noqa: E402
+from ibkr_desktop.app.embedded import (  # noqa: E402
+    data_dir,
+    self_test_config,
+    start_demo_gateway,
+)
 from ibkr_desktop.app.gc_guard import GuiThreadGarbageCollector  # noqa: E402
 from ibkr_desktop.app.settings import APPLICATION, ORGANISATION, Keys  # noqa: E402
 from ibkr_desktop.app.single_instance import SingleInstance, bring_to_front  # noqa: E402
@@ -244,7 +248,8 @@ def _run_app(args: argparse.Namespace, scratch: str | None, instance: SingleInst
     reporter = CrashReporter(str(log_path), show_dialogs=not (args.smoke or args.self_test))
     reporter.install()
     _log.info("ibkr-desktop starting; log file %s", log_path)
-    demo_gateway = start_demo_gateway() if choose_connection(args)[0] else None
+    config = self_test_config() if args.self_test else None  # its demo clock in regular hours
+    demo_gateway = start_demo_gateway(config) if choose_connection(args)[0] else None
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     code: int | None = None
