@@ -9,6 +9,7 @@ sentence the confirmation shows: ``"Buy 100 AAPL limit 185.00, day"``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -34,6 +35,8 @@ FIELDS_BY_TYPE: dict[OrderType, tuple[str, ...]] = {
 _LABELS = {"quantity": "Quantity", "limit": "Limit price", "stop": "Stop price",
            "trail": "Trailing amount", "take_profit": "Take-profit price",
            "stop_loss": "Stop-loss price"}
+_DECIMAL = re.compile(r"[+-]?(?:(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?|\.\d+)", re.ASCII)
+_ACCEPTED = "digits with an optional decimal point and thousands commas, like 1,250 or 12.5"
 _TIF_WORDS = {TimeInForce.DAY: "day", TimeInForce.GTC: "good till cancelled",
               TimeInForce.IOC: "immediate or cancel", TimeInForce.OPG: "at the open"}
 
@@ -125,16 +128,24 @@ def read_form(form: TicketForm) -> tuple[FormTickets, list[Problem]]:
     return FormTickets(parent, children[0], children[1]), []
 
 
+def parse_decimal(text: str) -> float | None:
+    """A number as a trader types it by hand: digits, an optional decimal point and optional
+    thousands commas ("1,250.5", "12.", ".5", "-3"); None for anything else (empty, "1e3",
+    "nan", "inf", "0x10", "1_000", "1,0", other scripts' digits) — ``float`` would take several
+    of those and send an order the trader never meant."""
+    stripped = text.strip()
+    if not _DECIMAL.fullmatch(stripped):
+        return None
+    return float(stripped.replace(",", ""))
+
+
 def _number(name: str, text: str) -> tuple[float | None, Problem | None]:
-    stripped = text.strip().replace(",", "")
-    if not stripped:
+    if not text.strip():
         return None, (Problem(name, "Enter a quantity") if name == "quantity" else None)
-    try:
-        value = float(stripped)
-    except ValueError:
-        return None, Problem(name, f"{_LABELS[name]} must be a number, not {text.strip()!r}")
-    if value != value or value in (float("inf"), float("-inf")):
-        return None, Problem(name, f"{_LABELS[name]} must be a number, not {text.strip()!r}")
+    value = parse_decimal(text)
+    if value is None:
+        return None, Problem(name, f"{_LABELS[name]} must be a number: {_ACCEPTED} "
+                             f"(not {text.strip()!r})")
     return value, None
 
 
@@ -183,3 +194,49 @@ def working_order(row: Mapping[str, object]) -> OrderTicket | None:
     return OrderTicket(conid=conid, side=side, quantity=quantity, order_type=kind,
                        tif=parse_tif(row.get("tif")) or TimeInForce.DAY, price=price,
                        aux_price=aux, account=_coerce.text(row.get("account")))
+
+
+def position_effect(position: float, side: Side, quantity: float,
+                    symbol: str) -> tuple[str, bool]:
+    """What an order of ``quantity`` on ``side`` does to a position of ``position`` (shares;
+    negative = short), in words, and whether it deserves a warning (it reverses or adds to
+    the position instead of closing it): ``("Reduces the position from short 30 to short 10
+    TSLA.", False)``."""
+    after = position + (quantity if side is Side.BUY else -quantity)
+
+    def held(amount: float) -> str:
+        return f"{'long' if amount > 0 else 'short'} {abs(amount):,.10g}"
+
+    if after == 0:
+        return f"Closes the whole position ({held(position)} {symbol}).", False
+    if after * position < 0:
+        return (f"Reverses the position from {held(position)} to {held(after)} {symbol}: "
+                "more than closing it — check the quantity.", True)
+    if abs(after) < abs(position):
+        return f"Reduces the position from {held(position)} to {held(after)} {symbol}.", False
+    return (f"Adds to the position: from {held(position)} to {held(after)} {symbol}, "
+            "it does not close it.", True)
+
+
+def order_changes(old: OrderTicket, new: OrderTicket, digits: int = 2) -> str:
+    """What a modification changes, old -> new: ``"limit price 188.74 → 188.85, quantity 10 →
+    12"``; "" when nothing changes. ``digits`` as in :func:`describe`."""
+    price_name = "stop price" if new.order_type is OrderType.STP else "limit price"
+    pairs = (("order type", old.order_type, new.order_type), ("quantity", old.quantity,
+             new.quantity), (price_name, old.price, new.price),
+             ("stop price", old.aux_price, new.aux_price),
+             ("trailing amount", old.trailing_amount, new.trailing_amount),
+             ("time in force", old.tif, new.tif), ("outside regular hours", old.outside_rth,
+                                                   new.outside_rth))
+
+    def said(name: str, value: object) -> str:
+        if value is None:
+            return "none"
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        if isinstance(value, float | int):
+            return f"{value:,.10g}" if name == "quantity" else f"{value:,.{digits}f}"
+        return str(value)
+
+    return ", ".join(f"{name} {said(name, a)} → {said(name, b)}" for name, a, b in pairs
+                     if a != b)

@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 from ibkr_desktop.models.availability import availability_label
 from ibkr_desktop.protocol.order_kinds import Side
 from ibkr_desktop.protocol.orders import OrderTicket, Problem
-from ibkr_desktop.protocol.ticket_form import TicketForm
+from ibkr_desktop.protocol.ticket_form import TicketForm, parse_decimal, position_effect
 from ibkr_desktop.widgets.ticket_fields import TicketFields
 
 
@@ -55,6 +55,11 @@ class OrderTicketDialog(QDialog):
         self.setModal(False)
         self.modify_id: int | None = None
         """The working order this window modifies; None for a new order."""
+        self.modify_order: OrderTicket | None = None
+        """That order as it works now (what a modification changes from)."""
+        self.closing: float | None = None
+        """The position this ticket closes (negative = short); None for any other ticket."""
+        self._order_done = False
         self.title = QLabel(self)
         self.title.setObjectName("ticketTitle")
         self.title.setStyleSheet("font-size: 15pt; font-weight: bold;")
@@ -81,6 +86,10 @@ class OrderTicketDialog(QDialog):
         QVBoxLayout(self.oca_group).addWidget(self.oca_fields)
         self.position = QLabel(self)
         self.position.setObjectName("ticketPosition")
+        self.effect = QLabel(self)
+        self.effect.setObjectName("ticketEffect")
+        self.effect.setWordWrap(True)
+        self.effect.hide()
         self.estimate = QLabel(self)
         self.estimate.setObjectName("ticketEstimate")
         self.problem = QLabel(self)
@@ -104,12 +113,15 @@ class OrderTicketDialog(QDialog):
         self.oca.toggled.connect(self._oca_toggled)
         self.fields.bracket.toggled.connect(lambda on: self.oca.setEnabled(not on))
         self.fields.edits["quantity"].textChanged.connect(self._follow_quantity)
+        self.fields.edits["quantity"].textChanged.connect(self._show_effect)
+        self.fields.side.currentIndexChanged.connect(self._show_effect)
         layout = QVBoxLayout(self)
         layout.addLayout(header)
         layout.addWidget(self.fields)
         layout.addWidget(self.oca)
         layout.addWidget(self.oca_group)
-        for widget in (self.position, self.estimate, self.problem, self.status, self.buttons):
+        for widget in (self.position, self.effect, self.estimate, self.problem, self.status,
+                       self.buttons):
             layout.addWidget(widget)
 
     def open_for(self, conid: int, symbol: str, side: Side) -> None:
@@ -125,12 +137,38 @@ class OrderTicketDialog(QDialog):
 
     def open_modify(self, order_id: int, order: OrderTicket, symbol: str) -> None:
         """Open as the edit dialog of working order ``order_id``, its fields pre-filled."""
-        self.modify_id = order_id
+        self.modify_id, self.modify_order = order_id, order
         self.open_for(order.conid, symbol, order.side)
         self.fields.load_order(order)
         self.oca.setEnabled(False)
         self.fields.edits["quantity"].setToolTip(
             "Total quantity of the order, the part already filled included")
+
+    def set_closing(self, position: float) -> None:
+        """Make this the ticket closing a position of ``position`` (negative = short): a line
+        says what the order as typed does to it and warns when it reverses or adds to it."""
+        self.closing = position
+        self._show_effect()
+
+    def _show_effect(self) -> None:
+        if self.closing is None:
+            return
+        form = self.fields.form()
+        quantity = parse_decimal(form.quantity)
+        text, warn = ("", False) if quantity is None or quantity <= 0 else position_effect(
+            self.closing, form.side, quantity, self.fields.symbol)
+        if text:
+            text += " Review the order: nothing is sent before its preview and your confirmation."
+        self.effect.setText(text)
+        self.effect.setStyleSheet("color: #d29922; font-weight: bold;" if warn else "")
+        self.effect.setVisible(bool(text))
+
+    def show_order(self, text: str, done: bool) -> None:
+        """The modified order's live status; once it is ``done`` (filled, cancelled, inactive)
+        there is nothing left to modify and Modify is disabled for good."""
+        self._order_done = self._order_done or done
+        self.set_status(text)
+        self.send_button.setEnabled(not self._order_done)
 
     def _oca_toggled(self, on: bool) -> None:
         self.oca_group.setVisible(on)
@@ -205,4 +243,4 @@ class OrderTicketDialog(QDialog):
 
     def set_busy(self, busy: bool) -> None:
         """While an order is on its way, Send is disabled (one click = at most one order)."""
-        self.send_button.setEnabled(not busy)
+        self.send_button.setEnabled(not busy and not self._order_done)

@@ -29,7 +29,7 @@ from ibkr_desktop.protocol.contract_rules import ContractRules
 from ibkr_desktop.protocol.order_kinds import OrderType, Side, TimeInForce
 from ibkr_desktop.protocol.orders import OrderTicket, Problem
 from ibkr_desktop.protocol.ticket_checks import TYPE_NAMES
-from ibkr_desktop.protocol.ticket_form import FIELDS_BY_TYPE, TicketForm
+from ibkr_desktop.protocol.ticket_form import FIELDS_BY_TYPE, TicketForm, parse_decimal
 
 TICKET_TYPES = (OrderType.LMT, OrderType.MKT, OrderType.STP, OrderType.STOP_LIMIT,
                 OrderType.TRAIL, OrderType.TRAILLMT, OrderType.MOC, OrderType.LOC)
@@ -268,9 +268,8 @@ class TicketFields(QWidget):
         return super().eventFilter(watched, event)
 
     def _step(self, edit: QLineEdit, direction: int) -> None:
-        try:
-            price = float(edit.text().replace(",", ""))
-        except ValueError:
+        price = parse_decimal(edit.text())
+        if price is None:
             return
         step = self.rules.increment_at(price) if self.rules else 0.01
         edit.setText(self._price_text(max(step, price + direction * step)))

@@ -68,6 +68,15 @@ async def open_ticket(app: App, qtbot: Any, key: Qt.Key = Qt.Key.Key_B) -> Order
     return presenter.tickets[-1].dialog
 
 
+async def working_order(app: App, quantity: float) -> int:
+    """Place a buy limit of ``quantity`` AAPL at 185.00 (below the market: it works) and return
+    its order id once the orders table shows it."""
+    await place(app, OrderTicket(AAPL, Side.BUY, quantity, OrderType.LMT, price=185.0))
+    model = app.orders
+    await wait_until(lambda: model.rowCount() == 1 and model.record(0).get("conid"))
+    return model.order_id(0)
+
+
 def type_into(qtbot: Any, edit: QLineEdit, text: str) -> None:
     """Replace the field's text by typing, as a user does."""
     edit.setFocus()
@@ -229,10 +238,7 @@ async def test_modify_from_the_orders_table_prefills_and_confirms(qapp, qtbot) -
     """Modify on a working order opens the edit dialog pre-filled (total quantity, price);
     the confirmation says which order changes to what, and the gateway sees one modify."""
     async with running_app(qapp) as app:
-        await place(app, OrderTicket(AAPL, Side.BUY, 100, OrderType.LMT, price=185.0))
-        model = app.orders
-        await wait_until(lambda: model.rowCount() == 1 and model.record(0).get("conid"))
-        order_id = model.order_id(0)
+        order_id, model = await working_order(app, 100), app.orders
         calls, shown = count_order_calls(app), dialogs(app)
         app.window.orders_table.modify_requested.emit(order_id)
         presenter = app.presenters.ticket

@@ -132,7 +132,7 @@ async def test_close_position_opens_a_prefilled_ticket_and_sends_nothing_unrevie
         fields = ticket.dialog.fields
         assert fields.form().side is Side.SELL and not fields.side.isEnabled()
         assert fields.edits["quantity"].text() == f"{held:g}"
-        assert "nothing is sent" in ticket.dialog.status.text()
+        assert "nothing is sent" in ticket.dialog.effect.text()
         await wait_until(lambda: ticket.rules is not None and fields.edits["limit"].text(), 8)
         assert calls == []  # opening the ticket sent nothing
         ticket.dialog.send_button.click()

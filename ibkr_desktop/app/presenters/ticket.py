@@ -22,7 +22,12 @@ from PySide6.QtCore import QObject, Signal
 from ibkr_desktop.app import log
 from ibkr_desktop.app.broker_holder import BrokerHolder
 from ibkr_desktop.app.main_window import MainWindow
-from ibkr_desktop.app.presenters.ticket_send import TicketSender, auto_confirmed, check_ticket
+from ibkr_desktop.app.presenters.ticket_send import (
+    FIELDS_REFUSED,
+    TicketSender,
+    auto_confirmed,
+    check_ticket,
+)
 from ibkr_desktop.app.presenters.ticket_window import TicketWindow
 from ibkr_desktop.app.settings import Keys, order_limits
 from ibkr_desktop.client.broker import Broker
@@ -166,6 +171,7 @@ class TicketPresenter(QObject):
         dialog.closed.connect(lambda: self._closed(ticket))
         if modify is not None:
             dialog.open_modify(modify[0], modify[1], symbol)
+            self._follow_order(ticket, broker)
         else:
             dialog.open_for(conid, symbol, side)
         ticket.quotes.hold({conid: symbol})
@@ -196,9 +202,23 @@ class TicketPresenter(QObject):
         ticket.dialog.oca_fields.set_rules(rules)
         ticket.prefill()
 
+    def _follow_order(self, ticket: TicketWindow, broker: Broker | None) -> None:
+        """A modify ticket follows its order's live record: its status, and once the order is
+        done Modify is disabled (there is nothing left to change)."""
+        if broker is None or ticket.dialog.modify_id is None:
+            return
+        orders = broker.orders
+        orders.record_changed.connect(ticket.follow)
+        ticket.unfollow = lambda: orders.record_changed.disconnect(ticket.follow)
+        record = orders.record(ticket.dialog.modify_id)
+        if record is not None:
+            ticket.follow(record)
+
     def _closed(self, ticket: TicketWindow) -> None:
         if ticket in self.tickets:
             self.tickets.remove(ticket)
+            if ticket.unfollow is not None and shiboken6.isValid(self._holder.broker):
+                ticket.unfollow()
             ticket.quotes.close()
             ticket.dialog.deleteLater()
 
@@ -236,6 +256,8 @@ class TicketPresenter(QObject):
             _tickets, problems, second = check_ticket(ticket.dialog, ticket.rules,
                                                       ticket.market())
             ticket.dialog.show_problems(problems, second)
+            if not (problems or second) and ticket.dialog.status.text() == FIELDS_REFUSED:
+                ticket.dialog.set_status("")
 
     # -- sending --------------------------------------------------------------------------------
 
@@ -257,4 +279,8 @@ class TicketPresenter(QObject):
             ticket.busy = False
             if shiboken6.isValid(ticket.dialog):  # not when the app closed while it was sending
                 ticket.dialog.set_busy(False)
+                record = (broker.orders.record(ticket.dialog.modify_id)
+                          if ticket.dialog.modify_id is not None else None)
+                if record is not None and record.done:  # it ended while the modify was asked
+                    ticket.follow(record)
 

@@ -35,10 +35,13 @@ from ibkr_desktop.protocol.limits import Market, OnBreach
 from ibkr_desktop.protocol.order_records import WhatIf
 from ibkr_desktop.protocol.orders import OrderQuestion, Problem
 from ibkr_desktop.protocol.ticket_checks import check_form, check_oca
-from ibkr_desktop.protocol.ticket_form import FormTickets, describe
+from ibkr_desktop.protocol.ticket_form import FormTickets, describe, order_changes
 from ibkr_desktop.widgets.confirm_dialog import ConfirmDialog, LimitsDialog
 from ibkr_desktop.widgets.order_ticket import OrderTicketDialog
 from ibkr_desktop.widgets.question_dialog import QuestionDialog, answer
+
+FIELDS_REFUSED = "Not sent: correct the fields marked in red."
+"""The ticket's status while a field is marked (cleared once they are all correct)."""
 
 
 def question_policy(mode: str) -> dict[str, str]:
@@ -76,6 +79,14 @@ def order_words(tickets: FormTickets, symbol: str, digits: int) -> list[str]:
             if leg is not None]
 
 
+def _changes(dialog: OrderTicketDialog, tickets: FormTickets, digits: int) -> str:
+    """A modification's confirmation line: "Changes: limit price 188.74 → 188.85, quantity
+    10 → 12" (or that nothing changes)."""
+    old, new = dialog.modify_order, tickets.parent
+    changes = order_changes(old, new, digits) if old is not None and new is not None else ""
+    return f"Changes: {changes}" if changes else "No change from the working order"
+
+
 class TicketSender(QObject):
     """Runs the steps for one ticket window.
 
@@ -95,8 +106,9 @@ class TicketSender(QObject):
         tickets, problems, second = check_ticket(dialog, rules, market)
         dialog.show_problems(problems, second)
         if problems or second or tickets.parent is None:
-            dialog.set_status("Not sent: correct the fields marked in red.")
+            dialog.set_status(FIELDS_REFUSED)
             return False
+        dialog.set_status("")  # an earlier refusal must not stand under the confirmation
         override = False
         breaches = [b for t in tickets.all for b in broker.orders.check_limits(t, market)]
         if breaches:
@@ -112,6 +124,7 @@ class TicketSender(QObject):
         modify_id = dialog.modify_id
         if modify_id is not None:
             words[0] = f"Modify order {modify_id} to: {words[0]}"
+            words.append(_changes(dialog, tickets, digits))
         account = tickets.parent.account or broker.selected_account or "?"
         preview = await self._preview(broker, tickets) if modify_id is None else None
         if not await self._ask(ConfirmDialog(broker.mode, account, words, preview, dialog)):
@@ -123,8 +136,10 @@ class TicketSender(QObject):
             outcome = await broker.orders.place(tickets.all, confirm, market=market,
                                                 override=override)
         else:  # the order keeps its own cOID; the quantity is its new total
-            outcome = await broker.orders.modify(
-                modify_id, replace(tickets.parent, coid=None), confirm)
+            changed = replace(tickets.parent, coid=None)
+            outcome = await broker.orders.modify(modify_id, changed, confirm)
+            if outcome.placed:
+                dialog.modify_order = changed  # the next modification changes from this
         dialog.set_status(outcome.summary)
         level = "info" if outcome.placed and not outcome.refused else "warning"
         self._notifier.post(level, f"{words[0]}: {outcome.summary}")

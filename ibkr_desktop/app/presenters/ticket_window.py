@@ -7,13 +7,15 @@ estimated order value.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ibkr_desktop.client.quote_feed import QuoteSubscription
 from ibkr_desktop.protocol.contract_rules import ContractRules
 from ibkr_desktop.protocol.limits import Market
 from ibkr_desktop.protocol.order_kinds import OrderType, Side
-from ibkr_desktop.protocol.ticket_form import FIELDS_BY_TYPE
+from ibkr_desktop.protocol.order_records import OrderRecord
+from ibkr_desktop.protocol.ticket_form import FIELDS_BY_TYPE, parse_decimal
 from ibkr_desktop.widgets.order_ticket import OrderTicketDialog
 
 
@@ -27,6 +29,22 @@ class TicketWindow:
     quote: dict[str, object] = field(default_factory=dict)
     busy: bool = False
     checked: bool = False
+    unfollow: Callable[[], object] | None = None
+    """Stops a modify ticket following its order's record (None for a new order)."""
+
+    def follow(self, record: OrderRecord) -> None:
+        """A modify ticket's order changed (``broker.orders.record_changed``): say its status;
+        once it is done Modify is disabled. Other orders' records, and any while this ticket
+        is sending (its outcome is the status then), are ignored."""
+        if self.busy or self.dialog.modify_id is None or record.order_id != self.dialog.modify_id:
+            return
+        if record.done:
+            text = f"Order {record.order_id} is {record.status_text} — nothing left to modify."
+        else:
+            part = (f", {record.filled:,.10g} of {record.quantity:,.10g} filled"
+                    if record.filled and record.quantity else "")
+            text = f"Order {record.order_id}: {record.status_text}{part}."
+        self.dialog.show_order(text, record.done)
 
     def market(self) -> Market | None:
         """The latest bid/ask/last, or None before the first quote."""
@@ -53,13 +71,18 @@ class TicketWindow:
     def estimate(self, net_liquidation: float | None) -> str:
         """"Estimated value 18,500.00 · 1.9% of net liquidation (996,414)", "… · 4,284.4% of net
         liquidation (993,306) — more than the whole account"; "" when the quantity or a price
-        is missing."""
+        is missing or cannot be read ("nan", "1e3": see ``parse_decimal``)."""
         form = self.dialog.fields.form()
-        market = self.market()
-        quantity = _number(form.quantity)
-        price = _number(form.limit) if "limit" in FIELDS_BY_TYPE[form.order_type] else None
+        needed = FIELDS_BY_TYPE[form.order_type]
+        typed = [text for name, text in (("limit", form.limit), ("stop", form.stop))
+                 if name in needed and text.strip()]
+        if any(parse_decimal(text) is None for text in typed):
+            return ""  # a price that cannot be read: no estimate rather than a wrong one
+        quantity = parse_decimal(form.quantity)
+        price = parse_decimal(form.limit) if "limit" in needed else None
         if price is None and form.order_type is OrderType.STP:
-            price = _number(form.stop)
+            price = parse_decimal(form.stop)
+        market = self.market()
         if price is None and market is not None:
             price = market.reference(form.side)
         if price is None or quantity is None or quantity <= 0:
@@ -73,9 +96,3 @@ class TicketWindow:
                 text += " — more than the whole account"
         return text
 
-
-def _number(text: str) -> float | None:
-    try:
-        return float(text.replace(",", ""))
-    except ValueError:
-        return None
