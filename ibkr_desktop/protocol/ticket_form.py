@@ -210,8 +210,8 @@ def position_effect(position: float, side: Side, quantity: float,
     if after == 0:
         return f"Closes the whole position ({held(position)} {symbol}).", False
     if after * position < 0:
-        return (f"Reverses the position from {held(position)} to {held(after)} {symbol}: "
-                "more than closing it — check the quantity.", True)
+        return (f"Reverses the position from {held(position)} to {held(after)} {symbol} — "
+                "check the quantity.", True)
     if abs(after) < abs(position):
         return f"Reduces the position from {held(position)} to {held(after)} {symbol}.", False
     return (f"Adds to the position: from {held(position)} to {held(after)} {symbol}, "

@@ -115,7 +115,7 @@ class OrderTicketDialog(QDialog):
         self.fields.edits["quantity"].textChanged.connect(self._follow_quantity)
         self.fields.edits["quantity"].textChanged.connect(self._show_effect)
         self.fields.side.currentIndexChanged.connect(self._show_effect)
-        layout = QVBoxLayout(self)
+        self._column = layout = QVBoxLayout(self)
         layout.addLayout(header)
         layout.addWidget(self.fields)
         layout.addWidget(self.oca)
@@ -162,6 +162,7 @@ class OrderTicketDialog(QDialog):
         self.effect.setText(text)
         self.effect.setStyleSheet("color: #d29922; font-weight: bold;" if warn else "")
         self.effect.setVisible(bool(text))
+        self._fit()
 
     def show_order(self, text: str, done: bool) -> None:
         """The modified order's live status; once it is ``done`` (filled, cancelled, inactive)
@@ -236,10 +237,20 @@ class OrderTicketDialog(QDialog):
         rest = self.fields.show_problems(problems) + self.oca_fields.show_problems(second)
         self.problem.setText("\n".join(p.message for p in rest))
         self.problem.setVisible(bool(rest))
+        self._fit()
 
     def set_status(self, text: str) -> None:
         """What happened to the last Send (sending, placed, refused...)."""
         self.status.setText(text)
+        self._fit()
+
+    def _fit(self) -> None:
+        """Grow to show every line of a word-wrapped message (a wrapped label's height depends
+        on its width, which the dialog's own minimum size does not follow)."""
+        self._column.activate()
+        needed = self._column.totalHeightForWidth(self.width())
+        if needed > self.height():
+            self.resize(self.width(), needed)
 
     def set_busy(self, busy: bool) -> None:
         """While an order is on its way, Send is disabled (one click = at most one order)."""

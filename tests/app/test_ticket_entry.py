@@ -10,6 +10,7 @@ gateway.
 from __future__ import annotations
 
 import pytest
+from PySide6.QtWidgets import QLabel
 
 from ibkr_desktop.widgets.confirm_dialog import ConfirmDialog
 from tests.app.conftest import running_app
@@ -19,6 +20,11 @@ from tests.helpers import wait_until
 TSLA = 76792991
 ACCEPTED = "digits with an optional decimal point and thousands commas"
 pytestmark = pytest.mark.qt_log_ignore("does not support raise")  # offscreen cannot raise
+
+
+def fully_shown(label: QLabel) -> bool:
+    """The wrapped label is tall enough for all its lines (the dialog grew to show them)."""
+    return label.isVisible() and label.height() >= label.heightForWidth(label.width())
 
 
 async def test_exponents_nan_inf_hex_are_refused_with_what_is_accepted(qapp, qtbot) -> None:
@@ -41,6 +47,7 @@ async def test_exponents_nan_inf_hex_are_refused_with_what_is_accepted(qapp, qtb
             await wait_until(lambda: "Not sent" in ticket.status.text())
             error = fields.shown_problems().get(name, "")
             assert ACCEPTED in error and repr(text) in error, (text, error)
+            assert fully_shown(fields.errors[name])
             ticket.set_status("")
         type_into(qtbot, fields.edits["limit"], "185.00")
         type_into(qtbot, fields.edits["quantity"], "1,000")
@@ -90,6 +97,7 @@ async def test_close_position_says_what_the_quantity_does_to_it(qapp, qtbot) -> 
         type_into(qtbot, quantity, "1000")
         assert "Reverses the position from short 30 to long 970 TSLA" in effect.text()
         assert "check the quantity" in effect.text() and "bold" in effect.styleSheet()
+        assert fully_shown(effect)
         type_into(qtbot, quantity, "1e3")
         assert not effect.isVisible()
         ticket.reject()

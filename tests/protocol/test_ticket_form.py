@@ -46,8 +46,8 @@ def test_refused_quantity_says_what_is_accepted() -> None:
 @pytest.mark.parametrize(("position", "side", "quantity", "words", "warn"), [
     (-30, Side.BUY, 30, "Closes the whole position (short 30 TSLA).", False),
     (-30, Side.BUY, 10, "Reduces the position from short 30 to short 20 TSLA.", False),
-    (-30, Side.BUY, 1000, "Reverses the position from short 30 to long 970 TSLA: more than "
-     "closing it — check the quantity.", True),
+    (-30, Side.BUY, 1000, "Reverses the position from short 30 to long 970 TSLA — check the "
+     "quantity.", True),
     (-30, Side.SELL, 5, "Adds to the position: from short 30 to short 35 TSLA, it does not "
      "close it.", True),
     (1500, Side.SELL, 1500, "Closes the whole position (long 1,500 TSLA).", False),
