@@ -6,6 +6,7 @@ confirmation to a refusal. Order calls are counted at the gateway."""
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import SIGNAL
 
 from ibkr_desktop.protocol.order_kinds import OrderType
 from ibkr_desktop.protocol.orders import OrderQuestion, OrderTicket, Side
@@ -67,11 +68,13 @@ async def test_modify_ticket_shows_the_change_and_follows_its_order_to_filled(qa
 
 
 async def test_modify_ticket_of_a_cancelled_order_disables_modify_at_once(qapp) -> None:
-    """Cancelled while its Modify ticket is open: the ticket says so and Modify is disabled."""
+    """Cancelled while its Modify ticket is open: the ticket says so and Modify is disabled;
+    closed, it no longer listens to the order's records."""
     async with running_app(qapp) as app:
         broker = app.broker
         assert broker is not None
         order_id = await working_order(app, 10)
+        watchers = broker.orders.receivers(SIGNAL("record_changed(PyObject)"))
         ticket = app.presenters.ticket.open_modify(order_id)
         assert ticket is not None
         await wait_until(lambda: "working" in ticket.status.text())
@@ -80,4 +83,7 @@ async def test_modify_ticket_of_a_cancelled_order_disables_modify_at_once(qapp) 
         await wait_until(lambda: ticket.status.text()
                          == f"Order {order_id} is cancelled — nothing left to modify.", 10)
         assert not ticket.send_button.isEnabled()
-        ticket.reject()
+        following = SIGNAL("record_changed(PyObject)")
+        assert broker.orders.receivers(following) == watchers + 1
+        ticket.reject()  # closed: it stops following the order
+        assert broker.orders.receivers(following) == watchers

@@ -209,7 +209,12 @@ class TicketPresenter(QObject):
             return
         orders = broker.orders
         orders.record_changed.connect(ticket.follow)
-        ticket.unfollow = lambda: orders.record_changed.disconnect(ticket.follow)
+
+        def unfollow() -> None:
+            if shiboken6.isValid(orders):  # not when that broker is gone already
+                orders.record_changed.disconnect(ticket.follow)
+
+        ticket.unfollow = unfollow
         record = orders.record(ticket.dialog.modify_id)
         if record is not None:
             ticket.follow(record)
@@ -217,7 +222,7 @@ class TicketPresenter(QObject):
     def _closed(self, ticket: TicketWindow) -> None:
         if ticket in self.tickets:
             self.tickets.remove(ticket)
-            if ticket.unfollow is not None and shiboken6.isValid(self._holder.broker):
+            if ticket.unfollow is not None:
                 ticket.unfollow()
             ticket.quotes.close()
             ticket.dialog.deleteLater()
