@@ -86,6 +86,12 @@ def session_window(t_ms: int) -> tuple[int, int] | None:
     return int(open_.timestamp() * 1000), int(close.timestamp() * 1000)
 
 
+def in_session(t_ms: int) -> bool:
+    """True when ``t_ms`` lies in a US equity session (:func:`session_window`)."""
+    window = session_window(t_ms)
+    return window is not None and window[0] <= t_ms < window[1]
+
+
 def next_session_open(t_ms: int) -> int:
     """Start (epoch ms) of the first US equity session opening after ``t_ms`` (at most a week
     on: a weekday's 04:00 New York; holidays are not known here)."""

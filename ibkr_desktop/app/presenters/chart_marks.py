@@ -7,10 +7,10 @@ functions select one conid's rows and turn them into :mod:`~ibkr_desktop.widgets
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from ibkr_desktop.models.bar_builder import NEW_YORK, in_session
 from ibkr_desktop.models.fills import FillsModel
 from ibkr_desktop.models.orders import OrdersModel
 from ibkr_desktop.models.positions import PositionsModel
@@ -19,7 +19,6 @@ from ibkr_desktop.protocol.orders import OrderType
 from ibkr_desktop.protocol.ticket_form import working_order
 from ibkr_desktop.widgets.chart.marks import FillMark, OrderLine
 
-NEW_YORK = ZoneInfo("America/New_York")
 MOVABLE = (OrderType.LMT, OrderType.STP)
 """Order types whose one price a line drag can change (the limit; the stop)."""
 
@@ -42,10 +41,10 @@ def order_lines(orders: OrdersModel, conid: int) -> list[OrderLine]:
 def fill_marks(fills: FillsModel, conid: int, bar_starts: np.ndarray,
                bar_ms: int) -> list[FillMark]:
     """Executions of ``conid`` at the bar holding their time (``bar_starts``: epoch ms, oldest
-    first; each bar ``bar_ms`` long). One in no bar (outside the session: at night, at a
-    weekend, after the newest bar) sits half a bar right of the bar before it, between that
-    bar and the next (right of the newest), its tip saying so; executions before the first
-    bar or without a time are left out."""
+    first; each bar ``bar_ms`` long). One in the session after the newest bar sits where the
+    next bar comes (its bar has not formed yet); one outside the session (at night, at a
+    weekend) has no bar: it sits half a bar right of the bar before it, its tip saying so.
+    Executions before the first bar or without a time are left out."""
     marks: list[FillMark] = []
     for row in range(fills.rowCount()):
         fill = fills.record(row)
@@ -58,12 +57,14 @@ def fill_marks(fills: FillsModel, conid: int, bar_starts: np.ndarray,
             continue
         when = datetime.fromtimestamp(time_ms / 1000, NEW_YORK)
         tip = f"{side} filled at {price:,.2f}, {when:%a %b %d %Y %H:%M:%S} New York"
-        if time_ms >= int(bar_starts[index]) + bar_ms:
-            marks.append(FillMark(index + 0.5, float(price), str(side),
-                                  tip + "\noutside the session: no bar, shown after the bar "
-                                  "before it"))
-        else:
-            marks.append(FillMark(index, float(price), str(side), tip))
+        x: float = index
+        if time_ms >= int(bar_starts[index]) + bar_ms:  # in no bar drawn
+            if not in_session(time_ms):
+                x, tip = index + 0.5, tip + "\noutside the session: no bar, shown after the " \
+                    "bar before it"
+            elif index == len(bar_starts) - 1:
+                x = index + 1  # live: the next bar is the fill's
+        marks.append(FillMark(x, float(price), str(side), tip))
     return marks
 
 
