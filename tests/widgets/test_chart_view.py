@@ -102,7 +102,7 @@ def test_double_click_home_and_the_active_timeframe_bring_back_the_newest_bars(
     expected = default_view(len(model.series))
     ways = {
         "double-click": lambda: double_click(panes),
-        "Home": lambda: QTest.keyClick(window, Qt.Key.Key_Home),
+        "Home": lambda: QTest.keyClick(panes.viewport(), Qt.Key.Key_Home),  # focus in the plot
         "5m again": lambda: window.findChild(QToolButton,
                                              "timeframe_5m").click(),
     }
