@@ -4,15 +4,21 @@ IBKR refuses a sixth concurrent ``/iserver/marketdata/history`` request with 429
 queue already holds history calls back, and this limiter keeps charts from even queueing more
 than :data:`HISTORY_MAX_CONCURRENT` at once, so a chart opened later is not starved behind a
 long scroll-back of another chart. One :class:`HistoryLoader` is shared by all charts.
+
+An empty answer has two causes the user must tell apart: IBKR has no history of the instrument
+at that bar size, or the request never reached IBKR (gateway not reachable, session down; the
+broker answers [] then too). :meth:`HistoryLoader.why_empty` asks ``offline`` which one it was.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Protocol
 
 from ibkr_desktop.models.bar_builder import Timeframe
 from ibkr_desktop.protocol.bars import Bar
+from ibkr_desktop.protocol.events import SessionKind, SessionState
 from ibkr_desktop.protocol.pacing import HISTORY_MAX_CONCURRENT
 from ibkr_desktop.protocol.quotes import QuoteBatch
 
@@ -30,15 +36,34 @@ class HistorySource(Protocol):
         ...
 
 
+def offline_reason(state: SessionState | None) -> str | None:
+    """Why history cannot be asked for now, in the status bar's words; None while the gateway
+    session is up (``state`` None: no broker at all)."""
+    if state is None or state.kind is SessionKind.GATEWAY_UNREACHABLE:
+        return "Gateway not reachable"
+    if state.kind is SessionKind.AUTHENTICATED:
+        return None
+    if state.kind is SessionKind.AUTHENTICATING:
+        return "Gateway not connected yet"
+    return "Not logged in to the gateway"
+
+
 class HistoryLoader:
     """Runs history requests with at most ``limit`` in flight; shared by all charts.
+
+    Args:
+        limit: requests in flight at most.
+        offline: why the gateway cannot answer now (:func:`offline_reason` of the current
+            session), None while it can; default: always can.
 
     Attributes:
         in_flight: Requests running now; ``peak`` the most ever at once (tests read both).
     """
 
-    def __init__(self, limit: int = HISTORY_MAX_CONCURRENT) -> None:
+    def __init__(self, limit: int = HISTORY_MAX_CONCURRENT, *,
+                 offline: Callable[[], str | None] = lambda: None) -> None:
         self._limit = limit
+        self.offline = offline
         self._semaphore: asyncio.Semaphore | None = None
         self.in_flight = 0
         self.peak = 0
@@ -60,3 +85,13 @@ class HistoryLoader:
                                             outside_rth=True, start_ms=end_ms)
             finally:
                 self.in_flight -= 1
+
+    def why_empty(self, timeframe: Timeframe) -> str:
+        """The chart's sentence for a page that came back empty: the connection's state when
+        the request could not reach IBKR (the chart reloads when the session is back), else
+        that IBKR has no history of the instrument at ``timeframe``."""
+        offline = self.offline()
+        if offline is not None:
+            return f"{offline}: chart history will load when it is back"
+        return (f"No chart history for this instrument at {timeframe}. "
+                "Live prices still update the chart.")

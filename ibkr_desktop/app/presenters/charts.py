@@ -46,7 +46,6 @@ from ibkr_desktop.models.positions import PositionsModel
 from ibkr_desktop.models.table import RecordTableModel
 from ibkr_desktop.protocol import quotes as typed
 from ibkr_desktop.protocol.bars import Bar
-from ibkr_desktop.protocol.events import SessionKind, SessionState
 from ibkr_desktop.protocol.orders import OrderTicket, Side
 from ibkr_desktop.protocol.ticket_form import working_order
 from ibkr_desktop.widgets.order_ticket import OrderTicketDialog
@@ -255,15 +254,25 @@ class ChartsPresenter(QObject):
     def _reload_all(self, broker: Broker | None) -> None:
         if broker is not None:
             broker.session_state_changed.connect(self._session_changed)
+            broker.accounts_changed.connect(self._session_ready)
             for model in self.models.values():
                 self._load(model)
 
-    def _session_changed(self, state: SessionState) -> None:
-        """The session is back: charts left without history (it could not load) load it."""
-        if state.kind is SessionKind.AUTHENTICATED:
-            for model in self.models.values():
-                if not len(model.series) and not model.loading:
-                    self._load(model)
+    def _without_history(self) -> list[ChartModel]:
+        return [m for m in self.models.values() if not len(m.series) and not m.loading]
+
+    def _session_changed(self, _state: object) -> None:
+        """A chart waiting for the gateway says what it waits for as the session's state
+        changes (a request can fail before the session knows the gateway is unreachable)."""
+        if self.loader.offline() is not None:
+            for model in self._without_history():
+                model.unavailable.emit(self.loader.why_empty(model.timeframe))
+
+    def _session_ready(self, _info: object) -> None:
+        """The session is up and has named its accounts (IBKR serves history only then):
+        charts left without history, as it could not load, load it now."""
+        for model in self._without_history():
+            self._load(model)
 
     def _timeframe_changed(self, conid: int) -> None:
         model = self.models[conid]
