@@ -14,6 +14,7 @@ The handshake is one line each way: the new copy sends ``raise\\n``, the running
 from __future__ import annotations
 
 import hashlib
+import time
 from pathlib import Path
 
 from PySide6.QtCore import QLockFile, QObject, Signal
@@ -102,12 +103,19 @@ class SingleInstance(QObject):
         self._server = server
         return True
 
-    def ask_to_raise(self, timeout_ms: int = 3000) -> bool:
+    def ask_to_raise(self, timeout_ms: int = 3000, tries: int = 10) -> bool:
         """From a second start: ask the running copy to bring its window to the front; True
-        when it confirmed. Blocking for at most about ``timeout_ms`` per step."""
+        when it confirmed. Blocking for at most about ``timeout_ms`` per step; a copy that is
+        still starting (its server not listening yet) is asked again, ``tries`` times in all,
+        0.3 s apart."""
         socket = QLocalSocket()
-        socket.connectToServer(self.name)
-        if not socket.waitForConnected(timeout_ms):
+        for attempt in range(tries):
+            socket.connectToServer(self.name)
+            if socket.waitForConnected(timeout_ms):
+                break
+            if attempt + 1 < tries:
+                time.sleep(0.3)
+        else:
             return False
         socket.write(RAISE)
         socket.waitForBytesWritten(timeout_ms)

@@ -90,3 +90,20 @@ def test_a_dead_copys_lock_is_taken_over(tmp_path: Path) -> None:
     assert instance.acquire()
     assert not SingleInstance(tmp_path).acquire()  # and now it is held
     instance.release()
+
+
+def test_a_holder_that_does_not_answer_is_named_and_the_start_fails(tmp_path: Path) -> None:
+    """The profile is held by a live process that never answers (here: this test, without
+    a server): the second start says so, names the pid, exits 1 and starts nothing."""
+    holder = SingleInstance(tmp_path / "data" / "ibkr-desktop")
+    assert holder.acquire()
+    try:
+        second = subprocess.run(_command(tmp_path), cwd=ROOT, env=_env(tmp_path),
+                                capture_output=True, text=True, timeout=60, check=False)
+    finally:
+        holder.release()
+    assert second.returncode == 1, second.stderr
+    assert second.stderr.splitlines() == [
+        f"ibkr-desktop is already running (pid {os.getpid()}) but did not answer; close that "
+        f"copy (or end the process) and start again"]
+    assert not (tmp_path / "state").exists()  # no log: nothing started
