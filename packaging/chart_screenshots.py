@@ -36,8 +36,9 @@ from ibkr_desktop.app.presenters.session import Endpoint  # noqa: E402
 from ibkr_desktop.app.startup import App, build  # noqa: E402
 from ibkr_desktop.protocol.orders import OrderTicket, OrderType, Side  # noqa: E402
 from ibkr_desktop.widgets.chart.chart_window import ChartWindow  # noqa: E402
-from screenshots import place, run_app, until  # noqa: E402
 from tests.widgets.test_chart_window import drag  # noqa: E402
+
+from screenshots import place, run_app, until  # noqa: E402
 
 AAPL, MSFT = 265598, 272093
 INDICATORS = ("sma(20)", "ema(50)", "bb(20,2)", "vwap", "rsi(14)")

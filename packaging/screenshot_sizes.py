@@ -75,6 +75,7 @@ async def _shoot(qapp: object, args: argparse.Namespace) -> int:
     from ibkr_desktop.app.presenters.session import Endpoint
     from ibkr_desktop.app.startup import build
     from ibkr_desktop.protocol.orders import OrderTicket, OrderType, Side
+
     from screenshots import place, until  # the sibling script's demo-order helpers
 
     size, scale = args.one.split("@")
