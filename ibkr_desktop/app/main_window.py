@@ -103,6 +103,7 @@ class MainWindow(QMainWindow):
 
         self.message_line = MessageLine(self)
         self.doctor = ConnectionDoctor(self)
+        self.message_line.shorter = self.doctor.instead_of  # never the doctor's sentence twice
         self.statusBar().addWidget(self.message_line, 1)  # left: what just happened
         self.statusBar().addPermanentWidget(self.doctor)  # right: the connection, always
         self.statusBar().setSizeGripEnabled(False)

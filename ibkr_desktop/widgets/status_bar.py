@@ -109,6 +109,9 @@ class MessageLine(QLabel):
     later); only the latest waiting notice is kept. The full text is also the tooltip; a text
     too long for the space left of the doctor ends in "…" (``shown_text``), never cut off
     mid-word. ``level`` is what is shown ("" = none); ``text()`` is the notice as rich text.
+    A warning or info that repeats what the status bar shows on the right (the doctor's
+    sentence) is shown as :attr:`shorter` words instead: the state and the next step (an error
+    is shown in full: it needs reading, and it also opens a dialog).
     """
 
     def __init__(self, parent: QWidget | None = None, *, min_shown_ms: int = 3000) -> None:
@@ -124,6 +127,9 @@ class MessageLine(QLabel):
         self._expire = _single_shot(self, self.clear_message)
         self._protect = _single_shot(self, self._show_waiting)
         self._protect.setInterval(min_shown_ms)
+        self.shorter: Callable[[str], str | None] = lambda _text: None
+        """Other words for a notice text shown elsewhere already (None: show it as it is):
+        :meth:`ConnectionDoctor.instead_of`."""
 
     def show_notice(self, notice: Notice) -> None:
         """Show ``notice`` (or queue it behind a more severe one); it clears after a while."""
@@ -135,10 +141,11 @@ class MessageLine(QLabel):
         if self.palette().color(QPalette.ColorRole.Window).lightness() >= 128:
             colour = _ON_LIGHT[colour]
         self.level = notice.level
-        text = html.escape(notice.text)
+        plain = (notice.level != "error" and self.shorter(notice.text)) or notice.text
+        text = html.escape(plain)
         if notice.level != "info":
             text = f'<span style="color:{colour}">{text}</span>'
-        self._painted = (icon, colour, notice.text, None if notice.level == "info" else colour)
+        self._painted = (icon, colour, plain, None if notice.level == "info" else colour)
         self.setText(f'<span style="color:{colour}">{icon}</span> {text}')
         self.setToolTip(notice.text)
         self._expire.start(timeout_ms)
@@ -310,6 +317,17 @@ class ConnectionDoctor(QWidget):
         """What is going on or what the user must do, as shown ("" while all is well; a text
         too long for the room is cut with "…")."""
         return self.detail_label.text() if self.detail_label.isVisibleTo(self) else ""
+
+    def instead_of(self, text: str) -> str | None:
+        """What the message line says instead of ``text`` when that is the sentence shown here
+        (the session's reason, while something is wrong): the state and the next step,
+        ``"Gateway not reachable: see “How to start it…” on the right"``; else None."""
+        advice = self._advice()
+        if self.session is None or advice.level == "ok" or text != self.session.reason:
+            return None
+        if not advice.button:
+            return advice.headline
+        return f"{advice.headline}: see “{advice.button}” on the right"
 
     def _advice(self) -> Advice:
         if self.session is None:

@@ -69,7 +69,7 @@ async def test_logged_out_gateway_says_how_to_log_in_and_opens_the_page(
                                    "in; the app reconnects by itself.")
         assert doctor.detail_label.isVisible() and doctor.fix_button.isVisible()
         assert doctor.fix_button.text() == "Open login page"
-        await shows(app, f"Log in to the gateway: open {url}")
+        await shows(app, "Not logged in to the gateway: see “Open login page” on the right")
         assert app.window.message_line.level == "warning"
         doctor.fix_button.click()
         assert opened == [url]

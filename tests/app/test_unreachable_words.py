@@ -1,6 +1,7 @@
 """A gateway that is not running: the status bar says so once, in one sentence with the
 socket's code (it used to wrap the client's sentence in its own: "Cannot reach the gateway at X
-(The gateway at X is not reachable: …).")."""
+(The gateway at X is not reachable: …)."), and the message line on the left does not repeat it
+(it did, cut: "…Connection refu"): it names the state and the next step."""
 
 from __future__ import annotations
 
@@ -35,8 +36,9 @@ async def test_unreachable_gateway_is_one_sentence_with_its_errno(qapp) -> None:
         assert doctor.detail_label.toolTip() == expected
         shown = doctor.detail_label.text()  # cut with "…" when the window is narrow
         assert shown == expected or (shown.endswith("…") and expected.startswith(shown[:-1]))
-        line = await shows(app, "is not reachable")
-        assert line.endswith(expected)
-        assert line.count(origin) == 1 and "(The gateway" not in line
+        # the message line does not repeat the doctor's sentence (cut short there): the next step
+        line = await shows(app, "Gateway not reachable")
+        assert line.endswith("Gateway not reachable: see “How to start it…” on the right")
+        assert origin not in line and app.window.message_line.toolTip() == expected
     finally:
         await dispose(app)
