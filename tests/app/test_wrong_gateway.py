@@ -1,7 +1,8 @@
 """Settings -> a gateway that is not running: Positions, Orders and Executions keep their rows,
 dimmed under "stale since", like the account (they used to empty while titled stale); a gateway
 that then answers with another account replaces them. A chart says the gateway is not reachable
-(it used to say the instrument had no history) and loads its history once the gateway is up."""
+(it used to say the instrument had no history) and loads its history once the gateway is up.
+Counted words take their number ("1 more fill")."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from ibkr_desktop.app.presenters.session import Endpoint
 from ibkr_desktop.app.startup import App
 from ibkr_desktop.demo_gateway.server import ThreadedGateway
 from ibkr_desktop.models.table import RecordTableModel
+from ibkr_desktop.protocol.events import Fill
 from ibkr_desktop.protocol.orders import OrderTicket, OrderType, Side
 from tests.app.conftest import place, running_app
 from tests.app.test_unreachable_words import _closed_port
@@ -101,3 +103,16 @@ async def test_chart_says_the_gateway_is_unreachable_and_loads_when_it_is_up(qap
             late.start()  # the gateway the settings name comes up: the chart loads by itself
             await wait_until(lambda: len(model.series) > 0 and not model.loading, 15)
             assert not window.status.text()
+
+
+async def test_a_burst_of_six_fills_says_one_more_fill(qapp) -> None:
+    """Five fills are announced one by one; the sixth is "1 more fill" (not "1 more fills")."""
+    async with running_app(qapp) as app:
+        assert app.broker is not None
+        said: list[str] = []
+        app.notifier.notice.connect(lambda notice: said.append(notice.text))
+        app.broker.fills_received.emit([
+            Fill(f"burst.{n}", "DU1234567", MSFT, "MSFT", "BUY", 1.0, 420.0, None, None, None,
+                 None, None, None) for n in range(6)])
+        await wait_until(lambda: any("more fill" in text for text in said), 5)
+        assert "1 more fill; see Executions." in said

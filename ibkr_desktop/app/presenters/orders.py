@@ -27,6 +27,7 @@ from ibkr_desktop.app.qt_async import async_slot
 from ibkr_desktop.app.settings import Keys
 from ibkr_desktop.client.broker import Broker
 from ibkr_desktop.client.notices import Notifier
+from ibkr_desktop.models.columns import count_of
 from ibkr_desktop.models.fills import FillsModel
 from ibkr_desktop.models.freshness import Freshness, follow_connection
 from ibkr_desktop.models.orders import OrdersModel
@@ -186,8 +187,8 @@ class OrdersPresenter(QObject):
             title, text = fill_text(fill, progress)
             self.notifier.post("info", text, title=title)
         if len(fills) > FILLS_ANNOUNCED:
-            self.notifier.post("info", f"{len(fills) - FILLS_ANNOUNCED} more fills; see "
-                               "Executions.", title="Orders filled")
+            self.notifier.post("info", f"{count_of(len(fills) - FILLS_ANNOUNCED, 'more fill')}; "
+                               "see Executions.", title="Orders filled")
 
     def _order_with_ref(self, ref: str | None) -> Mapping[str, object] | None:
         if not ref:
@@ -221,8 +222,7 @@ class OrdersPresenter(QObject):
         token = self.doctor.begin_busy("Cancelling all working orders…")
         try:
             done = await broker.orders.cancel_all()
-            self.notifier.post("info", f"Cancel requested for {done} working order"
-                               f"{'' if done == 1 else 's'}")
+            self.notifier.post("info", f"Cancel requested for {count_of(done, 'working order')}")
         except IbkrError as exc:
             self.notifier.post("warning", f"Cancel all failed: {describe_error(exc)}",
                                title="Cancel failed")
