@@ -90,7 +90,7 @@ def test_valid_form_has_no_problem() -> None:
     ({"quantity": ""}, "quantity", "Enter a quantity"),
     ({"quantity": "0"}, "quantity", "positive"),
     ({"quantity": "-5"}, "quantity", "positive"),
-    ({"quantity": "ten"}, "quantity", "must be a number, not 'ten'"),
+    ({"quantity": "ten"}, "quantity", "must be a number: digits"),
     ({"quantity": "10.5"}, "quantity", "whole number"),
     ({"limit": ""}, "limit", "Limit price is required"),
     ({"limit": "185.003"}, "limit", "not on the price increment of 0.01 (nearest 185.00)"),
