@@ -382,12 +382,13 @@ class ConnectionDoctor(QWidget):
 
 def pacing_words(queue: int, limited: int, throttled: bool, held: tuple[str, ...]) -> str:
     """The request meter's words after "Requests: 3/s of 10/s": "" while all flows; "5 waiting
-    their turn" while the app holds requests back, or "1 waiting: /iserver/account/orders
-    allows 1 request per 5 s" when an endpoint's own limit (the first of ``held``) holds them;
-    "IBKR asked us to slow down 2 times" once the gateway answered 429."""
+    their turn" while the app holds requests back, or "1 waiting for an IBKR limit" when an
+    endpoint's own limit holds them (the tooltip names each: ``held``, e.g.
+    "/iserver/account/orders allows 1 request per 5 s"; the words stay short so the message
+    line keeps its room); "IBKR asked us to slow down 2 times" once the gateway answered 429."""
     parts = []
     if queue and held:
-        parts.append(f"{queue} waiting: {held[0]}")
+        parts.append(f"{queue} waiting for an IBKR limit")
     elif queue or throttled:
         parts.append(f"{queue} waiting their turn")
     if limited:

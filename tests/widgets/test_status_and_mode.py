@@ -83,15 +83,16 @@ def test_connected_state_has_no_button_and_shows_gauges(qtbot) -> None:
 
 
 def test_a_request_held_by_its_endpoint_limit_is_explained(qtbot) -> None:
-    """At start-up "1 waiting their turn" alone puzzled a tester: the words name the endpoint
-    held by its own IBKR limit, the tooltip lists every one."""
+    """At start-up "1 waiting their turn" alone puzzled a tester: the words say an IBKR limit
+    holds them (short: a longer label squeezed the message line below its room), the tooltip
+    names every endpoint and its limit."""
     doctor = ConnectionDoctor()
     qtbot.addWidget(doctor)
     doctor.set_session(SessionState(SessionKind.AUTHENTICATED, "Connected"))
     orders = "/iserver/account/orders allows 1 request per 5 s"
     pnl = "/iserver/account/pnl/partitioned allows 1 request per 5 s"
     doctor.set_pacing(Pacing(0.0, 2, 0, True, (orders, pnl)))
-    assert doctor.pacing_label.text() == f"2 waiting: {orders}"
+    assert doctor.pacing_label.text() == "2 waiting for an IBKR limit"
     tip = doctor.pacing_label.toolTip()
     assert f"Held by its endpoint's own IBKR limit: {orders}." in tip
     assert f"Held by its endpoint's own IBKR limit: {pnl}." in tip
