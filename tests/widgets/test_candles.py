@@ -203,11 +203,13 @@ def session(day: str) -> np.ndarray:
 
 
 def test_time_axis_shows_exchange_times_and_skips_the_weekend() -> None:
-    """Friday's close and Monday's open are adjacent bars; labels read New York time."""
+    """Friday's close and Monday's open are adjacent bars; labels read New York time, the day
+    at the first tick in view and where it changes; ticks off the axis have none."""
     axis = TimeAxis()
     axis.set_times(np.concatenate((session("2026-11-27"), session("2026-11-30"))), 60_000)
-    assert axis.tickStrings([370.0, 380.0, 389.0, 390.0, 400.0], 1.0, 10.0) == [
-        "Nov 27 15:40", "15:50", "15:59", "Nov 30 09:30", "09:40"]
+    axis.setRange(370, 400)
+    assert axis.tickStrings([360.0, 370.0, 380.0, 389.0, 390.0, 400.0], 1.0, 10.0) == [
+        "", "Fri 27", "15:50", "15:59", "Mon 30", "09:40"]
     assert axis.time_at(779 + 5) == datetime(2026, 11, 30, 16, 4, tzinfo=EXCHANGE_TZ)
     assert axis.time_at(-1) is None
 
@@ -218,11 +220,13 @@ def test_time_axis_spaced_by_months_shows_dates_and_the_year_where_it_changes() 
     axis = TimeAxis()
     days = np.datetime64("2024-01-02") + np.arange(500)
     axis.set_times(days.astype("datetime64[ms]").astype(np.int64) + 5 * 3_600_000, 86_400_000)
+    axis.setRange(0, 100)
     assert axis.tickStrings([0.0, 100.0], 1.0, 100.0) == ["Jan 02 2024", "Apr 11"]
     weekdays = [d for d in np.datetime64("2026-06-01") + np.arange(200)
                 if d.astype("datetime64[D]").item().weekday() < 5]
     axis.set_times(np.array(weekdays).astype("datetime64[ms]").astype(np.int64) + 5 * 3_600_000,
                    86_400_000)
+    axis.setRange(0, 63)
     texts = axis.tickStrings([0.0, 21.0, 42.0, 63.0], 1.0, 21.0)  # Jun 1 and Jun 30
     assert texts == ["Jun 01 2026", "Jun 30", "Jul 29", "Aug 27"]
 
