@@ -8,7 +8,8 @@ window). Fills made while the stream was down arrive with the re-sync after the 
 are announced then, once each; the ids announced are remembered across restarts.
 
 A broker switch (another gateway in the settings) keeps both tables, dimmed, until the new
-broker answers; they empty when it (or the user) selects another account than the one shown.
+broker answers (names its accounts): then they are read afresh from it (the re-sync lists the
+live orders and the day's executions); they also empty when the user selects another account.
 While the stream or session is down both tables dim and their docks say since when (the re-sync
 after a reconnect reports only changes, so they are current again as soon as the stream is
 back).
@@ -93,6 +94,8 @@ class OrdersPresenter(QObject):
         self.doctor = doctor
         self.table = table
         self._account: str | None = None
+        self._answered = False
+        """The current broker has named its accounts (the rows shown are then its own)."""
         self._working: set[int] = set()
         """Order ids seen working: one that then turns Inactive was rejected (announced)."""
         self._announced_order = [str(i) for i in Keys.ANNOUNCED_FILLS.get()]
@@ -129,8 +132,9 @@ class OrdersPresenter(QObject):
     def _wire(self, broker: Broker | None) -> None:
         self.show_session()
         if broker is None:
-            self.freshness.disconnected()
+            self.freshness.disconnected()  # the rows stay, dimmed, until the next broker answers
         else:
+            self._answered = False
             follow_connection(broker, self.freshness)
             broker.orders_updated.connect(self.orders.apply)
             broker.fills_received.connect(self._on_fills)
@@ -161,7 +165,8 @@ class OrdersPresenter(QObject):
 
     @Slot(object)
     def _on_accounts(self, info: AccountsInfo) -> None:
-        if info.selected != self._account:
+        if not self._answered or info.selected != self._account:
+            self._answered = True
             self._account = info.selected
             self._clear()
 
