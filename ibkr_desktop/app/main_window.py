@@ -12,7 +12,7 @@ from collections.abc import Callable
 from functools import partial
 
 from PySide6.QtCore import QByteArray, Qt, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QDockWidget,
     QHeaderView,
@@ -298,6 +298,12 @@ class MainWindow(QMainWindow):
         """Tick the current theme in View > Theme."""
         if name in self.theme_actions:
             self.theme_actions[name].setChecked(True)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt API)
+        """The connection doctor takes at most 3/5 of the status bar, so the message line keeps
+        room for a sentence (the doctor's labels elide; their tooltips keep the whole text)."""
+        super().resizeEvent(event)
+        self.doctor.setMaximumWidth(max(240, event.size().width() * 3 // 5))
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self.save_layout()

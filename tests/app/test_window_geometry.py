@@ -7,7 +7,7 @@ from PySide6.QtCore import QEvent, QRect, Qt
 from ibkr_desktop.app.settings import Keys
 from ibkr_desktop.app.startup import build
 from ibkr_desktop.app.window_geometry import COMFORTABLE, fit
-from ibkr_desktop.protocol.events import AccountSummaryUpdate
+from ibkr_desktop.protocol.events import AccountSummaryUpdate, SessionKind, SessionState
 from tests.app.conftest import close
 
 
@@ -99,5 +99,26 @@ def test_a_narrow_account_dock_shortens_labels_not_numbers(qapp) -> None:
         needed = table.fontMetrics().horizontalAdvance(text)
         assert table.columnWidth(1) >= needed
         assert table.columnViewportPosition(1) + table.columnWidth(1) <= table.viewport().width()
+    finally:
+        close(app)
+
+
+def test_the_message_line_keeps_room_beside_a_long_connection_state(qapp) -> None:
+    """However long the doctor's words (logged out, a held request, a reconnecting stream), it
+    takes at most 3/5 of the status bar: the message line keeps room for a sentence (it was
+    squeezed to 299 px of a 1440 px window, cutting the message)."""
+    app = build(qapp)
+    try:
+        window, doctor = app.window, app.window.doctor
+        window.show()
+        doctor.set_session(SessionState(SessionKind.NOT_LOGGED_IN, "Not logged in to the "
+                                        "gateway: open its login page and log in with your IBKR "
+                                        "user, then come back here " * 2))
+        for width in (1440, 1024, 800):
+            window.resize(width, 700)
+            qapp.processEvents()
+            line = window.message_line
+            assert line.width() >= window.width() * 2 // 5 - 20, (width, line.width())
+            assert doctor.width() <= window.width() * 3 // 5
     finally:
         close(app)
