@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
 from http import HTTPStatus
+from typing import Any
 
 import pytest
 from websockets.asyncio.server import ServerConnection, serve
@@ -20,6 +23,16 @@ from ibkr_desktop.protocol.events import Fill, LedgerUpdate, PnlUpdate, Position
 from ibkr_desktop.protocol.orders import OrderTicket, OrderType, Side
 from tests.client.conftest import FAST, Recorder, fast_config, start_broker
 from tests.helpers import wait_until
+
+
+@contextlib.asynccontextmanager
+async def worker_on(handler: Callable[[ServerConnection], Awaitable[None]],
+                    **serve_options: Any) -> AsyncIterator[StreamWorker]:
+    """A StreamWorker (not started) pointed at a loopback WebSocket server running ``handler``
+    (``serve_options`` go to websockets' ``serve``, e.g. ``process_request``)."""
+    async with serve(handler, "127.0.0.1", 0, **serve_options) as server:
+        port = server.sockets[0].getsockname()[1]
+        yield StreamWorker(f"ws://127.0.0.1:{port}/v1/api/ws", timings=FAST.stream)
 
 AAPL, IBM, SPY, MSFT = 265598, 8314, 756733, 272093
 
@@ -190,9 +203,7 @@ async def test_malformed_frames_are_ignored_with_one_log_line(
         await ws.send('{"topic":"smd+1","conid":1,"31":"11.5"}')
         await ws.wait_closed()
 
-    async with serve(handler, "127.0.0.1", 0) as server:
-        port = server.sockets[0].getsockname()[1]
-        worker = StreamWorker(f"ws://127.0.0.1:{port}/v1/api/ws", timings=FAST.stream)
+    async with worker_on(handler) as worker:
         seen = Recorder(worker, "quotes_updated")
         with caplog.at_level(logging.WARNING, logger=STREAM_LOG):
             worker.start("0" * 32)
@@ -219,9 +230,7 @@ async def test_unreadable_orders_and_executions_are_told_to_the_user_once_per_ki
         await ws.send('{"topic":"smd+1","conid":1,"31":"11.5"}')
         await ws.wait_closed()
 
-    async with serve(handler, "127.0.0.1", 0) as server:
-        port = server.sockets[0].getsockname()[1]
-        worker = StreamWorker(f"ws://127.0.0.1:{port}/v1/api/ws", timings=FAST.stream)
+    async with worker_on(handler) as worker:
         board = NoticeBoard()
         worker.message_received.connect(board.on_stream_message)
         notices = Recorder(board, "notice")
@@ -251,9 +260,7 @@ async def test_first_frame_session_fallback_when_the_cookie_is_not_taken() -> No
             if str(message).startswith("smd+"):
                 await ws.send('{"topic":"smd+1","conid":1,"31":"10.5"}')
 
-    async with serve(handler, "127.0.0.1", 0) as server:
-        port = server.sockets[0].getsockname()[1]
-        worker = StreamWorker(f"ws://127.0.0.1:{port}/v1/api/ws", timings=FAST.stream)
+    async with worker_on(handler) as worker:
         seen = Recorder(worker, "quotes_updated")
         worker.subscribe_quotes([1], ["31"])
         worker.start("0123456789abcdef0123456789abcdef")
@@ -284,9 +291,7 @@ class _RefusingServer:
 async def test_handshake_refused_with_4xx_is_fatal_without_a_retry_loop() -> None:
     """A 403 handshake: one attempt, then a fatal state with a plain message; no retry loop."""
     server = _RefusingServer(HTTPStatus.FORBIDDEN)
-    async with serve(server.handler, "127.0.0.1", 0, process_request=server.refuse) as ws_server:
-        port = ws_server.sockets[0].getsockname()[1]
-        worker = StreamWorker(f"ws://127.0.0.1:{port}/v1/api/ws", timings=FAST.stream)
+    async with worker_on(server.handler, process_request=server.refuse) as worker:
         seen = Recorder(worker, "state_changed", "session_problem")
         worker.start("0" * 32)
         try:
@@ -304,9 +309,7 @@ async def test_handshake_refused_with_4xx_is_fatal_without_a_retry_loop() -> Non
 async def test_handshake_401_tells_the_session_keeper_and_keeps_retrying() -> None:
     """A 401 handshake is a session problem: reported at once, and the worker keeps trying."""
     server = _RefusingServer(HTTPStatus.UNAUTHORIZED)
-    async with serve(server.handler, "127.0.0.1", 0, process_request=server.refuse) as ws_server:
-        port = ws_server.sockets[0].getsockname()[1]
-        worker = StreamWorker(f"ws://127.0.0.1:{port}/v1/api/ws", timings=FAST.stream)
+    async with worker_on(server.handler, process_request=server.refuse) as worker:
         seen = Recorder(worker, "session_problem")
         worker.start("0" * 32)
         try:
