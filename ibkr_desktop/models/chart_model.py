@@ -16,6 +16,7 @@ updates the chosen indicators from the first changed bar and emits one
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 
 from PySide6.QtCore import QObject, Signal
@@ -174,14 +175,19 @@ class ChartModel(QObject):
             self._done = 0
             self.loading_changed.emit(True)
         self.progress.emit(self._done, self._done + self._pending)
+        cancelled = False
         try:
             return await self._loader.fetch(self._source, self.conid, self.timeframe, end_ms)
+        except asyncio.CancelledError:
+            cancelled = True  # the chart closed: its model may be deleted already (a deleted
+            raise  # QObject's signal raises), and nobody is left to tell
         finally:
             self._pending -= 1
             self._done += 1
-            self.progress.emit(self._done, self._done + self._pending)
-            if self._pending == 0:
-                self.loading_changed.emit(False)
+            if not cancelled:
+                self.progress.emit(self._done, self._done + self._pending)
+                if self._pending == 0:
+                    self.loading_changed.emit(False)
 
     async def _settle_volume(self, bars: list[Bar]) -> tuple[float | None, int]:
         """Settle :attr:`volume_factor` (§11): the history's newest days vs the snapshot's day

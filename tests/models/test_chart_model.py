@@ -7,6 +7,7 @@ import datetime as dt
 
 import numpy as np
 import pytest
+import shiboken6
 
 from ibkr_desktop.client.broker import Broker
 from ibkr_desktop.client.quote_feed import QuoteBatch as FeedBatch
@@ -262,3 +263,25 @@ async def test_live_bars_count_the_precise_day_volume_from_the_first_tick() -> N
                                "volume": 3000.0}})  # 87 rounded up: no 7762 change, no volume
     model.apply_quotes({AAPL: {"updated_ms": next_minute + 2000, "volume_long": 2450.0}})
     assert len(model.series) == 3 and model.series.volume[-1] == 450.0
+
+
+class _NeverAnswers(_RecordedDelayedHistory):
+    """A history source whose answer never comes (the request is still in flight)."""
+
+    async def history(self, conid: int, period: str, bar: str, *, outside_rth: bool = False,
+                      start_ms: int | None = None) -> list[Bar]:
+        await asyncio.Event().wait()
+        return []
+
+
+async def test_a_chart_closed_while_its_history_loads_ends_quietly() -> None:
+    """Closing a chart deletes its model with the window, then cancels the load: the cancelled
+    fetch must not signal on the deleted model (it raised 'Signal source has been deleted',
+    logged as an ERROR by the charts presenter's task)."""
+    model = ChartModel(_NeverAnswers(), HistoryLoader(), AAPL, Timeframe.M1)
+    task = asyncio.get_running_loop().create_task(model.load())
+    await wait_until(lambda: model.loading)
+    shiboken6.delete(model)  # as the window's deletion takes its child model
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
